@@ -1,0 +1,160 @@
+"""Shared fixtures: the real sample data and an analytic ECG with exactly known intervals."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vaescan.data.leads import LEADS
+from vaescan.data.records import Record
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the checkout (override with VAESCAN_SHARED_DATA)."""
+    return Path(os.environ.get("VAESCAN_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not (path / "ptbxl_sample").is_dir():
+        pytest.skip(f"real sample data not found at {path} (set VAESCAN_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture
+def ptbxl_record(shared_data: Path) -> Path:
+    return shared_data / "ptbxl_sample" / "records100" / "00000" / "00001_lr"
+
+
+def hann_bump(t_ms: np.ndarray, start_ms: float, width_ms: float) -> np.ndarray:
+    """A raised-cosine wave that is exactly zero outside [start, start + width] (ms)."""
+    u = (t_ms - start_ms) / width_ms
+    return np.where((u >= 0) & (u <= 1), 0.5 * (1 - np.cos(2 * np.pi * u)), 0.0)
+
+
+@dataclass
+class AnalyticECG:
+    """Intervals (ms), frontal axis (deg) and per-lead scalings of :func:`analytic_ecg`."""
+
+    hr_bpm: float = 75.0
+    pr_ms: float = 160.0
+    qrs_ms: float = 100.0
+    qt_ms: float = 400.0
+    axis_deg: float = 45.0
+    st_v2_mv: float = 0.0
+    p_mv: float = 0.15
+    r_mv: float = 1.2
+    t_mv: float = 0.3
+    rr_jitter: float = 0.0
+    fs: float = 500.0
+    duration_s: float = 10.0
+    seed: int = 0
+
+
+def analytic_ecg(spec: AnalyticECG = AnalyticECG()) -> tuple[Record, np.ndarray]:
+    """A noiseless 12-lead ECG built from compact waves, and its QRS onset times (ms).
+
+    The frontal leads follow a dipole at ``axis_deg`` through Einthoven and
+    Goldberger; precordial leads scale the same waves. P starts ``pr_ms`` before
+    the QRS onset and lasts 100 ms; the QRS is a single R wave of ``qrs_ms``; the T
+    wave ends ``qt_ms`` after the QRS onset and lasts 40 % of QT's repolarisation part.
+    """
+    rng = np.random.default_rng(spec.seed)
+    n = int(spec.fs * spec.duration_s)
+    t = np.arange(n) * 1000.0 / spec.fs
+    rr = 60000.0 / spec.hr_bpm
+    onsets, at = [], 500.0
+    while at < spec.duration_s * 1000 - 200:
+        onsets.append(at)
+        at += rr * (1 + spec.rr_jitter * rng.standard_normal())
+    p = sum(hann_bump(t, o - spec.pr_ms, 100.0) for o in onsets)
+    r = sum(hann_bump(t, o, spec.qrs_ms) for o in onsets)
+    t_width = 0.45 * spec.qt_ms
+    tw = sum(hann_bump(t, o + spec.qt_ms - t_width, t_width) for o in onsets)
+    st = sum(((t > o + spec.qrs_ms) & (t < o + spec.qt_ms - t_width)).astype(float) for o in onsets)
+    theta = np.radians(spec.axis_deg)
+    ex, ey = np.cos(theta), np.sin(theta)
+    # frontal projections: I = Ex, II = Ex/2 + Ey*sqrt(3)/2; the rest follow Einthoven/Goldberger.
+    lead_i, lead_ii = ex, 0.5 * ex + np.sqrt(3) / 2 * ey
+    frontal = {
+        "I": lead_i, "II": lead_ii, "III": lead_ii - lead_i,
+        "aVR": -(lead_i + lead_ii) / 2, "aVL": lead_i - lead_ii / 2, "aVF": lead_ii - lead_i / 2,
+    }
+    precordial = dict(zip(LEADS[6:], (-0.6, -0.3, 0.4, 0.9, 1.0, 0.8)))
+    cols = []
+    for lead in LEADS:
+        g = frontal.get(lead, precordial.get(lead))
+        x = g * (spec.p_mv * p + spec.r_mv * r) + abs(g) * spec.t_mv * tw
+        if lead == "V2":
+            x = x + spec.st_v2_mv * st
+        cols.append(x)
+    return Record(np.column_stack(cols), spec.fs, list(LEADS), name="analytic"), np.asarray(onsets)
+
+
+_SCP_STATEMENTS = """\
+,description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass,Statement Category,SCP-ECG Statement Description,AHA code,aECG REFID,CDISC Code,DICOM Code
+NDT,non-diagnostic T abnormalities,1.0,1.0,,STTC,STTC,other ST-T descriptive statements,non-diagnostic T abnormalities,,,,
+NORM,normal ECG,1.0,,,NORM,NORM,Normal/abnormal,normal ECG,1.0,,,F-000B7
+IMI,inferior myocardial infarction,1.0,,,MI,IMI,Myocardial Infarction,inferior myocardial infarction,161.0,,,
+ASMI,anteroseptal myocardial infarction,1.0,,,MI,AMI,Myocardial Infarction,anteroseptal myocardial infarction,165.0,,,
+LVH,left ventricular hypertrophy,1.0,,,HYP,LVH,Hypertrophy,left ventricular hypertrophy,142.0,,,
+CLBBB,complete left bundle branch block,1.0,,,CD,CLBBB,Conduction disturbances,complete left bundle branch block,,,,
+LVOLT,low QRS voltages in the frontal and horizontal leads,,1.0,,,,Other,low QRS voltages,,,,
+SR,sinus rhythm,,,1.0,,,Rhythm,sinus rhythm,21.0,MDC_ECG_RHY_SINUS,,
+AFIB,atrial fibrillation,,,1.0,,,Rhythm,atrial fibrillation,50.0,MDC_ECG_RHY_ATR_FIB,,
+"""
+
+_DB_COLUMNS = (
+    "ecg_id,patient_id,age,sex,height,weight,nurse,site,device,recording_date,report,scp_codes,"
+    "heart_axis,infarction_stadium1,infarction_stadium2,validated_by,second_opinion,"
+    "initial_autogenerated_report,validated_by_human,baseline_drift,static_noise,burst_noise,"
+    "electrodes_problems,extra_beats,pacemaker,strat_fold,filename_lr,filename_hr"
+)
+
+# ecg_id, patient_id, age, sex, scp_codes, strat_fold (record 1 as in the release)
+PTBXL_FIXTURE_ROWS = (
+    (1, 15709.0, 56.0, 1, "{'NORM': 100.0, 'LVOLT': 0.0, 'SR': 0.0}", 3),
+    (2, 13243.0, 300.0, 0, "{'IMI': 35.0, 'NDT': 100.0, 'SR': 0.0}", 9),
+    (3, 20372.0, 37.0, 1, "{'CLBBB': 100.0, 'LVH': 50.0, 'AFIB': 0.0}", 10),
+    (4, 17014.0, 24.0, 0, "{'SR': 0.0}", 5),
+)
+
+
+@pytest.fixture
+def ptbxl_release(tmp_path: Path, ptbxl_record: Path) -> Path:
+    """A four-record PTB-XL release in the real layout: the real record 1 plus three built ones."""
+    import shutil
+
+    from scipy.signal import resample_poly
+
+    from vaescan.data.records import read_record, write_record
+
+    root = tmp_path / "ptb-xl"
+    real = read_record(ptbxl_record)
+    lines = [_DB_COLUMNS]
+    for k, (ecg_id, pid, age, sex, codes, fold) in enumerate(PTBXL_FIXTURE_ROWS):
+        lr = f"records100/00000/{ecg_id:05d}_lr"
+        hr = f"records500/00000/{ecg_id:05d}_hr"
+        if ecg_id == 1:
+            (root / lr).parent.mkdir(parents=True)
+            for ext in (".hea", ".dat"):
+                shutil.copyfile(ptbxl_record.with_suffix(ext), (root / lr).with_suffix(ext))
+            low = real
+        else:
+            low = Record(np.roll(real.signal, 37 * k, axis=0), 100.0, list(LEADS), name=f"{ecg_id:05d}_lr")
+            write_record(low, root / lr)
+        write_record(Record(resample_poly(low.signal, 5, 1, axis=0), 500.0, list(LEADS)), root / hr)
+        lines.append(
+            f'{ecg_id},{pid},{age},{sex},,,2.0,0.0,CS-12   E,1984-11-09 09:17:34,report,"{codes}",'
+            f",,,,False,,True,,,,,,,{fold},{lr},{hr}"
+        )
+    (root / "ptbxl_database.csv").write_text("\n".join(lines) + "\n")
+    (root / "scp_statements.csv").write_text(_SCP_STATEMENTS)
+    return root

@@ -1,0 +1,1 @@
+"""Analysis: disentanglement metrics against known factors, and factor-to-variable associations."""

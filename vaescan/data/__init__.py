@@ -1,0 +1,1 @@
+"""Data layer: WFDB records, cohorts (PTB-XL, synthetic), median beats and interval features."""

@@ -1,0 +1,176 @@
+"""Cohorts: a set of records with a metadata table, read the same way whatever their source.
+
+Every cohort (PTB-XL, the synthetic cohort, a plain folder of WFDB records)
+exposes one metadata table with these standard columns:
+
+========== ===========================================================
+record_id  unique id (string)
+record     record path relative to the cohort root, no extension
+patient_id patient id (string; the record id where unknown)
+age        years (float; NaN where unknown)
+sex        0 = male, 1 = female (as PTB-XL codes it; NaN where unknown)
+split      ``train``, ``val`` or ``test``
+<label>    one 0/1 column per label in :attr:`Cohort.label_names`
+========== ===========================================================
+
+A vaescan-format cohort is a folder with ``metadata.csv`` (those columns plus
+any ground-truth columns) and ``cohort.json`` (which columns are labels,
+continuous clinical variables and ground-truth factors).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vaescan.data.records import Record, find_records, read_record
+from vaescan.errors import VaescanInputError
+from vaescan.io import atomic_path, read_json, write_json
+
+STANDARD_COLUMNS: tuple[str, ...] = ("record_id", "record", "patient_id", "age", "sex", "split")
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+
+
+@dataclass
+class Cohort:
+    """Records under ``root`` with one metadata row each.
+
+    ``label_names`` are binary clinical labels, ``continuous_names`` continuous
+    clinical variables (e.g. ``age``), ``factor_names`` known ground-truth
+    factors (synthetic cohorts only).
+
+    Example
+    -------
+    >>> cohort = load_cohort("runs/quickstart/cohort")  # doctest: +SKIP
+    >>> train = cohort.subset(cohort.metadata.split == "train")  # doctest: +SKIP
+    >>> train.labels().shape  # doctest: +SKIP
+    (350, 11)
+    """
+
+    root: Path
+    metadata: pd.DataFrame
+    label_names: list[str] = field(default_factory=list)
+    continuous_names: list[str] = field(default_factory=list)
+    factor_names: list[str] = field(default_factory=list)
+    kind: str = "folder"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.metadata)
+
+    def record_path(self, i: int) -> Path:
+        """Path (no extension) of the ``i``-th record."""
+        return self.root / str(self.metadata["record"].iloc[i])
+
+    def read_record(self, i: int, **kwargs: Any) -> Record:
+        """Read the ``i``-th record (keyword arguments go to :func:`read_record`)."""
+        return read_record(self.record_path(i), **kwargs)
+
+    def labels(self) -> np.ndarray:
+        """Binary labels as a float array (records x labels)."""
+        return self.metadata[self.label_names].to_numpy(dtype=np.float64)
+
+    def subset(self, mask: Any) -> "Cohort":
+        """A cohort of the rows selected by a boolean mask or an index array."""
+        rows = self.metadata[mask] if _is_bool_mask(mask) else self.metadata.iloc[mask]
+        return Cohort(
+            self.root, rows.reset_index(drop=True), list(self.label_names),
+            list(self.continuous_names), list(self.factor_names), self.kind, dict(self.info),
+        )
+
+
+def _is_bool_mask(mask: Any) -> bool:
+    return getattr(np.asarray(mask), "dtype", None) == bool
+
+
+def load_cohort(path: str | os.PathLike[str], **ptbxl_kwargs: Any) -> Cohort:
+    """Open a cohort: a PTB-XL release, a vaescan cohort folder, or any folder of WFDB records.
+
+    A PTB-XL root is recognised by ``ptbxl_database.csv`` (keyword arguments go
+    to :func:`vaescan.data.ptbxl.load_ptbxl`), a vaescan cohort by
+    ``metadata.csv`` + ``cohort.json``. Any other folder (or a single record)
+    becomes an unlabelled cohort, every record in the test split.
+
+    Example
+    -------
+    >>> cohort = load_cohort("../shared/data/ptbxl_sample")  # doctest: +SKIP
+    >>> cohort.kind, len(cohort)  # doctest: +SKIP
+    ('folder', 1)
+    """
+    path = Path(path)
+    if (path / "ptbxl_database.csv").is_file():
+        from vaescan.data.ptbxl import load_ptbxl
+
+        return load_ptbxl(path, **ptbxl_kwargs)
+    if (path / "metadata.csv").is_file():
+        return _load_vaescan_cohort(path)
+    records = find_records(path)
+    root = path if path.is_dir() else path.parent
+    ids = [p.name for p in records]
+    metadata = pd.DataFrame({
+        "record_id": ids,
+        "record": [p.relative_to(root).as_posix() for p in records],
+        "patient_id": ids,
+        "age": np.nan,
+        "sex": np.nan,
+        "split": "test",
+    })
+    return Cohort(root, metadata, kind="folder")
+
+
+def _load_vaescan_cohort(root: Path) -> Cohort:
+    info_path = root / "cohort.json"
+    info = read_json(info_path) if info_path.is_file() else {}
+    csv = root / "metadata.csv"
+    try:
+        metadata = pd.read_csv(csv, dtype={"record_id": str, "patient_id": str, "record": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise VaescanInputError(csv, f"unreadable CSV ({exc})") from None
+    labels = list(info.get("labels", []))
+    required = list(STANDARD_COLUMNS) + labels
+    missing = [c for c in required if c not in metadata.columns]
+    if missing:
+        raise VaescanInputError(csv, f"missing column(s) {missing}")
+    bad_split = sorted(set(metadata["split"]) - set(SPLITS))
+    if bad_split:
+        raise VaescanInputError(csv, f"split column holds {bad_split}; allowed: {list(SPLITS)}")
+    return Cohort(
+        root, metadata, labels, list(info.get("continuous", [])),
+        list(info.get("factors", [])), kind=str(info.get("kind", "vaescan")), info=info,
+    )
+
+
+def write_cohort(
+    root: str | os.PathLike[str],
+    metadata: pd.DataFrame,
+    *,
+    label_names: list[str],
+    continuous_names: list[str] = (),  # type: ignore[assignment]
+    factor_names: list[str] = (),  # type: ignore[assignment]
+    kind: str = "vaescan",
+    info: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``metadata.csv`` and ``cohort.json`` for records already written under ``root``.
+
+    ``metadata`` must hold the standard columns and every label column.
+
+    Example
+    -------
+    >>> write_cohort("cohort", meta, label_names=["NORM", "LBBB"])  # doctest: +SKIP
+    """
+    root = Path(root)
+    missing = [c for c in list(STANDARD_COLUMNS) + list(label_names) if c not in metadata.columns]
+    if missing:
+        raise ValueError(f"metadata lacks column(s) {missing}")
+    with atomic_path(root / "metadata.csv") as tmp:
+        metadata.to_csv(tmp, index=False, float_format="%.6g")
+    payload = dict(info or {})
+    payload.update(kind=kind, labels=list(label_names), continuous=list(continuous_names),
+                   factors=list(factor_names))
+    write_json(root / "cohort.json", payload)
+    return root

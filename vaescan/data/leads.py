@@ -1,0 +1,31 @@
+"""The twelve standard ECG leads and how their names are spelled in the wild."""
+
+from __future__ import annotations
+
+LEADS: tuple[str, ...] = (
+    "I", "II", "III", "aVR", "aVL", "aVF",
+    "V1", "V2", "V3", "V4", "V5", "V6",
+)
+"""Standard lead order used everywhere in vaescan."""
+
+LIMB_LEADS: tuple[str, ...] = LEADS[:6]
+PRECORDIAL_LEADS: tuple[str, ...] = LEADS[6:]
+
+_ALIASES = {name.upper(): name for name in LEADS}
+_ALIASES.update({"D1": "I", "D2": "II", "D3": "III", "MLII": "II"})
+
+
+def normalise_lead_name(name: str) -> str | None:
+    """Return the standard spelling of a lead name, or ``None`` if it is not a 12-lead ECG lead.
+
+    PTB-XL writes ``AVR``/``AVL``/``AVF``; other sources write ``avr``, ``Lead II`` or ``D2``.
+
+    Example
+    -------
+    >>> normalise_lead_name("AVR"), normalise_lead_name("lead v1"), normalise_lead_name("EEG")
+    ('aVR', 'V1', None)
+    """
+    key = name.strip().upper().replace(" ", "")
+    if key.startswith("LEAD"):
+        key = key[4:]
+    return _ALIASES.get(key)

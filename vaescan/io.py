@@ -1,0 +1,150 @@
+"""Atomic file writes and small serialisation helpers.
+
+Nothing is half-written: every writer goes to a temporary file in the target
+folder and is renamed into place, so an interrupted run leaves either the old
+file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` atomically and return the path.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi")
+    >>> p.read_text()
+    'hi'
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def _to_jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, np.ndarray):
+        return _to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write ``obj`` as indented JSON, atomically; numpy values and paths become plain JSON.
+
+    Non-finite floats become ``null`` so the file stays valid JSON.
+
+    Example
+    -------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "m.json", {"snr_db": np.float32(12.5)})
+    >>> read_json(p)
+    {'snr_db': 12.5}
+    """
+    return write_text(path, json.dumps(_to_jsonable(obj), indent=2) + "\n")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, raising :class:`~vaescan.errors.VaescanInputError` if it is missing or invalid.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "x.json", [1, 2])
+    >>> read_json(p)
+    [1, 2]
+    """
+    from vaescan.errors import VaescanInputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise VaescanInputError(path, "file not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VaescanInputError(path, f"not valid JSON ({exc})") from None
+
+
+def save_npz(path: str | os.PathLike[str], **arrays: np.ndarray) -> Path:
+    """Save arrays to a compressed ``.npz`` atomically (no pickled objects).
+
+    Example
+    -------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = save_npz(pathlib.Path(tempfile.mkdtemp()) / "b.npz", x=np.arange(3))
+    >>> np.load(p)["x"].tolist()
+    [0, 1, 2]
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    return path
+
+
+def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Load every array of an ``.npz`` written by :func:`save_npz`, refusing pickled objects.
+
+    Example
+    -------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = save_npz(pathlib.Path(tempfile.mkdtemp()) / "b.npz", x=np.ones(2))
+    >>> load_npz(p)["x"].tolist()
+    [1.0, 1.0]
+    """
+    from vaescan.errors import VaescanInputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise VaescanInputError(path, "file not found")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise VaescanInputError(path, f"not a readable .npz file ({exc})") from None

@@ -1,0 +1,1 @@
+"""Models: the beta-VAE over median beats and the SCAN association model (pyro)."""

@@ -1,0 +1,1 @@
+"""Reports and figures: ECGs on paper, trade-off tables and plots."""
