@@ -42,10 +42,15 @@ def add_beat_options(p: argparse.ArgumentParser) -> None:
                    help="which PTB-XL records to read when PATH is a PTB-XL release (default 500)")
 
 
-def _records(args: argparse.Namespace) -> tuple[Cohort, list[Path]]:
-    cohort = load_cohort(args.path, sampling_rate=args.ptbxl_rate) if Path(args.path).is_dir() \
-        else load_cohort(args.path)
-    return cohort, [cohort.record_path(i) for i in range(len(cohort))]
+def _cohort(args: argparse.Namespace) -> Cohort:
+    if Path(args.path).is_dir():
+        return load_cohort(args.path, sampling_rate=args.ptbxl_rate)
+    return load_cohort(args.path)
+
+
+def _on_path(fn, item: tuple[str, Path]):
+    """Apply ``fn`` to the path of a (record id, path) item (module level so worker processes can use it)."""
+    return fn(item[1])
 
 
 def _report(result: BatchResult, out: Path) -> int:
@@ -59,13 +64,16 @@ def _report(result: BatchResult, out: Path) -> int:
     return 0 if result.done else 2
 
 
-def _run(args: argparse.Namespace, fn, desc: str) -> tuple[Cohort, BatchResult]:
-    cohort, paths = _records(args)
-    result = run_batch(paths, fn, desc=desc, jobs=args.jobs, progress=not args.quiet)
+def _run(args: argparse.Namespace, fn, desc: str) -> BatchResult:
+    """Apply ``fn(path)`` to every record of PATH; items are (record id, path) pairs."""
+    cohort = _cohort(args)
+    items = [(str(rid), cohort.record_path(i)) for i, rid in enumerate(cohort.metadata.record_id)]
+    result = run_batch(items, functools.partial(_on_path, fn), desc=desc, jobs=args.jobs,
+                       progress=not args.quiet)
     if not result.done:
         reasons = "; ".join(r for _, r in result.skipped[:3])
         raise VaescanError(f"no usable record in {args.path} ({reasons})")
-    return cohort, result
+    return result
 
 
 def _config(args: argparse.Namespace) -> BeatConfig:
@@ -75,20 +83,16 @@ def _config(args: argparse.Namespace) -> BeatConfig:
 def cmd_beats(args: argparse.Namespace) -> int:
     """``vaescan beats PATH -o beats.npz``."""
     config = _config(args)
-    cohort, result = _run(args, functools.partial(read_and_beat, config=config), "median beats")
-    ids = dict(zip(map(str, (cohort.record_path(i) for i in range(len(cohort)))), cohort.metadata.record_id))
-    beatset = beats_from_results(((ids[str(p)], r) for p, r in result.done), config,
-                                 [(ids[str(p)], why) for p, why in result.skipped])
-    out = beatset.save(args.output)
-    return _report(result, out)
+    result = _run(args, functools.partial(read_and_beat, config=config), "median beats")
+    beatset = beats_from_results(((rid, res) for (rid, _), res in result.done), config,
+                                 [(rid, why) for (rid, _), why in result.skipped])
+    return _report(result, beatset.save(args.output))
 
 
 def cmd_features(args: argparse.Namespace) -> int:
     """``vaescan features PATH -o features.csv``."""
-    config = _config(args)
-    cohort, result = _run(args, functools.partial(features_of_record, config=config), "features")
-    meta = cohort.metadata.set_index(cohort.metadata.record.map(lambda r: str(cohort.root / r)))
-    rows = [{"record_id": meta.at[str(p), "record_id"], **feats} for p, feats in result.done]
+    result = _run(args, functools.partial(features_of_record, config=_config(args)), "features")
+    rows = [{"record_id": rid, **feats} for (rid, _), feats in result.done]
     out = Path(args.output)
     with atomic_path(out) as tmp:
         pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.4f")
