@@ -1,0 +1,164 @@
+"""How good are the factors? Reconstruction, linear read-outs, monotonic factors and clinical predictions.
+
+Every number vaescan reports for a VAE or SCAN run (``metrics.json``) comes
+from these functions; the benchmark scripts call them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
+
+from vaescan.data.beats import BeatSet
+from vaescan.models.scan import SCAN
+from vaescan.models.traverse import beat_summary
+from vaescan.models.vae import VAE
+
+
+def reconstruction_rmse_uv(vae: VAE, beats: BeatSet | np.ndarray) -> float:
+    """Root mean square error (uV) between beats and their reconstructions, over every lead and sample.
+
+    Measured at the beats' own sampling rate, so downsampling inside the model is counted.
+
+    Example
+    -------
+    >>> reconstruction_rmse_uv(vae, test_beats)  # doctest: +SKIP
+    18.4
+    """
+    x = beats.beats if isinstance(beats, BeatSet) else np.asarray(beats)
+    return float(np.sqrt(np.mean((vae.reconstruct(x) - x) ** 2)) * 1000.0)
+
+
+def linear_readout(z_train: np.ndarray, table_train: pd.DataFrame, z_test: np.ndarray,
+                   table_test: pd.DataFrame) -> dict[str, float]:
+    """Test R2 of a linear regression from the latents to each column (fitted on train; NaN rows left out).
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(200, 3))
+    >>> t = pd.DataFrame({"qrs_ms": 100 + 10 * z[:, 0] - 5 * z[:, 2], "noise": rng.normal(size=200)})
+    >>> r2 = linear_readout(z[:150], t[:150], z[150:], t[150:])
+    >>> round(r2["qrs_ms"], 3), r2["noise"] < 0.1
+    (1.0, True)
+    """
+    out = {}
+    for name in table_train.columns:
+        ytr = table_train[name].to_numpy(dtype=np.float64)
+        yte = table_test[name].to_numpy(dtype=np.float64)
+        ktr, kte = np.isfinite(ytr), np.isfinite(yte)
+        if ktr.sum() < 3 or kte.sum() < 3 or np.ptp(yte[kte]) == 0:
+            out[name] = float("nan")
+            continue
+        fit = LinearRegression().fit(z_train[ktr], ytr[ktr])
+        out[name] = float(r2_score(yte[kte], fit.predict(z_test[kte])))
+    return out
+
+
+def best_single_factor(z: np.ndarray, table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """For each column, the factor with the largest |Spearman rho| and that rho.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(100, 2))
+    >>> best = best_single_factor(z, pd.DataFrame({"qt_ms": 400 - np.exp(z[:, 1])}))
+    >>> best["qt_ms"]["factor"], round(best["qt_ms"]["rho"], 6)
+    (1, -1.0)
+    """
+    from vaescan.analysis.associations import spearman_matrix
+
+    rho = spearman_matrix(z, table)
+    out = {}
+    for name in table.columns:
+        col = rho[name].abs()
+        if col.notna().any():
+            i = int(np.nanargmax(col.to_numpy()))
+            out[name] = {"factor": i, "rho": float(rho[name].iloc[i])}
+    return out
+
+
+def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataFrame | None = None,
+                factors_test: pd.DataFrame | None = None, seed: int = 0) -> dict:
+    """The measured quality of a fitted VAE: reconstruction, active units and, with true factors, read-outs.
+
+    With ground-truth factor tables (one row per beat): the test R2 of a
+    linear read-out of every factor, the single factor with the largest
+    |Spearman rho| per factor, and MIG, DCI and SAP
+    (:func:`vaescan.analysis.disentangle.disentanglement_report`, on the test
+    rows whose factors are all known).
+
+    Example
+    -------
+    >>> metrics = vae_metrics(vae, train_beats, test_beats, train_truth, test_truth)  # doctest: +SKIP
+    >>> metrics["test_rmse_uv"], metrics["readout_r2"]["qrs_ms"]  # doctest: +SKIP
+    """
+    out: dict = {
+        "train_rmse_uv": reconstruction_rmse_uv(vae, train),
+        "test_rmse_uv": reconstruction_rmse_uv(vae, test),
+        "n_train": len(train.record_ids), "n_test": len(test.record_ids),
+        "kl_per_unit": vae.kl_per_unit_.tolist(),
+        "active_units": list(vae.active_units_),
+        "n_active": len(vae.active_units_),
+    }
+    if factors_train is None or factors_test is None or factors_test.empty:
+        return out
+    from vaescan.analysis.disentangle import disentanglement_report
+
+    z_train, z_test = vae.transform(train), vae.transform(test)
+    out["readout_r2"] = linear_readout(z_train, factors_train, z_test, factors_test)
+    out["best_factor"] = best_single_factor(z_test, factors_test)
+    complete = factors_test.notna().all(axis=1).to_numpy()
+    usable = [c for c in factors_test.columns if factors_test.loc[complete, c].nunique() > 1]
+    if complete.sum() >= 20 and usable:
+        report = disentanglement_report(z_test[complete], factors_test.loc[complete, usable].to_numpy(),
+                                        usable, seed=seed)
+        out["disentanglement"] = report
+        out["n_disentanglement_rows"] = int(complete.sum())
+    return out
+
+
+def scan_metrics(scan: SCAN, test: BeatSet, table_test: pd.DataFrame) -> dict:
+    """Clinical predictions on test beats (AUROC per binary output, R2 and MAE per continuous one)
+    and the measured features of the generated beat of each binary output set to 1 alone.
+
+    Example
+    -------
+    >>> scan_metrics(scan, test_beats, test_table)["auroc"]["LBBB"]  # doctest: +SKIP
+    0.99
+    """
+    pred = scan.predict(test)
+    out: dict = {"auroc": {}, "r2": {}, "mae": {}, "n_test": len(test.record_ids)}
+    for name in scan.binary_names_:
+        y = table_test[name].to_numpy(dtype=np.float64)
+        keep = np.isfinite(y)
+        if len(np.unique(y[keep])) == 2:
+            out["auroc"][name] = float(roc_auc_score(y[keep], pred[name].to_numpy()[keep]))
+    for name in scan.continuous_names_:
+        y = table_test[name].to_numpy(dtype=np.float64)
+        keep = np.isfinite(y)
+        if keep.sum() >= 3:
+            out["r2"][name] = float(r2_score(y[keep], pred[name].to_numpy()[keep]))
+            out["mae"][name] = float(mean_absolute_error(y[keep], pred[name].to_numpy()[keep]))
+    out["generated"] = generated_summaries(scan, scan.binary_names_)
+    return out
+
+
+def generated_summaries(scan: SCAN, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Measured features (:func:`vaescan.models.traverse.beat_summary`) of the beat generated for each
+    binary variable set to 1 alone (the others 0, continuous ones at their mean), and of the all-0 profile.
+
+    Example
+    -------
+    >>> generated_summaries(scan, ["LBBB"])["LBBB"]["qrs_ms"]  # doctest: +SKIP
+    """
+    profiles = pd.DataFrame([{n: float(n == name) for n in names} for name in names] + [{n: 0.0 for n in names}])
+    beats = scan.generate(profiles)
+    vae = scan.vae
+    fiducial = int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))
+    keys = list(names) + ["none"]
+    return {key: beat_summary(beat, vae.fs_, fiducial) for key, beat in zip(keys, beats)}

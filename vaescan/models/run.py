@@ -1,0 +1,187 @@
+"""The run folder: everything a training run leaves behind, in one generic format.
+
+::
+
+    RUN/
+      run.json          kind (vae, scan, ...), status (running/done), vaescan version, times, data
+      config.yaml       the run's settings (a dataclass config; re-used by --resume)
+      checkpoint.pt     the last finished epoch: weights, optimiser, curves, RNG states (resume)
+      *_weights.pt      state_dicts (loaded with torch.load(..., weights_only=True))
+      *.json            the estimators' non-tensor state (vae.json, scan.json)
+      param_store.pt    pyro's parameter store as {name: tensor}
+      curves.csv/.png   train/validation curves per epoch
+      metrics.json      measured numbers
+      skipped.csv       records that gave no median beat, and why
+
+``kind`` selects how ``vaescan predict`` serves the run (:func:`load_predictor`):
+other model families register a loader in :data:`PREDICTORS`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import torch
+
+from vaescan import __version__
+from vaescan.config import load_config, save_config
+from vaescan.data.cohort import Cohort
+from vaescan.errors import VaescanInputError
+from vaescan.io import atomic_path, read_json, write_json
+from vaescan.report.ecg_plots import plot_curves, save_figure
+
+RUN_FILE = "run.json"
+CONFIG_FILE = "config.yaml"
+CHECKPOINT_FILE = "checkpoint.pt"
+
+PREDICTORS: dict[str, str] = {"scan": "vaescan.models.experiment:SCANPredictor"}
+"""Run kind -> ``module:Class`` with a ``load(folder)`` classmethod returning a :class:`RunPredictor`."""
+
+
+class RunPredictor(Protocol):
+    """What ``vaescan predict`` needs from a trained run of any kind."""
+
+    def predict_cohort(self, cohort: Cohort, *, jobs: int = 1, progress: bool = True,
+                       cache_dir: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Predictions (one row per record, ``record_id`` first) and per-factor contributions (long) or None."""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def start_run(folder: str | os.PathLike[str], kind: str, config: Any, *, resume: bool = False,
+              force: bool = False, data: str | None = None) -> Any:
+    """Create (or re-open with ``resume``) a run folder; returns the config to train with.
+
+    A new run writes ``run.json`` (status ``running``) and ``config.yaml``. With
+    ``resume`` the folder's own config is returned (the given one only supplies
+    the type) so the run continues exactly as it started. A folder that already
+    holds a run is refused unless ``resume`` or ``force`` (start over) is given.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from vaescan.models.vae import VAEConfig
+    >>> run = pathlib.Path(tempfile.mkdtemp()) / "run"
+    >>> cfg = start_run(run, "vae", VAEConfig(latent_dim=4))
+    >>> read_run(run)["status"], load_config(VAEConfig, run / "config.yaml").latent_dim
+    ('running', 4)
+    """
+    folder = Path(folder)
+    info_path = folder / RUN_FILE
+    if info_path.is_file() and not force:
+        info = read_run(folder, kind)
+        if not resume:
+            raise VaescanInputError(folder, f"already holds a {info['kind']} run ({info['status']}); use --resume "
+                                    "to continue it or --force to start over")
+        config = load_config(type(config), folder / CONFIG_FILE)
+        info.update(status="running", resumed=_now())
+        write_json(info_path, info)
+        return config
+    if resume and not info_path.is_file():
+        raise VaescanInputError(folder, "no run to resume here (no run.json)")
+    if folder.is_dir() and any(folder.iterdir()) and not info_path.is_file() and not force:
+        raise VaescanInputError(folder, "exists and is not a vaescan run; choose an empty or new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
+    save_config(config, folder / CONFIG_FILE)
+    write_json(info_path, {"kind": kind, "status": "running", "vaescan_version": __version__, "created": _now(),
+                           "config": CONFIG_FILE, "data": data})
+    return config
+
+
+def finish_run(folder: str | os.PathLike[str], metrics: dict, curves: pd.DataFrame | None = None,
+               title: str = "") -> Path:
+    """Write ``metrics.json`` (and the curves as CSV and PNG) and mark the run ``done``.
+
+    Example
+    -------
+    >>> finish_run("runs/vae1", {"test_rmse_uv": 18.0}, vae.curves_)  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    if curves is not None:
+        with atomic_path(folder / "curves.csv") as tmp:
+            curves.to_csv(tmp, index=False, float_format="%.6g")
+        save_figure(plot_curves(curves, title), folder / "curves.png")
+    write_json(folder / "metrics.json", metrics)
+    info = read_json(folder / RUN_FILE)
+    info.update(status="done", finished=_now())
+    write_json(folder / RUN_FILE, info)
+    return folder
+
+
+def read_run(folder: str | os.PathLike[str], kind: str | tuple[str, ...] | None = None) -> dict:
+    """``run.json`` of a run folder, checking it is one (and of the expected ``kind``).
+
+    Example
+    -------
+    >>> read_run("no/such/run")
+    Traceback (most recent call last):
+    ...
+    vaescan.errors.VaescanInputError: no/such/run: not a vaescan run folder (no run.json)
+    """
+    folder = Path(folder)
+    if not (folder / RUN_FILE).is_file():
+        raise VaescanInputError(folder, f"not a vaescan run folder (no {RUN_FILE})")
+    info = read_json(folder / RUN_FILE)
+    if not isinstance(info, dict) or "kind" not in info or "status" not in info:
+        raise VaescanInputError(folder / RUN_FILE, "not a vaescan run description (no kind/status)")
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if kinds is not None and info["kind"] not in kinds:
+        raise VaescanInputError(folder, f"is a {info['kind']} run; expected a {' or '.join(kinds)} run")
+    return info
+
+
+def require_done(folder: str | os.PathLike[str], kind: str | tuple[str, ...] | None = None) -> dict:
+    """Like :func:`read_run`, but the run must have finished (``status`` done).
+
+    Example
+    -------
+    >>> info = require_done("runs/scan1", "scan")  # doctest: +SKIP
+    """
+    info = read_run(folder, kind)
+    if info["status"] != "done":
+        raise VaescanInputError(folder, f"the {info['kind']} run has not finished (status {info['status']}); "
+                                "finish it with --resume")
+    return info
+
+
+def save_param_store(folder: str | os.PathLike[str], params: dict[str, torch.Tensor]) -> Path:
+    """Write pyro parameters ``{name: tensor}`` to ``param_store.pt`` (plain tensors, no pickled objects).
+
+    Load them back into pyro with
+    ``for k, v in torch.load(path, weights_only=True).items(): pyro.param(k, v)``.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = save_param_store(tempfile.mkdtemp(), {"vae_decoder$$$w": torch.ones(2)})
+    >>> torch.load(p, weights_only=True)["vae_decoder$$$w"].tolist()
+    [1.0, 1.0]
+    """
+    path = Path(folder) / "param_store.pt"
+    with atomic_path(path) as tmp:
+        torch.save({k: v.detach().cpu().clone() for k, v in params.items()}, tmp)
+    return path
+
+
+def load_predictor(folder: str | os.PathLike[str]) -> RunPredictor:
+    """The predictor of a finished run, by its ``kind`` (see :data:`PREDICTORS`).
+
+    Example
+    -------
+    >>> predictor = load_predictor("runs/scan1")  # doctest: +SKIP
+    """
+    info = require_done(folder)
+    target = PREDICTORS.get(info["kind"])
+    if target is None:
+        raise VaescanInputError(folder, f"a {info['kind']} run makes no clinical predictions; runs that do: "
+                                f"{sorted(PREDICTORS)}")
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name).load(Path(folder))

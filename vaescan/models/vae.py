@@ -1,0 +1,317 @@
+"""Stage 1 of VAE-SCAN: a beta-VAE over 12-lead median beats, in pyro.
+
+Generative model (per beat)::
+
+    z ~ N(0, I)                                  latent factors, latent_dim of them
+    x ~ N(decoder(z), obs_sd_mv^2 I)             the beat (12 leads x samples, mV)
+
+and the guide q(z|x) = N(encoder(x), diag(scale(x)^2)). Training maximises the
+beta-weighted ELBO, ``E_q[log p(x|z)] - beta * KL(q(z|x) || N(0, I))``, by SVI
+(:mod:`vaescan.models.train`); the KL weight rises linearly from beta /
+warmup_epochs to beta over the first ``warmup_epochs`` epochs so the decoder
+learns before the KL closes unused units.
+
+Beats may be downsampled inside the model (``downsample``: 2 turns 500 Hz beats
+into 250 Hz ones); :meth:`VAE.inverse_transform` always returns beats at the
+input's sampling rate and window, so :func:`vaescan.data.features.beat_features`
+measures decoded beats like real ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyro
+import pyro.distributions as dist
+import torch
+from pyro import poutine
+from scipy.signal import resample_poly
+from torch import nn
+
+from vaescan.config import config_from_dict, config_to_dict
+from vaescan.data.beats import BeatConfig, BeatSet
+from vaescan.errors import VaescanInputError
+from vaescan.io import atomic_path, read_json, write_json
+from vaescan.models.nets import BeatDecoder, BeatEncoder
+from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, resolve_device, svi_train
+
+
+@dataclass
+class VAEConfig(TrainConfig):
+    """Settings of the beta-VAE (plus the training settings of :class:`TrainConfig`).
+
+    latent_dim: number of latent factors.
+    beta: weight of KL(q(z|x) || N(0, I)); > 1 favours disentangled, fewer active factors.
+    warmup_epochs: epochs over which the KL weight rises linearly to ``beta``.
+    obs_sd_mv: standard deviation of the Gaussian likelihood, mV (sets the scale of beta).
+    downsample: integer factor the model divides the sampling rate by (1 = none).
+    channels: convolution channels of the encoder (mirrored by the decoder); each layer halves time.
+    hidden: width of the dense layer between the convolutions and the latent.
+    active_kl_nats: a factor whose mean KL over the training beats exceeds this (nats) is active.
+    """
+
+    latent_dim: int = 16
+    beta: float = 4.0
+    warmup_epochs: int = 10
+    obs_sd_mv: float = 0.05
+    downsample: int = 2
+    channels: tuple[int, ...] = (32, 32, 64, 64)
+    hidden: int = 256
+    active_kl_nats: float = 0.1
+
+
+class BetaVAE(nn.Module):
+    """The pyro model p(z) p(x|z) and guide q(z|x), side by side; beats are (batch, leads, samples) in mV."""
+
+    def __init__(self, n_leads: int, n_samples: int, config: VAEConfig):
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.obs_sd = float(config.obs_sd_mv)
+        self.encoder = BeatEncoder(n_leads, n_samples, config.latent_dim, config.channels, config.hidden)
+        self.decoder = BeatDecoder(n_leads, n_samples, config.latent_dim, config.channels, config.hidden)
+
+    def model(self, x: torch.Tensor, anneal: float = 1.0) -> None:
+        """p(z) p(x|z); ``anneal`` is the KL weight (beta times the warm-up factor)."""
+        pyro.module("vae_decoder", self.decoder)
+        with pyro.plate("beats", x.shape[0]):
+            with poutine.scale(scale=anneal):
+                z = pyro.sample("z", dist.Normal(x.new_zeros(self.latent_dim), 1.0).to_event(1))
+            pyro.sample("x", dist.Normal(self.decoder(z), self.obs_sd).to_event(2), obs=x)
+
+    def guide(self, x: torch.Tensor, anneal: float = 1.0) -> None:
+        """q(z|x) from the convolutional encoder, scaled like the prior so the KL carries the weight."""
+        pyro.module("vae_encoder", self.encoder)
+        with pyro.plate("beats", x.shape[0]):
+            loc, scale = self.encoder(x)
+            with poutine.scale(scale=anneal):
+                pyro.sample("z", dist.Normal(loc, scale).to_event(1))
+
+
+def _beats_array(beats: BeatSet | np.ndarray) -> np.ndarray:
+    x = beats.beats if isinstance(beats, BeatSet) else np.asarray(beats)
+    if x.ndim != 3:
+        raise VaescanInputError(None, f"beats must be (records, leads, samples); got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise VaescanInputError(None, "beats contain NaN or infinite values")
+    return x.astype(np.float32, copy=False)
+
+
+class VAE:
+    """beta-VAE estimator over median beats (scikit-learn style): ``fit``, ``transform``, ``inverse_transform``.
+
+    Parameters are the fields of :class:`VAEConfig`, given as a config and/or
+    keywords (keywords win). Beats are a :class:`~vaescan.data.beats.BeatSet` or
+    an array (records, 12, samples) in mV at 500 Hz with the default window.
+
+    Learned state: ``net_`` (the :class:`BetaVAE`), ``fs_`` (Hz), ``window_ms_``,
+    ``n_leads_``, ``n_samples_``, ``curves_`` (per-epoch losses),
+    ``kl_per_unit_`` (mean KL of each factor over the training beats, nats),
+    ``active_units_`` (indices of factors above ``active_kl_nats``, by
+    decreasing KL), ``latent_mean_`` and ``latent_sd_`` (of the posterior
+    means over the training beats; traversals step in these units).
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.linspace(-1, 1, 500)
+    >>> widths = rng.uniform(0.02, 0.08, 64)
+    >>> x = np.exp(-0.5 * (t / widths[:, None]) ** 2)[:, None, :].repeat(12, axis=1)
+    >>> vae = VAE(latent_dim=2, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(x, progress=False)
+    >>> vae.transform(x).shape, vae.inverse_transform(vae.transform(x)).shape
+    ((64, 2), (64, 12, 500))
+    """
+
+    def __init__(self, config: VAEConfig | None = None, **params):
+        try:
+            self.config = dataclasses.replace(config or VAEConfig(), **params)
+        except TypeError as exc:
+            raise VaescanInputError(None, f"unknown VAE setting ({exc})") from None
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The settings as a dict (scikit-learn convention)."""
+        return config_to_dict(self.config)
+
+    def __repr__(self) -> str:
+        return f"VAE(latent_dim={self.config.latent_dim}, beta={self.config.beta})"
+
+    # -- training -----------------------------------------------------------------------------
+    def fit(self, beats: BeatSet | np.ndarray, val: BeatSet | np.ndarray | None = None, *,
+            checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
+            progress: bool = True) -> "VAE":
+        """Train on ``beats`` (validation curve on ``val``); checkpoint every epoch, resume if asked.
+
+        Example
+        -------
+        >>> VAE(epochs=50).fit(train_beats, val_beats, checkpoint="run/checkpoint.pt")  # doctest: +SKIP
+        """
+        cfg = self.config
+        x = _beats_array(beats)
+        if isinstance(beats, BeatSet):
+            self.fs_, self.window_ms_ = float(beats.fs), tuple(beats.window_ms)
+        else:
+            self.fs_, self.window_ms_ = BeatConfig.fs, BeatConfig.window_ms
+        self.n_leads_, self.n_samples_ = int(x.shape[1]), int(x.shape[2])
+        if cfg.downsample < 1 or self.n_samples_ % cfg.downsample:
+            raise VaescanInputError(None, f"downsample {cfg.downsample} must divide the beat length {self.n_samples_}")
+        device = resolve_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.net_ = BetaVAE(self.n_leads_, self.n_samples_ // cfg.downsample, cfg).to(device)
+        train_t = self._to_model(x, device)
+        val_t = self._to_model(_beats_array(val), device) if val is not None and len(_beats_array(val)) else None
+
+        def evaluate() -> dict[str, float]:
+            if val_t is None:
+                return {}
+            loc, _ = self._encode_tensor(val_t)
+            recon = self._decode_tensor(loc)
+            return {"val_rmse_uv": float(torch.sqrt(((recon - val_t) ** 2).mean())) * 1000.0}
+
+        self.curves_ = svi_train(
+            self.net_.model, self.net_.guide, {"net": self.net_}, [train_t], cfg,
+            val=None if val_t is None else [val_t],
+            anneal=lambda epoch: cfg.beta * linear_warmup(epoch, cfg.warmup_epochs),
+            evaluate=evaluate, checkpoint=checkpoint, resume=resume, progress=progress, desc="beta-VAE",
+        )
+        self._fit_latent_stats(train_t)
+        return self
+
+    def _fit_latent_stats(self, x: torch.Tensor) -> None:
+        loc, scale = self._encode_tensor(x)
+        kl = 0.5 * (loc**2 + scale**2 - 1.0 - 2.0 * torch.log(scale))
+        self.kl_per_unit_ = kl.mean(0).cpu().numpy().astype(np.float64)
+        order = np.argsort(-self.kl_per_unit_)
+        self.active_units_ = [int(i) for i in order if self.kl_per_unit_[i] > self.config.active_kl_nats]
+        mu = loc.cpu().numpy().astype(np.float64)
+        self.latent_mean_, self.latent_sd_ = mu.mean(0), mu.std(0)
+
+    # -- inference ----------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise VaescanInputError(None, "this VAE is not fitted yet; call fit() or load a run")
+
+    @property
+    def device_(self) -> torch.device:
+        """The device the network lives on."""
+        self._check_fitted()
+        return next(self.net_.parameters()).device
+
+    def _to_model(self, x: np.ndarray, device: torch.device) -> torch.Tensor:
+        """Beats at fs_ -> float32 tensor at the model's rate (fs_ / downsample)."""
+        if x.shape[1:] != (self.n_leads_, self.n_samples_):
+            raise VaescanInputError(None, f"beats of shape {x.shape[1:]} do not match the model's "
+                                    f"{(self.n_leads_, self.n_samples_)} (leads, samples)")
+        if self.config.downsample > 1:
+            x = resample_poly(x, 1, self.config.downsample, axis=-1)
+        return torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device)
+
+    @torch.no_grad()
+    def _encode_tensor(self, x: torch.Tensor, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+        outs = [self.net_.encoder(x[i: i + batch_size]) for i in range(0, len(x), batch_size)]
+        if not outs:
+            k = self.config.latent_dim
+            return x.new_zeros((0, k)), x.new_zeros((0, k))
+        return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
+
+    @torch.no_grad()
+    def _decode_tensor(self, z: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+        outs = [self.net_.decoder(z[i: i + batch_size]) for i in range(0, len(z), batch_size)]
+        return torch.cat(outs) if outs else z.new_zeros((0, self.n_leads_, self.n_samples_ // self.config.downsample))
+
+    def encode(self, beats: BeatSet | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior q(z|x) of each beat: (mean, standard deviation), each (records, latent_dim).
+
+        Example
+        -------
+        >>> loc, scale = vae.encode(beats)  # doctest: +SKIP
+        """
+        self._check_fitted()
+        loc, scale = self._encode_tensor(self._to_model(_beats_array(beats), self.device_))
+        return loc.cpu().numpy().astype(np.float64), scale.cpu().numpy().astype(np.float64)
+
+    def transform(self, beats: BeatSet | np.ndarray) -> np.ndarray:
+        """The latent factors of each beat: the posterior mean, (records, latent_dim).
+
+        Example
+        -------
+        >>> z = vae.transform(beats)  # doctest: +SKIP
+        """
+        return self.encode(beats)[0]
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """Decode factors (records, latent_dim) to beats (records, leads, samples) in mV at ``fs_`` Hz.
+
+        Example
+        -------
+        >>> beats = vae.inverse_transform(np.zeros((1, vae.config.latent_dim)))  # doctest: +SKIP
+        """
+        self._check_fitted()
+        z = np.atleast_2d(np.asarray(z, dtype=np.float32))
+        if z.shape[1] != self.config.latent_dim:
+            raise VaescanInputError(None, f"expected {self.config.latent_dim} factors, got {z.shape[1]}")
+        x = self._decode_tensor(torch.as_tensor(z, device=self.device_)).cpu().numpy().astype(np.float64)
+        if self.config.downsample > 1:
+            x = resample_poly(x, self.config.downsample, 1, axis=-1)
+        return x.astype(np.float32)
+
+    def reconstruct(self, beats: BeatSet | np.ndarray) -> np.ndarray:
+        """Encode and decode beats (posterior mean), at ``fs_``: what the model keeps of each beat.
+
+        Example
+        -------
+        >>> recon = vae.reconstruct(beats)  # doctest: +SKIP
+        """
+        return self.inverse_transform(self.transform(beats))
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write ``vae.json`` (settings and learned non-tensor state) and ``vae_weights.pt`` (state_dict).
+
+        Example
+        -------
+        >>> vae.save("runs/vae1")  # doctest: +SKIP
+        """
+        self._check_fitted()
+        folder = Path(folder)
+        with atomic_path(folder / "vae_weights.pt") as tmp:
+            torch.save({k: v.cpu() for k, v in self.net_.state_dict().items()}, tmp)
+        write_json(folder / "vae.json", {
+            "config": config_to_dict(self.config), "fs": self.fs_, "window_ms": list(self.window_ms_),
+            "n_leads": self.n_leads_, "n_samples": self.n_samples_,
+            "kl_per_unit": self.kl_per_unit_, "active_units": self.active_units_,
+            "latent_mean": self.latent_mean_, "latent_sd": self.latent_sd_,
+        })
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str], device: str = "auto") -> "VAE":
+        """Read a VAE written by :meth:`save` (weights loaded with ``weights_only=True``).
+
+        Example
+        -------
+        >>> vae = VAE.load("runs/vae1")  # doctest: +SKIP
+        """
+        folder = Path(folder)
+        meta = read_json(folder / "vae.json")
+        try:
+            config = config_from_dict(VAEConfig, meta["config"], str(folder / "vae.json"))
+            vae = cls(config, device=device)
+            vae.fs_, vae.window_ms_ = float(meta["fs"]), tuple(meta["window_ms"])
+            vae.n_leads_, vae.n_samples_ = int(meta["n_leads"]), int(meta["n_samples"])
+            vae.kl_per_unit_ = np.asarray(meta["kl_per_unit"], dtype=np.float64)
+            vae.active_units_ = [int(i) for i in meta["active_units"]]
+            vae.latent_mean_ = np.asarray(meta["latent_mean"], dtype=np.float64)
+            vae.latent_sd_ = np.asarray(meta["latent_sd"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VaescanInputError(folder / "vae.json", f"not a vaescan VAE description ({exc})") from None
+        net = BetaVAE(vae.n_leads_, vae.n_samples_ // config.downsample, config)
+        try:
+            net.load_state_dict(load_tensors(folder / "vae_weights.pt"))
+        except RuntimeError as exc:
+            raise VaescanInputError(folder / "vae_weights.pt", f"weights do not match vae.json ({exc})") from None
+        vae.net_ = net.to(resolve_device(device))
+        vae.net_.eval()
+        return vae

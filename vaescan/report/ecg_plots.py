@@ -1,0 +1,185 @@
+"""Figures of 12-lead beats: traversals (one factor, leads overlaid on a colour ramp) and beat comparisons.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot
+state), so they work headless; save them with :func:`save_figure`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from vaescan.data.leads import LEADS
+from vaescan.io import atomic_path
+
+RAMP = "vlag"
+"""Diverging seaborn palette of traversals: blue at -3 sd, grey at the mean, red at +3 sd."""
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Save a figure atomically (format from the suffix) and return the path.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = save_figure(Figure(), pathlib.Path(tempfile.mkdtemp()) / "empty.png")
+    >>> p.stat().st_size > 0
+    True
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+    return path
+
+
+def _time_ms(n_samples: int, fs: float, window_ms: Sequence[float]) -> np.ndarray:
+    return window_ms[0] + np.arange(n_samples) * 1000.0 / fs
+
+
+def plot_traversal(beats: np.ndarray, steps: Sequence[float], fs: float, window_ms: Sequence[float],
+                   title: str = "", leads: Sequence[str] = LEADS) -> Figure:
+    """One factor's traversal: a panel per lead, the decoded beats overlaid from blue (-) to red (+).
+
+    ``beats`` is (steps, 12, samples) in mV, ``steps`` the factor value of each in sd.
+
+    Example
+    -------
+    >>> t = np.linspace(-1, 1, 500)
+    >>> beats = np.stack([np.tile(np.exp(-0.5 * (t / w) ** 2), (12, 1)) for w in (0.02, 0.04, 0.06)])
+    >>> fig = plot_traversal(beats, [-3, 0, 3], 500.0, (-400, 600), title="z0")
+    >>> len(fig.axes)  # 12 leads and the colour bar
+    13
+    """
+    steps = np.asarray(steps, dtype=float)
+    span = float(np.max(np.abs(steps))) or 1.0
+    norm = mpl.colors.Normalize(-span, span)
+    cmap = sns.color_palette(RAMP, as_cmap=True)
+    t = _time_ms(beats.shape[-1], fs, window_ms)
+    fig = Figure(figsize=(12, 7), layout="constrained")
+    axes = fig.subplots(3, 4, sharex=True).ravel()
+    for j, lead in enumerate(leads):
+        ax = axes[j]
+        for k in np.argsort(np.abs(steps))[::-1]:  # the mean last, on top
+            ax.plot(t, beats[k, j], color=cmap(norm(steps[k])), lw=1.2)
+        ax.axhline(0, color="0.8", lw=0.6, zorder=0)
+        ax.set_title(lead, fontsize=10, loc="left")
+    for ax in axes[8:]:
+        ax.set_xlabel("ms from QRS")
+    for ax in axes[::4]:
+        ax.set_ylabel("mV")
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes.tolist(), shrink=0.6)
+    bar.set_label("factor value (sd from the mean)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_traversal_overview(table: pd.DataFrame, beats: np.ndarray, fs: float, window_ms: Sequence[float],
+                            leads: Sequence[str] = ("I", "II", "aVF", "V1", "V3", "V5"),
+                            factor_labels: Mapping[int, str] | None = None) -> Figure:
+    """Every traversed factor at a glance: one row per factor, one column per lead in ``leads``.
+
+    ``table`` and ``beats`` come from :func:`vaescan.models.traverse.latent_traversal`.
+
+    Example
+    -------
+    >>> t = np.linspace(-1, 1, 500)
+    >>> beats = np.stack([np.tile(np.exp(-0.5 * (t / w) ** 2), (12, 1)) for w in (0.02, 0.04, 0.03, 0.05)])
+    >>> table = pd.DataFrame({"factor": [0, 0, 1, 1], "step": [-3.0, 3.0, -3.0, 3.0]})
+    >>> len(plot_traversal_overview(table, beats, 500.0, (-400, 600)).axes)  # 2 x 6 panels and the bar
+    13
+    """
+    factors = list(dict.fromkeys(table["factor"].tolist()))
+    span = float(table["step"].abs().max()) or 1.0
+    norm = mpl.colors.Normalize(-span, span)
+    cmap = sns.color_palette(RAMP, as_cmap=True)
+    t = _time_ms(beats.shape[-1], fs, window_ms)
+    rows = max(len(factors), 1)
+    fig = Figure(figsize=(2.2 * len(leads) + 1, 1.5 * rows + 0.8), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, len(leads), sharex=True, squeeze=False))
+    for r, factor in enumerate(factors):
+        idx = np.flatnonzero(table["factor"].to_numpy() == factor)
+        order = idx[np.argsort(np.abs(table["step"].to_numpy()[idx]))[::-1]]
+        for c, lead in enumerate(leads):
+            ax = axes[r, c]
+            for k in order:
+                ax.plot(t, beats[k, LEADS.index(lead)], color=cmap(norm(table["step"].iloc[k])), lw=0.9)
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(lead, fontsize=10)
+        label = (factor_labels or {}).get(factor, f"z{factor}")
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("ms")
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(), shrink=0.5)
+    bar.set_label("sd from the mean")
+    return fig
+
+
+def plot_beats(beats: Mapping[str, np.ndarray], fs: float, window_ms: Sequence[float], title: str = "",
+               leads: Sequence[str] = LEADS) -> Figure:
+    """Named 12-lead beats (each 12 x samples, mV) overlaid, one panel per lead (e.g. generated vs NORM).
+
+    Example
+    -------
+    >>> t = np.linspace(-1, 1, 500)
+    >>> fig = plot_beats({"NORM": np.tile(np.exp(-(t / 0.02) ** 2), (12, 1)),
+    ...                   "LBBB": np.tile(np.exp(-(t / 0.05) ** 2), (12, 1))}, 500.0, (-400, 600))
+    >>> len(fig.axes)
+    12
+    """
+    palette = sns.color_palette("colorblind", len(beats))
+    names = list(beats)
+    t = _time_ms(next(iter(beats.values())).shape[-1], fs, window_ms)
+    fig = Figure(figsize=(12, 7), layout="constrained")
+    axes = fig.subplots(3, 4, sharex=True).ravel()
+    for j, lead in enumerate(leads):
+        for name, color in zip(names, palette):
+            axes[j].plot(t, beats[name][j], color=color, lw=1.3, label=name)
+        axes[j].axhline(0, color="0.8", lw=0.6, zorder=0)
+        axes[j].set_title(lead, fontsize=10, loc="left")
+    for ax in axes[8:]:
+        ax.set_xlabel("ms from QRS")
+    for ax in axes[::4]:
+        ax.set_ylabel("mV")
+    axes[0].legend(fontsize=8, loc="upper left")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_curves(curves: pd.DataFrame, title: str = "") -> Figure:
+    """Training curves: the loss per record (train and validation) and any extra columns, per epoch.
+
+    Example
+    -------
+    >>> c = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [9.0, 5.0, 4.0], "val_loss": [9.5, 6.0, 5.0],
+    ...                   "val_rmse_uv": [80.0, 50.0, 40.0], "anneal": [1.0, 1.0, 1.0], "seconds": [1.0, 1.0, 1.0]})
+    >>> len(plot_curves(c).axes)
+    2
+    """
+    extra = [c for c in curves.columns if c not in ("epoch", "train_loss", "val_loss", "anneal", "seconds")]
+    fig = Figure(figsize=(5 * (1 + len(extra)), 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, 1 + len(extra), squeeze=False).ravel())
+    for col in ("train_loss", "val_loss"):
+        if col in curves:
+            axes[0].plot(curves["epoch"], curves[col], label=col.replace("_loss", ""))
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("negative ELBO per record (nats)")
+    if len(curves) and curves[[c for c in ("train_loss", "val_loss") if c in curves]].min().min() > 0:
+        axes[0].set_yscale("log")
+    axes[0].legend()
+    for ax, col in zip(axes[1:], extra):
+        ax.plot(curves["epoch"], curves[col])
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(col)
+    if title:
+        fig.suptitle(title)
+    return fig
