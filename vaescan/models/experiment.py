@@ -35,7 +35,8 @@ from vaescan.models.run import (CHECKPOINT_FILE, CONFIG_FILE, finish_run, requir
                                 start_run)
 from vaescan.models.scan import SCAN, SCANConfig
 from vaescan.models.train import pyro_params
-from vaescan.models.traverse import beat_summary, traversal_spearman, traversal_table
+from vaescan.models.traverse import (VISIBLE_CHANGE, beat_summary, traversal_effects, traversal_spearman,
+                                     traversal_table)
 from vaescan.models.vae import VAE, VAEConfig
 from vaescan.report.ecg_plots import plot_beats, plot_traversal, plot_traversal_overview, save_figure
 
@@ -261,15 +262,17 @@ def _fiducial(vae: VAE) -> int:
     return int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))
 
 
-def _factor_names(rho: pd.DataFrame, threshold: float = 0.7) -> dict[int, str]:
-    """``z3: qrs_ms+`` style labels from the strongest monotonic association of each factor (|rho| >= threshold)."""
+def _factor_names(rho: pd.DataFrame, effects: pd.DataFrame) -> dict[int, str]:
+    """``z3: qrs_ms+`` labels: the feature a factor moves most (in visible-change units) among its
+    monotonic associations (|rho| >= 0.9)."""
     labels = {}
-    for row, values in rho.iterrows():
+    for row in rho.index:
         factor = int(str(row)[1:])
-        strongest = values.abs().dropna()
-        if len(strongest) and strongest.max() >= threshold:
-            name = strongest.idxmax()
-            labels[factor] = f"z{factor}: {name}{'+' if values[name] > 0 else '-'}"
+        scale = pd.Series({c: VISIBLE_CHANGE.get(c, 1.0) for c in effects.columns})
+        size = (effects.loc[row].abs() / scale).where(rho.loc[row].abs() >= 0.9).dropna()
+        if len(size):
+            name = size.idxmax()
+            labels[factor] = f"z{factor}: {name}{'+' if effects.loc[row, name] > 0 else '-'}"
         else:
             labels[factor] = f"z{factor}"
     return labels
@@ -283,7 +286,9 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     decoded beats from -span to +span sd on a colour ramp),
     ``traversal_overview.png`` (all factors, six leads), ``traversal.csv``
     (factor, step, z and the measured features of each decoded beat),
-    ``traversal_spearman.csv`` and ``.png`` (rho of each factor with each feature).
+    ``traversal_spearman.csv`` and ``.png`` (rho of each factor with each feature
+    where the feature visibly changes) and ``traversal_effects.csv`` (the change
+    of each feature over the traversal, in its units).
     ``factors`` defaults to the active ones (all, if none is active).
 
     Example
@@ -306,12 +311,15 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     table, beats = traversal_table(vae, factors, span, steps)
     with atomic_path(out / "traversal.csv") as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
-    rho = traversal_spearman(table)
+    rho, effects = traversal_spearman(table), traversal_effects(table)
     with atomic_path(out / "traversal_spearman.csv") as tmp:
         rho.to_csv(tmp, index_label="factor", float_format="%.4f")
-    labels = _factor_names(rho)
-    save_figure(plot_heatmap(rho, title="Spearman rho along each traversal (factor vs measured feature)",
-                             center=0, vmin=-1, vmax=1, cbar_label="rho"), out / "traversal_spearman.png")
+    with atomic_path(out / "traversal_effects.csv") as tmp:
+        effects.to_csv(tmp, index_label="factor", float_format="%.4f")
+    labels = _factor_names(rho, effects)
+    save_figure(plot_heatmap(rho, title="Spearman rho of each measured feature along each factor's traversal "
+                             "(blank: no visible change)", center=0, vmin=-1, vmax=1, cbar_label="rho"),
+                out / "traversal_spearman.png")
     for factor in factors:
         idx = np.flatnonzero(table["factor"].to_numpy() == factor)
         title = f"{labels.get(factor, f'z{factor}')}   (KL {vae.kl_per_unit_[factor]:.2f} nats)"

@@ -35,6 +35,13 @@ SUMMARY_FEATURES: tuple[str, ...] = (
 )
 """Columns of :func:`beat_summary`."""
 
+VISIBLE_CHANGE: dict[str, float] = {
+    "qrs_ms": 10.0, "pr_ms": 10.0, "qt_ms": 10.0, "axis_deg": 10.0, "r_amp_mv": 0.1, "t_amp_mv": 0.05,
+    "st_mv_anterior": 0.05, "st_mv_inferior": 0.05, "st_mv_lateral": 0.05,
+}
+"""Smallest change over a whole traversal that counts as an association: a quarter of a small box
+(10 ms) for intervals, 10 degrees of axis, half a small box (0.05 mV) for ST and T, 0.1 mV for R."""
+
 
 def beat_summary(beat: np.ndarray, fs: float, fiducial: int) -> dict[str, float]:
     """A few global features of one beat (12 leads x samples, mV): the quantities a factor is named by.
@@ -106,26 +113,56 @@ def traversal_table(vae: VAE, factors: Sequence[int] | None = None, span: float 
     return pd.concat([table, feats], axis=1), beats
 
 
-def traversal_spearman(table: pd.DataFrame) -> pd.DataFrame:
+def traversal_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """Change of each feature from the first to the last step of every factor's traversal (factors x features).
+
+    In the features' units (ms, mV, deg): how much a factor moves a feature over -span..+span.
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"factor": [0, 0, 0], "step": [-3.0, 0.0, 3.0], "qrs_ms": [90.0, 100.0, 130.0]})
+    >>> traversal_effects(t)
+        qrs_ms
+    z0    40.0
+    """
+    features = [c for c in table.columns if c not in ("factor", "step", "z")]
+    rows = {}
+    for factor, part in table.groupby("factor", sort=False):
+        part = part.sort_values("step")
+        rows[f"z{factor}"] = part[features].iloc[-1] - part[features].iloc[0]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=features)
+
+
+def traversal_spearman(table: pd.DataFrame, min_change: dict[str, float] | None = None) -> pd.DataFrame:
     """Spearman rho between the step and each feature along every factor's traversal (factors x features).
+
+    Decoded beats change smoothly, so even a negligible drift is perfectly
+    monotonic; a rho is therefore kept only where the feature changes by at
+    least a visible amount over the traversal (``min_change``, default
+    :data:`VISIBLE_CHANGE`), and is NaN elsewhere.
 
     Example
     -------
     >>> t = pd.DataFrame({"factor": [0] * 5 + [1] * 5, "step": list(range(5)) * 2,
-    ...                   "qrs_ms": [80, 90, 100, 110, 120, 120, 110, 100, 90, 80]})
-    >>> traversal_spearman(t).round(2)
+    ...                   "qrs_ms": [80, 90, 100, 110, 120, 100, 100.5, 101, 101.5, 102]})
+    >>> traversal_spearman(t)
         qrs_ms
-    z0    1.00
-    z1   -1.00
+    z0     1.0
+    z1     NaN
     """
     from vaescan.analysis.associations import spearman_matrix
 
+    min_change = VISIBLE_CHANGE if min_change is None else min_change
     features = [c for c in table.columns if c not in ("factor", "step", "z")]
+    if table.empty:
+        return pd.DataFrame(columns=features, dtype=np.float64)
     parts = []
     for factor, rows in table.groupby("factor", sort=False):
-        rho = spearman_matrix(rows[["step"]].to_numpy(), rows[features].reset_index(drop=True),
-                              latent_names=[f"z{factor}"])
-        parts.append(rho)
-    if not parts:
-        return pd.DataFrame(columns=features, dtype=np.float64)
-    return pd.concat(parts)
+        parts.append(spearman_matrix(rows[["step"]].to_numpy(), rows[features].reset_index(drop=True),
+                                     latent_names=[f"z{factor}"]))
+    rho = pd.concat(parts)
+    effects = traversal_effects(table)
+    for feature in features:
+        visible = effects[feature].abs() >= min_change.get(feature, 0.0)
+        rho.loc[~visible.to_numpy(), feature] = np.nan
+    return rho

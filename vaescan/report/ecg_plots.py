@@ -19,8 +19,18 @@ from matplotlib.figure import Figure
 from vaescan.data.leads import LEADS
 from vaescan.io import atomic_path
 
-RAMP = "vlag"
-"""Diverging seaborn palette of traversals: blue at -3 sd, grey at the mean, red at +3 sd."""
+
+
+def traversal_cmap() -> mpl.colors.Colormap:
+    """Colour ramp of traversals: blue at -3 sd, dark grey at the mean, red at +3 sd (every step visible on white).
+
+    Example
+    -------
+    >>> cmap = traversal_cmap()
+    >>> bool(max(cmap(0.5)[:3]) < 0.2), bool(cmap(0.0)[2] > cmap(0.0)[0]), bool(cmap(1.0)[0] > cmap(1.0)[2])
+    (True, True, True)
+    """
+    return sns.diverging_palette(250, 15, s=90, l=50, center="dark", as_cmap=True)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
@@ -60,7 +70,7 @@ def plot_traversal(beats: np.ndarray, steps: Sequence[float], fs: float, window_
     steps = np.asarray(steps, dtype=float)
     span = float(np.max(np.abs(steps))) or 1.0
     norm = mpl.colors.Normalize(-span, span)
-    cmap = sns.color_palette(RAMP, as_cmap=True)
+    cmap = traversal_cmap()
     t = _time_ms(beats.shape[-1], fs, window_ms)
     fig = Figure(figsize=(12, 7), layout="constrained")
     axes = fig.subplots(3, 4, sharex=True).ravel()
@@ -99,7 +109,7 @@ def plot_traversal_overview(table: pd.DataFrame, beats: np.ndarray, fs: float, w
     factors = list(dict.fromkeys(table["factor"].tolist()))
     span = float(table["step"].abs().max()) or 1.0
     norm = mpl.colors.Normalize(-span, span)
-    cmap = sns.color_palette(RAMP, as_cmap=True)
+    cmap = traversal_cmap()
     t = _time_ms(beats.shape[-1], fs, window_ms)
     rows = max(len(factors), 1)
     fig = Figure(figsize=(2.2 * len(leads) + 1, 1.5 * rows + 0.8), layout="constrained")
