@@ -14,7 +14,7 @@ from vaescan.data.leads import LEADS
 GAINS = np.array([0.71, 0.97, 0.26, -0.84, 0.22, 0.61, -0.6, -0.3, 0.4, 0.9, 1.0, 0.8])
 
 
-def toy_beats(n: int, seed: int = 0, noise_mv: float = 0.01) -> tuple[BeatSet, pd.DataFrame]:
+def toy_beats(n: int, seed: int = 0, noise_mv: float = 0.0) -> tuple[BeatSet, pd.DataFrame]:
     """``n`` median beats (12 x 500 at 500 Hz, fiducial at index 200) and their true factors.
 
     Factors: ``qrs_ms`` (80-160), ``qt_ms`` (340-480), ``t_mv`` (0.1-0.6), ``r_mv`` (0.8-1.6),

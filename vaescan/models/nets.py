@@ -76,9 +76,10 @@ class BeatDecoder(nn.Module):
         )
         layers: list[nn.Module] = []
         rev = list(reversed(channels))
-        for c_in, c_out in zip(rev, rev[1:]):
-            layers += [nn.ConvTranspose1d(c_in, c_out, KERNEL - 1, stride=2, padding=3), nn.GELU()]
-        layers.append(nn.ConvTranspose1d(rev[-1], n_leads, KERNEL - 1, stride=2, padding=3))
+        for c_in, c_out in zip(rev, rev[1:] + [rev[-1]]):
+            layers += [nn.Upsample(scale_factor=2, mode="linear", align_corners=False),
+                       nn.Conv1d(c_in, c_out, KERNEL, padding=KERNEL // 2), nn.GELU()]
+        layers.append(nn.Conv1d(rev[-1], n_leads, KERNEL, padding=KERNEL // 2))
         self.deconv = nn.Sequential(*layers)
         assert self.start_length * 2 ** len(channels) >= n_samples, "decoder too short"
 

@@ -180,9 +180,13 @@ class SCAN:
 
     Example
     -------
-    >>> scan = SCAN(vae, lam=10).fit(train_beats, train_table[["LBBB", "LVH", "age"]])  # doctest: +SKIP
-    >>> scan.predict_proba(test_beats)[:, 0]  # P(LBBB)  # doctest: +SKIP
-    >>> beat = scan.generate({"LBBB": 1, "age": 70})[0]  # (12, 500) mV  # doctest: +SKIP
+    >>> table.columns.tolist()  # toy labels WIDE (QRS >= 120 ms), TALLT (T >= 0.4 mV), and age
+    ['WIDE', 'TALLT', 'age']
+    >>> model = SCAN(vae, lam=10, epochs=2).fit(beats, table, progress=False)
+    >>> model.binary_names_, model.continuous_names_
+    (['WIDE', 'TALLT'], ['age'])
+    >>> model.predict_proba(beats).shape, model.generate({"WIDE": 1, "age": 70}).shape
+    ((96, 2), (1, 12, 500))
     """
 
     def __init__(self, vae: VAE, config: SCANConfig | None = None, **params):
@@ -238,7 +242,8 @@ class SCAN:
 
         Example
         -------
-        >>> scan = SCAN(vae).fit(beats, table, binary=["LBBB"], continuous=["age"])  # doctest: +SKIP
+        >>> SCAN(vae, epochs=1).fit(beats, table, binary=["WIDE"], continuous=["age"], progress=False).output_names_
+        ['WIDE', 'age']
         """
         cfg = self.config
         Y = pd.DataFrame(Y).reset_index(drop=True)
@@ -292,7 +297,8 @@ class SCAN:
 
         Example
         -------
-        >>> scan.weights().loc["LBBB"].drop("intercept").abs().idxmax()  # the LBBB factor  # doctest: +SKIP
+        >>> scan.weights().columns.tolist()
+        ['z0', 'z1', 'z2', 'z3', 'intercept']
         """
         self._check_fitted()
         w = self.net_.decoder.linear.weight.detach().cpu().numpy().astype(np.float64)
@@ -313,8 +319,10 @@ class SCAN:
 
         Example
         -------
-        >>> c = scan.explain(beats)  # doctest: +SKIP
-        >>> np.allclose(c.sum(-1), scan.decision_function(beats))  # doctest: +SKIP
+        >>> c = scan.explain(beats)
+        >>> c.shape  # records, outputs (WIDE, TALLT, age), 4 factors + intercept
+        (96, 3, 5)
+        >>> np.allclose(c.sum(-1), scan.decision_function(beats))
         True
         """
         self._check_fitted()
@@ -328,7 +336,9 @@ class SCAN:
 
         Example
         -------
-        >>> scores = scan.decision_function(beats)  # doctest: +SKIP
+        >>> scores = scan.decision_function(beats)
+        >>> np.allclose(1 / (1 + np.exp(-scores[:, :2])), scan.predict_proba(beats))
+        True
         """
         self._check_fitted()
         w = self.weights().to_numpy()
@@ -339,7 +349,9 @@ class SCAN:
 
         Example
         -------
-        >>> p = scan.predict_proba(beats)  # doctest: +SKIP
+        >>> p = scan.predict_proba(beats)
+        >>> p.shape, bool(((p > 0) & (p < 1)).all())
+        ((96, 2), True)
         """
         scores = self.decision_function(beats)[:, : len(self.binary_names_)]
         return 1.0 / (1.0 + np.exp(-scores))
@@ -349,8 +361,8 @@ class SCAN:
 
         Example
         -------
-        >>> scan.predict(beats).columns.tolist()  # doctest: +SKIP
-        ['LBBB', 'LVH', 'age']
+        >>> scan.predict(beats).columns.tolist()
+        ['WIDE', 'TALLT', 'age']
         """
         scores = self.decision_function(beats)
         nb = len(self.binary_names_)
@@ -366,7 +378,9 @@ class SCAN:
 
         Example
         -------
-        >>> loc, scale = scan.encode_clinical({"LBBB": 1})  # doctest: +SKIP
+        >>> loc, scale = scan.encode_clinical({"WIDE": 1})
+        >>> loc.shape, scale.shape
+        ((1, 4), (1, 4))
         """
         self._check_fitted()
         _, _, y_in = self._clinical(self._profile_table(values))
@@ -379,7 +393,9 @@ class SCAN:
 
         Example
         -------
-        >>> lbbb, norm = scan.generate(pd.DataFrame({"LBBB": [1, 0], "NORM": [0, 1]}))  # doctest: +SKIP
+        >>> wide, narrow = scan.generate(pd.DataFrame({"WIDE": [1, 0]}))
+        >>> wide.shape
+        (12, 500)
         """
         return self.vae.inverse_transform(self.encode_clinical(values)[0])
 
@@ -389,7 +405,9 @@ class SCAN:
 
         Example
         -------
-        >>> scan.save("runs/scan1")  # doctest: +SKIP
+        >>> import tempfile
+        >>> sorted(p.name for p in scan.save(tempfile.mkdtemp()).iterdir())
+        ['scan.json', 'scan_weights.pt', 'vae.json', 'vae_weights.pt']
         """
         self._check_fitted()
         folder = Path(folder)
@@ -409,7 +427,10 @@ class SCAN:
 
         Example
         -------
-        >>> scan = SCAN.load("runs/scan1")  # doctest: +SKIP
+        >>> import tempfile
+        >>> again = SCAN.load(scan.save(tempfile.mkdtemp()))
+        >>> np.array_equal(again.predict_proba(beats), scan.predict_proba(beats))
+        True
         """
         folder = Path(folder)
         vae = VAE.load(folder, device=device)

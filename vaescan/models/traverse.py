@@ -79,9 +79,9 @@ def latent_traversal(vae: VAE, factors: Sequence[int] | None = None, span: float
 
     Example
     -------
-    >>> table, beats = latent_traversal(vae, [0, 3])  # doctest: +SKIP
-    >>> len(table), beats.shape  # doctest: +SKIP
-    (26, (26, 12, 500))
+    >>> steps, decoded = latent_traversal(vae, [0, 3])
+    >>> len(steps), decoded.shape, float(steps.step.iloc[0])
+    (26, (26, 12, 500), -3.0)
     """
     vae._check_fitted()
     factors = list(vae.active_units_ if factors is None else factors)
@@ -103,9 +103,9 @@ def traversal_table(vae: VAE, factors: Sequence[int] | None = None, span: float 
 
     Example
     -------
-    >>> table, beats = traversal_table(vae)  # doctest: +SKIP
-    >>> table.columns[:4].tolist()  # doctest: +SKIP
-    ['factor', 'step', 'z', 'qrs_ms']
+    >>> measured, decoded = traversal_table(vae, [0], steps=3)
+    >>> measured.columns[:4].tolist(), len(measured)
+    (['factor', 'step', 'z', 'qrs_ms'], 3)
     """
     table, beats = latent_traversal(vae, factors, span, steps)
     fiducial = int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))

@@ -59,7 +59,7 @@ class VAEConfig(TrainConfig):
     warmup_epochs: int = 10
     obs_sd_mv: float = 0.05
     downsample: int = 2
-    channels: tuple[int, ...] = (32, 32, 64, 64)
+    channels: tuple[int, ...] = (16, 32, 64, 64)
     hidden: int = 256
     active_kl_nats: float = 0.1
 
@@ -146,7 +146,11 @@ class VAE:
 
         Example
         -------
-        >>> VAE(epochs=50).fit(train_beats, val_beats, checkpoint="run/checkpoint.pt")  # doctest: +SKIP
+        >>> import tempfile, pathlib
+        >>> ckpt = pathlib.Path(tempfile.mkdtemp()) / "checkpoint.pt"
+        >>> small = VAE(latent_dim=2, epochs=2, channels=(8,), hidden=8)
+        >>> small.fit(beats, beats, checkpoint=ckpt, progress=False).curves_.epoch.tolist(), ckpt.is_file()
+        ([1, 2], True)
         """
         cfg = self.config
         x = _beats_array(beats)
@@ -226,7 +230,9 @@ class VAE:
 
         Example
         -------
-        >>> loc, scale = vae.encode(beats)  # doctest: +SKIP
+        >>> loc, scale = vae.encode(beats)
+        >>> loc.shape == scale.shape == (len(beats.record_ids), vae.config.latent_dim), bool((scale > 0).all())
+        (True, True)
         """
         self._check_fitted()
         loc, scale = self._encode_tensor(self._to_model(_beats_array(beats), self.device_))
@@ -237,7 +243,8 @@ class VAE:
 
         Example
         -------
-        >>> z = vae.transform(beats)  # doctest: +SKIP
+        >>> vae.transform(beats).shape
+        (96, 4)
         """
         return self.encode(beats)[0]
 
@@ -246,7 +253,8 @@ class VAE:
 
         Example
         -------
-        >>> beats = vae.inverse_transform(np.zeros((1, vae.config.latent_dim)))  # doctest: +SKIP
+        >>> vae.inverse_transform(np.zeros((1, vae.config.latent_dim))).shape  # at fs_ = 500 Hz
+        (1, 12, 500)
         """
         self._check_fitted()
         z = np.atleast_2d(np.asarray(z, dtype=np.float32))
@@ -262,7 +270,8 @@ class VAE:
 
         Example
         -------
-        >>> recon = vae.reconstruct(beats)  # doctest: +SKIP
+        >>> vae.reconstruct(beats).shape == beats.beats.shape
+        True
         """
         return self.inverse_transform(self.transform(beats))
 
@@ -272,7 +281,10 @@ class VAE:
 
         Example
         -------
-        >>> vae.save("runs/vae1")  # doctest: +SKIP
+        >>> import tempfile
+        >>> folder = vae.save(tempfile.mkdtemp())
+        >>> sorted(p.name for p in folder.iterdir())
+        ['vae.json', 'vae_weights.pt']
         """
         self._check_fitted()
         folder = Path(folder)
@@ -292,7 +304,10 @@ class VAE:
 
         Example
         -------
-        >>> vae = VAE.load("runs/vae1")  # doctest: +SKIP
+        >>> import tempfile
+        >>> again = VAE.load(vae.save(tempfile.mkdtemp()))
+        >>> np.array_equal(again.transform(beats), vae.transform(beats))
+        True
         """
         folder = Path(folder)
         meta = read_json(folder / "vae.json")
