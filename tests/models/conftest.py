@@ -14,20 +14,23 @@ from vaescan.data.leads import LEADS
 GAINS = np.array([0.71, 0.97, 0.26, -0.84, 0.22, 0.61, -0.6, -0.3, 0.4, 0.9, 1.0, 0.8])
 
 
-def toy_beats(n: int, seed: int = 0, noise_mv: float = 0.0) -> tuple[BeatSet, pd.DataFrame]:
+RANGES = {"qrs_ms": (80.0, 160.0), "qt_ms": (340.0, 480.0), "t_mv": (0.1, 0.6), "r_mv": (0.8, 1.6)}
+
+
+def toy_beats(n: int, seed: int = 0, noise_mv: float = 0.0,
+              vary: tuple[str, ...] = tuple(RANGES)) -> tuple[BeatSet, pd.DataFrame]:
     """``n`` median beats (12 x 500 at 500 Hz, fiducial at index 200) and their true factors.
 
-    Factors: ``qrs_ms`` (80-160), ``qt_ms`` (340-480), ``t_mv`` (0.1-0.6), ``r_mv`` (0.8-1.6),
-    independent and uniform. Clinical table: ``WIDE`` = QRS >= 120 ms (a bundle-branch-block-like
-    label), ``TALLT`` = T >= 0.4 mV, and ``age`` = 20 + 60 * (QT - 340) / 140 years (+ noise).
+    Factors (:data:`RANGES`): ``qrs_ms`` (80-160), ``qt_ms`` (340-480), ``t_mv`` (0.1-0.6),
+    ``r_mv`` (0.8-1.6), independent and uniform; those not in ``vary`` stay at mid-range.
+    Clinical table: ``WIDE`` = QRS >= 120 ms (a bundle-branch-block-like label),
+    ``TALLT`` = T >= 0.4 mV, and ``age`` = 20 + 60 * (QT - 340) / 140 years (+ noise).
     """
     rng = np.random.default_rng(seed)
     cfg = BeatConfig()
     t = cfg.window_ms[0] + np.arange(cfg.n_samples) * 1000.0 / cfg.fs
-    f = pd.DataFrame({
-        "qrs_ms": rng.uniform(80, 160, n), "qt_ms": rng.uniform(340, 480, n),
-        "t_mv": rng.uniform(0.1, 0.6, n), "r_mv": rng.uniform(0.8, 1.6, n),
-    })
+    f = pd.DataFrame({k: rng.uniform(lo, hi, n) if k in vary else np.full(n, (lo + hi) / 2)
+                      for k, (lo, hi) in RANGES.items()})
     beats = np.empty((n, len(LEADS), cfg.n_samples), np.float32)
     for i, row in f.iterrows():
         onset = -row.qrs_ms / 2
