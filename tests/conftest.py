@@ -158,3 +158,35 @@ def ptbxl_release(tmp_path: Path, ptbxl_record: Path) -> Path:
     (root / "ptbxl_database.csv").write_text("\n".join(lines) + "\n")
     (root / "scp_statements.csv").write_text(_SCP_STATEMENTS)
     return root
+
+
+def write_toy_cohort(root: Path, n: int = 40, seed: int = 0, flat: int | None = None) -> Path:
+    """A small vaescan cohort of analytic records with known factors and labels (70/15/15 split).
+
+    Factors ``qrs_ms`` (80-160 ms) and ``qt_ms`` (360-460 ms); labels ``WIDE`` (QRS >= 120 ms) and
+    ``NORM`` (not WIDE); ``age`` follows QT. With ``flat`` the record of that index has a flat
+    lead V3 (it gives no median beat).
+    """
+    import pandas as pd
+
+    from vaescan.data.cohort import write_cohort
+    from vaescan.data.records import write_record
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        spec = AnalyticECG(hr_bpm=float(rng.uniform(60, 90)), qrs_ms=float(rng.uniform(80, 160)),
+                           qt_ms=float(rng.uniform(360, 460)), seed=i, duration_s=6.0)
+        rec, _ = analytic_ecg(spec)
+        if i == flat:
+            rec.signal[:, LEADS.index("V3")] = 0.0
+        rid = f"r{i:03d}"
+        write_record(rec, root / "records" / rid)
+        rows.append({"record_id": rid, "record": f"records/{rid}", "patient_id": rid,
+                     "age": 20 + (spec.qt_ms - 360) * 0.6, "sex": i % 2,
+                     "split": "train" if i % 20 < 14 else "val" if i % 20 < 17 else "test",
+                     "WIDE": int(spec.qrs_ms >= 120), "NORM": int(spec.qrs_ms < 120),
+                     "qrs_ms": spec.qrs_ms, "qt_ms": spec.qt_ms})
+    write_cohort(root, pd.DataFrame(rows), label_names=["NORM", "WIDE"], continuous_names=["age"],
+                 factor_names=["qrs_ms", "qt_ms"], kind="toy")
+    return root
