@@ -93,6 +93,18 @@ def batches(n: int, batch_size: int, perm: torch.Tensor | None = None) -> list[t
     return list(order.split(batch_size))
 
 
+def make_svi(model: Callable, guide: Callable, lr: float) -> SVI:
+    """The SVI object every vaescan model trains with: ``TraceMeanField_ELBO`` (analytic KL) and Adam.
+
+    Example
+    -------
+    >>> svi = make_svi(lambda: None, lambda: None, 1e-3)
+    >>> type(svi.loss_and_grads.__self__).__name__
+    'TraceMeanField_ELBO'
+    """
+    return SVI(model, guide, pyro.optim.Adam({"lr": lr}), loss=TraceMeanField_ELBO())
+
+
 def svi_train(
     model: Callable,
     guide: Callable,
@@ -146,8 +158,8 @@ def svi_train(
     n_batches = -(-n // config.batch_size)
     store = pyro.get_param_store()
     with store.scope():
-        optim = pyro.optim.Adam({"lr": config.lr})
-        svi = SVI(model, guide, optim, loss=TraceMeanField_ELBO())
+        svi = make_svi(model, guide, config.lr)
+        optim = svi.optim
         shuffle = torch.Generator().manual_seed(config.seed)
         rows: list[dict[str, float]] = []
         start = 0

@@ -91,6 +91,19 @@ class BetaVAE(nn.Module):
                 pyro.sample("z", dist.Normal(loc, scale).to_event(1))
 
 
+def downsample_beats(beats: np.ndarray, factor: int) -> np.ndarray:
+    """Beats (..., samples) at 1/``factor`` of their rate (polyphase anti-aliasing filter), as float32.
+
+    Example
+    -------
+    >>> downsample_beats(np.ones((2, 12, 500)), 2).shape
+    (2, 12, 250)
+    """
+    if factor > 1:
+        beats = resample_poly(beats, 1, factor, axis=-1)
+    return np.ascontiguousarray(beats, dtype=np.float32)
+
+
 def _beats_array(beats: BeatSet | np.ndarray) -> np.ndarray:
     x = beats.beats if isinstance(beats, BeatSet) else np.asarray(beats)
     if x.ndim != 3:
@@ -208,9 +221,7 @@ class VAE:
         if x.shape[1:] != (self.n_leads_, self.n_samples_):
             raise VaescanInputError(None, f"beats of shape {x.shape[1:]} do not match the model's "
                                     f"{(self.n_leads_, self.n_samples_)} (leads, samples)")
-        if self.config.downsample > 1:
-            x = resample_poly(x, 1, self.config.downsample, axis=-1)
-        return torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device)
+        return torch.as_tensor(downsample_beats(x, self.config.downsample), device=device)
 
     @torch.no_grad()
     def _encode_tensor(self, x: torch.Tensor, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
