@@ -12,6 +12,7 @@ call these functions:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -199,6 +200,9 @@ def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = 
 def resolve_scan_config(config: SCANRunConfig) -> SCANRunConfig:
     """Fill the SCAN config's data from its VAE run when its ``data.path`` is empty.
 
+    The cohort and the beat settings come from the VAE run; ``jobs`` and
+    ``cache_dir`` may still be set for the SCAN run.
+
     Example
     -------
     >>> cfg = resolve_scan_config(SCANRunConfig(vae_run="runs/vae1"))  # doctest: +SKIP
@@ -206,9 +210,10 @@ def resolve_scan_config(config: SCANRunConfig) -> SCANRunConfig:
     if config.data.path:
         return config
     require_done(config.vae_run, ("vae",))
-    vae_cfg = load_config(VAERunConfig, Path(config.vae_run) / CONFIG_FILE)
-    return SCANRunConfig(config.output, config.vae_run, vae_cfg.data, config.binary, config.continuous,
-                         config.scan)
+    vae_data = load_config(VAERunConfig, Path(config.vae_run) / CONFIG_FILE).data
+    data = dataclasses.replace(vae_data, jobs=max(vae_data.jobs, config.data.jobs),
+                               cache_dir=config.data.cache_dir or vae_data.cache_dir)
+    return dataclasses.replace(config, data=data)
 
 
 def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None = None, *,
