@@ -87,6 +87,14 @@ def test_duplicated_latent_lowers_completeness_only(factors, identity):
     assert dup["mig"] == pytest.approx(identity["mig"] * 3 / 4, abs=0.02)
 
 
+def test_chance_level_predicts_the_mi_of_unrelated_latents(factors):
+    rep = disentanglement_report(np.random.default_rng(7).normal(size=(N, 8)), factors, n_estimators=5)
+    for f in rep["factors"]:  # the mean normalised MI of 8 noise latents sits at the Miller-Madow bias
+        noise_mi = np.mean([row[rep["factor_names"].index(f["name"])] for row in rep["normalized_mi"]])
+        assert noise_mi == pytest.approx(f["mig"]["chance_normalized_mi"], rel=0.25), f["name"]
+    assert rep["factors"][0]["mig"]["chance_normalized_mi"] == pytest.approx(19 * 19 / (2 * N) / np.log(20))
+
+
 def test_pure_noise_scores_near_zero_and_is_uninformative(factors):
     noise = _all(np.random.default_rng(4).normal(size=(N, 4)), factors)
     assert noise["mig"] < 0.05 and noise["sap"] < 0.05
@@ -170,7 +178,7 @@ def test_factor_kinds_and_discretize():
     (np.zeros(50), np.zeros((50, 1)), "2-D array"),
     (np.ones((50, 1)), np.arange(50.0)[:, None], "at least 2 latent units"),
     (np.ones((5, 2)), np.arange(5.0)[:, None], "at least 10 samples"),
-    (np.ones((50, 2)), np.ones((50, 1)), "factor 0 is constant"),
+    (np.ones((50, 2)), np.ones((50, 1)), "factor 'f0' is constant"),
     (np.full((50, 2), np.nan), np.arange(50.0)[:, None], "NaN or infinite"),
     (np.ones((50, 2)), np.array([["a"]] * 50), "must be numeric"),
     (np.ones((50, 2)), np.r_[np.zeros(49), 1.0][:, None], "constant in the"),

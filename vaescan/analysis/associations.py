@@ -31,7 +31,9 @@ log = logging.getLogger("vaescan")
 MIN_PAIRS = 3
 
 
-def _latent_matrix(latents: Any, n_rows: int | None, latent_names: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+def _latent_matrix(
+    latents: Any, n_rows: int | None, latent_names: Sequence[str] | None,
+) -> tuple[np.ndarray, list[str]]:
     try:
         z = np.asarray(latents, dtype=np.float64)
     except (TypeError, ValueError):

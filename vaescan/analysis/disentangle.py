@@ -33,6 +33,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import balanced_accuracy_score, mean_squared_error, mutual_info_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
+from tqdm.auto import tqdm
 
 BINARY = "binary"
 CONTINUOUS = "continuous"
@@ -44,11 +45,12 @@ MIN_SAMPLES = 10
 
 @dataclass(frozen=True)
 class _Inputs:
-    """Validated inputs: float latents, factors recoded (binary as 0/1) and each factor's kind."""
+    """Validated inputs: float latents, factors recoded (binary as 0/1), each factor's kind and name."""
 
     latents: np.ndarray
     factors: np.ndarray
     kinds: tuple[str, ...]
+    names: tuple[str, ...]
 
 
 def _as_matrix(x: Any, what: str, columns: str) -> np.ndarray:
@@ -80,7 +82,18 @@ def factor_kinds(factors: Any) -> list[str]:
     return [BINARY if np.unique(col).size == 2 else CONTINUOUS for col in arr.T]
 
 
-def _check(latents: Any, factors: Any) -> _Inputs:
+def _names(names: Sequence[str] | None, count: int, prefix: str, what: str) -> list[str]:
+    if names is None:
+        return [f"{prefix}{i}" for i in range(count)]
+    names = [str(n) for n in names]
+    if len(names) != count:
+        raise ValueError(f"{len(names)} {what} names given for {count} columns")
+    if len(set(names)) != count:
+        raise ValueError(f"{what} names are not unique: {names}")
+    return names
+
+
+def _check(latents: Any, factors: Any, factor_names: Sequence[str] | None = None) -> _Inputs:
     z = _as_matrix(latents, "latents", "latent units")
     f = _as_matrix(factors, "factors", "factors")
     if z.shape[0] != f.shape[0]:
@@ -90,15 +103,16 @@ def _check(latents: Any, factors: Any) -> _Inputs:
         raise ValueError(f"need at least {MIN_SAMPLES} samples, got {z.shape[0]}")
     if z.shape[1] < 2:
         raise ValueError("need at least 2 latent units: every score compares the best latent with the others")
+    names = _names(factor_names, f.shape[1], "f", "factor")
     kinds = []
     coded = np.empty_like(f)
     for j, col in enumerate(f.T):
         values = np.unique(col)
         if values.size < 2:
-            raise ValueError(f"factor {j} is constant ({values[0]:g}); no score is defined for it")
+            raise ValueError(f"factor {names[j]!r} is constant ({values[0]:g}); no score is defined for it")
         kinds.append(BINARY if values.size == 2 else CONTINUOUS)
         coded[:, j] = (col == values[1]).astype(np.float64) if values.size == 2 else col
-    return _Inputs(z, coded, tuple(kinds))
+    return _Inputs(z, coded, tuple(kinds), tuple(names))
 
 
 def _split(inputs: _Inputs, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +124,8 @@ def _split(inputs: _Inputs, test_size: float, seed: int) -> tuple[np.ndarray, np
     for j in range(inputs.factors.shape[1]):
         for part, rows in (("training", train), ("held-out", test)):
             if np.unique(inputs.factors[rows, j]).size < 2:
-                raise ValueError(f"factor {j} is constant in the {part} part (test_size={test_size}); "
-                                 "it needs more samples of its rarer value(s)")
+                raise ValueError(f"factor {inputs.names[j]!r} is constant in the {part} part "
+                                 f"(test_size={test_size}); it needs more samples of its rarer value(s)")
     return train, test
 
 
@@ -142,14 +156,18 @@ def discretize(x: np.ndarray, n_bins: int = 20) -> np.ndarray:
     return np.searchsorted(edges, x, side="left")
 
 
-def _mutual_info(inputs: _Inputs, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mutual information (nats) of every discretised latent with every factor (k x m), and H(factor)."""
+def _mutual_info(inputs: _Inputs, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mutual information (nats) of every discretised latent with every factor (k x m), H(factor), and
+    the expected normalised MI of an unrelated latent with each factor (the plug-in estimator's bias)."""
     z_codes = [discretize(col, n_bins) for col in inputs.latents.T]
     f_codes = [col.astype(int) if kind == BINARY else discretize(col, n_bins)
                for col, kind in zip(inputs.factors.T, inputs.kinds)]
     mi = np.array([[mutual_info_score(fc, zc) for fc in f_codes] for zc in z_codes])
     h = np.array([mutual_info_score(fc, fc) for fc in f_codes])
-    return mi, h
+    # Miller-Madow: independent variables with a and b bins show I ~ (a - 1)(b - 1) / (2 n) nats
+    n_z = max(np.unique(zc).size for zc in z_codes)
+    chance = np.array([(n_z - 1) * (np.unique(fc).size - 1) for fc in f_codes]) / (2 * len(f_codes[0])) / h
+    return mi, h, chance
 
 
 def mutual_info_gap(latents: np.ndarray, factors: np.ndarray, n_bins: int = 20) -> float:
@@ -170,7 +188,7 @@ def mutual_info_gap(latents: np.ndarray, factors: np.ndarray, n_bins: int = 20) 
     0.0
     """
     inputs = _check(latents, factors)
-    mi, h = _mutual_info(inputs, n_bins)
+    mi, h, _ = _mutual_info(inputs, n_bins)
     gap, _ = _gaps(mi)
     return float(np.mean(gap / h))
 
@@ -241,6 +259,7 @@ def dci_scores(
     test_size: float = 0.3,
     seed: int = 0,
     n_jobs: int = 1,
+    progress: bool = False,
 ) -> DCIScores:
     """DCI (Eastwood & Williams 2018): disentanglement, completeness, informativeness from random forests.
 
@@ -255,7 +274,8 @@ def dci_scores(
     - completeness = mean over factors of ``1 - H_k(Q_.j)``;
     - informativeness = mean held-out normalised RMSE (see :class:`DCIScores`).
 
-    Collapsed (constant) latents get zero importance and zero weight.
+    Collapsed (constant) latents get zero importance and zero weight. Forests
+    use ``n_jobs`` processes; ``progress`` shows a bar over factors.
 
     Example
     -------
@@ -273,7 +293,7 @@ def dci_scores(
     k, m = z.shape[1], f.shape[1]
     importance = np.zeros((k, m))
     nrmse, r2 = np.zeros(m), np.zeros(m)
-    for j, kind in enumerate(inputs.kinds):
+    for j, kind in enumerate(tqdm(inputs.kinds, desc="DCI forests", unit="factor", disable=not progress)):
         model = _forest(kind, n_estimators, min_samples_leaf, seed, n_jobs).fit(z[train], f[train, j])
         importance[:, j] = model.feature_importances_
         pred = model.predict_proba(z[test])[:, 1] if kind == BINARY else model.predict(z[test])
@@ -349,17 +369,6 @@ def sap_score(latents: np.ndarray, factors: np.ndarray, *, test_size: float = 0.
 # --------------------------------------------------------------------------- report
 
 
-def _names(names: Sequence[str] | None, count: int, prefix: str, what: str) -> list[str]:
-    if names is None:
-        return [f"{prefix}{i}" for i in range(count)]
-    names = [str(n) for n in names]
-    if len(names) != count:
-        raise ValueError(f"{len(names)} {what} names given for {count} columns")
-    if len(set(names)) != count:
-        raise ValueError(f"{what} names are not unique: {names}")
-    return names
-
-
 def disentanglement_report(
     latents: np.ndarray,
     factors: np.ndarray,
@@ -372,16 +381,22 @@ def disentanglement_report(
     n_estimators: int = 100,
     min_samples_leaf: int = 5,
     n_jobs: int = 1,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """MIG, DCI and SAP with per-factor and per-latent details, as a JSON-ready dict.
 
     Per factor (``report["factors"]``): its kind; for MIG the most and
     second-most informative latents and their normalised mutual information
-    ``I(z; v) / H(v)``; for SAP the best and second-best single-latent
+    ``I(z; v) / H(v)``, and ``chance_normalized_mi``, the value an unrelated
+    latent shows through the estimator's bias (``(B_z - 1)(B_v - 1) / (2 n H(v))``
+    for B_z and B_v bins; read normalised MI above it only); for SAP the best and second-best single-latent
     predictors and their scores; for DCI the completeness, the held-out NRMSE
     and R2, and the latent with the largest importance share. Per latent
     (``report["latents"]``): its DCI disentanglement and weight, and whether it
-    is active (not constant). Names default to ``z0, z1, ...`` and ``f0, f1, ...``.
+    is active (not constant). The full k x m matrices are in
+    ``report["normalized_mi"]`` (``I(z_i; v_j) / H(v_j)``), ``report["sap_scores"]``
+    and ``report["dci"]["importance"]``. Names default to ``z0, z1, ...`` and
+    ``f0, f1, ...``; ``progress`` shows a bar over the DCI forests.
 
     Example
     -------
@@ -394,17 +409,18 @@ def disentanglement_report(
     >>> rep["mig"] > 0.8, rep["dci"]["completeness"] > 0.9
     (True, True)
     """
-    inputs = _check(latents, factors)
+    inputs = _check(latents, factors, factor_names)
     k, m = inputs.latents.shape[1], inputs.factors.shape[1]
-    fnames = _names(factor_names, m, "f", "factor")
+    fnames = list(inputs.names)
     znames = _names(latent_names, k, "z", "latent")
 
-    mi, h = _mutual_info(inputs, n_bins)
+    mi, h, chance = _mutual_info(inputs, n_bins)
     mig_gap, mig_order = _gaps(mi)
     sap = _sap_matrix(inputs, test_size, seed)
     sap_gap, sap_order = _gaps(sap)
     dci = dci_scores(inputs.latents, inputs.factors, n_estimators=n_estimators,
-                     min_samples_leaf=min_samples_leaf, test_size=test_size, seed=seed, n_jobs=n_jobs)
+                     min_samples_leaf=min_samples_leaf, test_size=test_size, seed=seed, n_jobs=n_jobs,
+                     progress=progress)
     share = dci.importance / np.where(dci.importance.sum(axis=0) > 0, dci.importance.sum(axis=0), 1.0)
 
     per_factor = []
@@ -416,6 +432,7 @@ def disentanglement_report(
             "name": fnames[j],
             "kind": inputs.kinds[j],
             "mig": {"gap": float(mig_gap[j] / h[j]), "entropy_nats": float(h[j]),
+                    "chance_normalized_mi": float(chance[j]),
                     "best_latent": znames[b], "best_normalized_mi": float(mi[b, j] / h[j]),
                     "second_latent": znames[s], "second_normalized_mi": float(mi[s, j] / h[j])},
             "sap": {"gap": float(sap_gap[j]), "best_latent": znames[sb], "best_score": float(sap[sb, j]),
@@ -440,6 +457,8 @@ def disentanglement_report(
         "dci": {"disentanglement": dci.disentanglement, "completeness": dci.completeness,
                 "informativeness_nrmse": dci.informativeness, "informativeness_r2": dci.informativeness_r2,
                 "importance": dci.importance.tolist()},
+        "normalized_mi": (mi / h).tolist(),
+        "sap_scores": sap.tolist(),
         "factors": per_factor,
         "latents": per_latent,
         "latent_names": znames,
