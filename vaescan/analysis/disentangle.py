@@ -275,7 +275,7 @@ def dci_scores(
     - informativeness = mean held-out normalised RMSE (see :class:`DCIScores`).
 
     Collapsed (constant) latents get zero importance and zero weight. Forests
-    use ``n_jobs`` processes; ``progress`` shows a bar over factors.
+    use ``n_jobs`` workers (joblib); ``progress`` shows a bar over factors.
 
     Example
     -------
