@@ -161,3 +161,13 @@ def test_plot_heatmap_annotates_values_and_centres_the_palette(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="numeric table"):
         plot_heatmap(pd.DataFrame({"a": ["x", "y"]}))
+
+
+def test_latents_may_be_a_dataframe_or_a_torch_tensor(latents):
+    import torch
+
+    table = pd.DataFrame({"y": np.exp(latents[:, 2])})
+    named = spearman_matrix(pd.DataFrame(latents, columns=["qrs", "t", "st"]), table)
+    assert named.index.tolist() == ["qrs", "t", "st"] and named.at["st", "y"] == pytest.approx(1.0)
+    tensor = torch.tensor(latents, requires_grad=True)
+    pd.testing.assert_frame_equal(spearman_matrix(tensor, table), spearman_matrix(latents, table))

@@ -193,3 +193,10 @@ def test_report_rejects_wrong_names(factors):
         disentanglement_report(factors, factors, ["a", "b", "c"])
     with pytest.raises(ValueError, match="not unique"):
         disentanglement_report(factors, factors, ["a", "a", "b", "c"])
+
+
+def test_torch_latents_give_the_same_scores(factors, identity):
+    import torch
+
+    latents = torch.tensor(factors, dtype=torch.float64, requires_grad=True)
+    assert mutual_info_gap(latents, factors) == pytest.approx(identity["mig"], abs=1e-12)

@@ -26,24 +26,20 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score, roc_auc_score
 
+from vaescan.analysis.disentangle import _as_matrix
+
 log = logging.getLogger("vaescan")
 
 MIN_PAIRS = 3
 
 
-def _latent_matrix(
-    latents: Any, n_rows: int | None, latent_names: Sequence[str] | None,
-) -> tuple[np.ndarray, list[str]]:
-    try:
-        z = np.asarray(latents, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("latents must be numeric") from None
-    if z.ndim != 2 or z.shape[1] == 0:
-        raise ValueError(f"latents must be a 2-D array (samples x latent units), got shape {z.shape}")
-    if n_rows is not None and z.shape[0] != n_rows:
+def _latent_matrix(latents: Any, n_rows: int, latent_names: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Validated latents and their names (given, a DataFrame's columns, or z0, z1, ...)."""
+    if latent_names is None and isinstance(latents, pd.DataFrame):
+        latent_names = list(latents.columns)
+    z = _as_matrix(latents, "latents", "latent units")
+    if z.shape[0] != n_rows:
         raise ValueError(f"latents have {z.shape[0]} rows but the table has {n_rows}")
-    if not np.isfinite(z).all():
-        raise ValueError("latents hold NaN or infinite values")
     names = [f"z{i}" for i in range(z.shape[1])] if latent_names is None else [str(n) for n in latent_names]
     if len(names) != z.shape[1]:
         raise ValueError(f"{len(names)} latent names given for {z.shape[1]} latent units")

@@ -54,6 +54,9 @@ class _Inputs:
 
 
 def _as_matrix(x: Any, what: str, columns: str) -> np.ndarray:
+    """A finite float64 2-D array from an array, a DataFrame or a torch tensor (on any device)."""
+    if hasattr(x, "detach"):  # torch tensor, possibly on the GPU or requiring grad
+        x = x.detach().cpu().numpy()
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
