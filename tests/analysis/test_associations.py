@@ -159,6 +159,8 @@ def test_plot_heatmap_annotates_values_and_centres_the_palette(tmp_path):
     out = tmp_path / "auroc.png"
     fig.savefig(out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    blank = plot_heatmap(table * np.nan, center=0)  # e.g. no rho defined anywhere: a blank map, no error
+    assert len(blank.axes[0].texts) == 0 and blank.axes[0].collections[0].norm.vmin == -1.0
     with pytest.raises(ValueError, match="numeric table"):
         plot_heatmap(pd.DataFrame({"a": ["x", "y"]}))
 

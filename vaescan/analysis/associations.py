@@ -251,7 +251,8 @@ def plot_heatmap(
 
     With ``center`` set (0 for rho, 0.5 for AUROC) the diverging palette is
     centred on it and the colour range is symmetric around it, so equal colours
-    mean equal strength in both directions. NaN cells stay blank. The figure
+    mean equal strength in both directions. NaN cells stay blank (an all-NaN
+    table gives a blank map rather than an error). The figure
     is built without pyplot, so it works headless (Agg) and holds no global
     state; save it with ``fig.savefig(path)``.
 
@@ -271,10 +272,12 @@ def plot_heatmap(
     except (TypeError, ValueError):
         raise ValueError("plot_heatmap needs a numeric table") from None
     finite = values.to_numpy()[np.isfinite(values.to_numpy())]
-    if center is not None and finite.size and (vmin is None or vmax is None):
-        span = float(np.max(np.abs(finite - center))) or 1.0
-        vmin = center - span if vmin is None else vmin
-        vmax = center + span if vmax is None else vmax
+    if center is not None:
+        span = float(np.max(np.abs(finite - center))) if finite.size else 0.0
+        vmin = center - (span or 1.0) if vmin is None else vmin
+        vmax = center + (span or 1.0) if vmax is None else vmax
+    elif not finite.size:  # an all-NaN table: draw it blank on a default range
+        vmin, vmax = (0.0 if vmin is None else vmin), (1.0 if vmax is None else vmax)
     rows, cols = values.shape
     fig = Figure(figsize=figsize or (1.6 + 0.75 * cols, 1.2 + 0.45 * rows), layout="constrained")
     ax = fig.subplots()
