@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import sosfiltfilt
 
-from vaescan.data.beats import BeatConfig, BeatResult
+from vaescan.data.beats import BeatConfig, BeatResult, butterworth
 from vaescan.data.leads import LEADS
 
 LEAD_FEATURES: tuple[str, ...] = ("r_amp_mv", "s_amp_mv", "st_mv", "t_amp_mv")
@@ -73,8 +73,7 @@ below most muscle noise. Chosen on a tuning cohort (seed 100) and a noisier stre
 
 def _lowpass(x: np.ndarray, fs: float) -> np.ndarray:
     """Zero-phase low-pass of every lead (leads, samples) at :data:`DELINEATION_LOWPASS_HZ`."""
-    sos = butter(2, min(DELINEATION_LOWPASS_HZ, 0.4 * fs), fs=fs, output="sos")
-    return sosfiltfilt(sos, x, axis=1)
+    return sosfiltfilt(butterworth(2, min(DELINEATION_LOWPASS_HZ, 0.4 * fs), "lowpass", fs), x, axis=1)
 
 
 def _run_below(x: np.ndarray, thr: float, start: int, step: int, hold: int) -> int:

@@ -133,7 +133,7 @@ def label_probability(label: str, age: float, sex: int, prevalence: float | None
     Example
     -------
     >>> round(label_probability("AF", 60.0, 0), 3), round(label_probability("AF", 80.0, 0), 3)
-    (0.089, 0.284)
+    (0.092, 0.291)
     """
     base, per_decade, female = RISK[label]
     p = base if prevalence is None else prevalence

@@ -45,7 +45,7 @@ def split_sequence(n: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0
     Example
     -------
     >>> split_sequence(10)
-    ['train', 'train', 'val', 'train', 'test', 'train', 'train', 'val', 'train', 'test']
+    ['train', 'train', 'val', 'train', 'test', 'train', 'train', 'train', 'val', 'train']
     """
     target = np.asarray(fractions, dtype=np.float64)
     counts = np.zeros(len(SPLITS))

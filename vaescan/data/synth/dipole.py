@@ -44,7 +44,7 @@ class Kernel:
     Example
     -------
     >>> k = Kernel("QRS", 0.0, 100.0, (1.0, 0.0, 0.0))
-    >>> k.pulse(np.array([-10.0, 0.0, 25.0, 50.0, 100.0])).tolist()
+    >>> np.round(k.pulse(np.array([-10.0, 0.0, 25.0, 50.0, 100.0])), 6).tolist()
     [0.0, 0.0, 0.5, 1.0, 0.0]
     """
 

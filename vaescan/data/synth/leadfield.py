@@ -104,6 +104,6 @@ def vcg_to_leads(vcg: np.ndarray) -> np.ndarray:
     -------
     >>> leads = vcg_to_leads(np.array([[0.0, 1.0, 0.0]]))                # an inferior dipole
     >>> round(float(leads[0, LEADS.index("aVF")]), 3), round(float(leads[0, LEADS.index("aVL")]), 3)
-    (1.184, -0.768)
+    (1.183, -0.768)
     """
     return independent_to_leads(vcg_to_independent(vcg))

@@ -64,7 +64,7 @@ def frontal_axis(area: np.ndarray) -> float:
     Example
     -------
     >>> round(frontal_axis(np.array([1.0, 0.0, 0.0])), 1)   # a purely leftward dipole, through Dower
-    -12.3
+    -8.4
     """
     a = np.asarray(area, dtype=np.float64)
     return float(np.degrees(np.arctan2(2.0 / np.sqrt(3.0) * (_LEAD_AVF @ a), _LEAD_I @ a)))
@@ -115,9 +115,11 @@ def _p_kernels(phys: Physiology, rng: np.random.Generator) -> list[Kernel]:
 
 def _turn_to_axis(beat: BeatDipole, target_deg: float) -> BeatDipole:
     """Rotate the QRS about Z (the frontal plane) so the net QRS area points at ``target_deg``."""
-    area = beat.area("QRS")
+    ax, ay, az = beat.area("QRS")
     angles = np.arange(-180.0, 180.0, 0.5)
-    axes = np.array([frontal_axis(_rot(2, a) @ area) for a in angles])
+    c, s = np.cos(np.radians(angles)), np.sin(np.radians(angles))
+    turned = np.stack([c * ax - s * ay, s * ax + c * ay, np.full_like(c, az)])  # _rot(2, angle) @ area
+    axes = np.degrees(np.arctan2(2.0 / np.sqrt(3.0) * (_LEAD_AVF @ turned), _LEAD_I @ turned))
     miss = np.abs((axes - target_deg + 180.0) % 360.0 - 180.0)
     return beat.transformed(_rot(2, float(angles[np.argmin(miss)])), "QRS")
 

@@ -30,15 +30,15 @@ FACTORS: tuple[str, ...] = (
 NOISE_COLUMNS: tuple[str, ...] = ("noise_wander_mv", "noise_powerline_mv", "noise_muscle_mv", "snr_db")
 """Per-record noise levels (RMS at each electrode, mV) and the resulting signal-to-noise ratio (dB)."""
 
-_DECIMALS = {"_ms": 3, "_bpm": 3, "_deg": 3, "_db": 3, "_mv": 5, "irregularity": 5}
+_DECIMALS = {"_mv": 5, "_ms": 3, "_bpm": 3, "_deg": 3, "_db": 3, "irregularity": 5}
 
 
 def _rounded(name: str, value: float) -> float:
     """Round a truth value so ``metadata.csv`` (6 significant digits) stores exactly the in-memory number."""
-    for suffix, decimals in _DECIMALS.items():
-        if name.endswith(suffix):
+    for unit, decimals in _DECIMALS.items():
+        if unit in name:
             return round(float(value), decimals)
-    return float(value)
+    raise KeyError(f"no rounding rule for {name}")
 
 
 def _place(template: np.ndarray, first: int, onsets: np.ndarray, gains: np.ndarray, n: int) -> np.ndarray:
