@@ -216,11 +216,28 @@ def ecg_rpeaks(cleaned: np.ndarray, fs: float) -> np.ndarray:
         if before.size and energy[c] < 0.4 * energy[before].max():
             continue
         accepted.append(int(c))
+    peaks = _drop_t_waves(np.sort(np.asarray(accepted, dtype=np.int64)), cleaned, energy, fs, t_wave)
     magnitude = np.sqrt(np.sum(cleaned**2, axis=1))
     half = int(0.05 * fs)
-    refined = [max(p - half, 0) + int(np.argmax(magnitude[max(p - half, 0): p + half + 1]))
-               for p in sorted(accepted)]
+    refined = [max(p - half, 0) + int(np.argmax(magnitude[max(p - half, 0): p + half + 1])) for p in peaks]
     return np.unique(np.asarray(refined, dtype=np.int64))
+
+
+def _drop_t_waves(peaks: np.ndarray, cleaned: np.ndarray, energy: np.ndarray, fs: float,
+                  t_wave: int) -> np.ndarray:
+    """Drop peaks that are T waves as tall as their QRS: much less 15-40 Hz content than a neighbour's."""
+    if len(peaks) < 2 or fs < 100.0:
+        return peaks
+    high = sosfiltfilt(butterworth(2, (15.0, min(40.0, 0.45 * fs)), "bandpass", fs), cleaned, axis=0)
+    high_energy = (np.diff(high, axis=0, prepend=high[:1]) ** 2).sum(axis=1)
+    half = int(0.04 * fs)
+    ratio = np.array([high_energy[max(p - half, 0): p + half + 1].max() / energy[p] for p in peaks])
+    keep = np.ones(len(peaks), dtype=bool)
+    for i in range(len(peaks)):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(peaks) and abs(int(peaks[j]) - int(peaks[i])) <= t_wave and ratio[i] < 0.5 * ratio[j]:
+                keep[i] = False
+    return peaks[keep]
 
 
 def median_beat(

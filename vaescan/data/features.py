@@ -231,6 +231,8 @@ def _morphology(beat: np.ndarray, fs: float, rr_ms: float | None, d: Delineation
     return out
 
 
+P_WINDOW_MS = 120.0
+"""Length of the window, from P onset, whose shape must recur in every beat (a P wave lasts <= 120 ms)."""
 P_REPEAT_MIN_CORRELATION = 0.45
 """A P wave counts only if at least 3 in 4 beats correlate with the median beat's P wave at least this well."""
 
@@ -240,23 +242,25 @@ def p_wave_repeats(result: BeatResult, d: Delineation) -> bool:
 
     A median beat can show a P-like bump where there is none: the residue of
     fibrillatory waves (atrial fibrillation) or of noise. A true P wave precedes
-    every QRS with the same shape, so each beat's P window (P onset to QRS onset,
-    all leads, low-passed, mean removed) is correlated with the median beat's;
-    the P wave is accepted when the lower quartile of these correlations reaches
-    :data:`P_REPEAT_MIN_CORRELATION`. On the synthetic cohort the lower quartile
-    is >= 0.64 in every sinus-rhythm record and <= 0.24 in every AF record
-    (``scripts/bench_features.py``).
+    every QRS with the same shape, so each beat's P window (:data:`P_WINDOW_MS` from
+    P onset, at most to QRS onset, all leads, low-passed, mean removed) is
+    correlated with the median beat's; the P wave is accepted when the lower quartile of these correlations reaches
+    :data:`P_REPEAT_MIN_CORRELATION`. How often this misses a P wave in sinus rhythm
+    or finds one in AF on the synthetic cohort: ``scripts/bench_features.py`` (``p_wave``).
 
     Example
     -------
-    >>> from vaescan.data.beats import read_and_beat
-    >>> res = read_and_beat("../shared/data/ptbxl_sample/records100/00000/00001_lr")  # doctest: +SKIP
-    >>> p_wave_repeats(res, ecg_delineate(res.beat, res.fs, res.config.offset))  # doctest: +SKIP
-    True
+    >>> from vaescan.data.beats import record_to_beat
+    >>> from vaescan.data.synth import simulate_records
+    >>> record, truth = next(simulate_records(1, seed=0))          # sinus rhythm
+    >>> res = record_to_beat(record)
+    >>> p_wave_repeats(res, ecg_delineate(res.beat, res.fs, res.config.offset)), truth["AF"]
+    (True, 0)
     """
     if not (np.isfinite(d.p_on) and np.isfinite(d.qrs_on)):
         return False
-    start, stop = int(d.p_on) - result.config.offset, int(d.qrs_on) - result.config.offset
+    start = int(d.p_on) - result.config.offset
+    stop = min(int(d.qrs_on), int(d.p_on + P_WINDOW_MS * result.fs / 1000.0)) - result.config.offset
     ref = _lowpass(result.beat, result.fs)[:, start + result.config.offset: stop + result.config.offset]
     ref = ref - ref.mean(axis=1, keepdims=True)
     signal = _lowpass(result.cleaned.T, result.fs)

@@ -34,14 +34,14 @@ LABEL_DESCRIPTIONS: dict[str, str] = {
             "discordant ST-T",
     "RBBB": "right bundle branch block: QRS 122-155 ms, terminal rightward-anterior forces (rsR' in V1, "
             "wide S in I and V6), T inverted in V1-V2",
-    "LVH": "left ventricular hypertrophy: QRS voltage x1.5-2.1, QRS +5-15 ms, left axis shift, "
-           "strain (lateral ST depression, T inversion) in 60 %",
+    "LVH": "left ventricular hypertrophy: QRS voltage x1.5-2.1 (QRS dipole >= 2.2 mV), QRS +5-12 ms, "
+           "left axis shift, strain (lateral ST depression, T inversion) in 60 %",
     "MI_ANT": "anterior myocardial infarction: ST elevation in V1-V4 (acute), Q waves in V1-V3 (old), or both",
     "MI_INF": "inferior myocardial infarction: ST elevation in II, III, aVF (acute), Q waves there (old), "
               "or both",
     "AF": "atrial fibrillation: irregular RR (CV 0.12-0.28), no P wave, fibrillatory waves 4-8 Hz",
     "LQT": "long QT: QTc (Fridericia) 485-545 ms",
-    "HYPERK": "hyperkalaemia: tall, narrow, peaked T (T x2-3, at most 1.5 mV), flat P, slightly wide QRS",
+    "HYPERK": "hyperkalaemia: tall, narrow, peaked T (T x2-3, T dipole 0.8-1.5 mV), flat P, QRS +0-8 ms",
     "AVB1": "first-degree AV block: PR 210-300 ms",
 }
 
@@ -69,6 +69,12 @@ TP_MIN_MS = 40.0
 """Shortest TP segment (T end to next P onset) in sinus rhythm: the heart rate is lowered until it fits."""
 AF_DIASTOLE_MIN_MS = 80.0
 """Shortest gap from T end to the next QRS in atrial fibrillation (RR intervals are clipped to it)."""
+QRS_NORMAL_MAX_MS = 116.0
+"""Longest QRS without a bundle-branch block (complete block starts at 120 ms)."""
+LVH_VOLTAGE_MV = 2.2
+"""LVH's voltage criterion on the QRS dipole: r_amp_mv >= 2.2 with LVH, <= 2.1 without."""
+PEAKED_T_MV = 0.8
+"""Hyperkalaemia's criterion on the T dipole: t_amp_mv >= 0.8 with HYPERK, below it without."""
 QT_MAX_MS = 560.0
 """Longest QT, so that the T wave ends inside the -400..+600 ms median-beat window."""
 
@@ -218,7 +224,8 @@ def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
         if has("LVH"):
             qrs += float(rng.uniform(5.0, 12.0))
         if has("HYPERK"):
-            qrs += float(rng.uniform(0.0, 8.0))  # stays under 120 ms without a bundle-branch block
+            qrs += float(rng.uniform(0.0, 8.0))
+        qrs = min(qrs, QRS_NORMAL_MAX_MS)
 
     # Repolarisation: QTc (Fridericia) longer in women and with age; a wide QRS lengthens QT by its excess.
     if has("LQT"):
@@ -253,12 +260,13 @@ def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
     axis = float(np.clip(axis, -45.0, 105.0))
 
     # Amplitudes of the dipole (mV): QRS voltage lower in women and falls with age; LVH raises it.
-    r_amp = float(np.clip(rng.normal(1.6 - 0.06 * decades - 0.2 * female, 0.3), 0.8, 2.6))
+    # LVH multiplies the patient's own voltage and always meets the voltage criterion.
+    r_amp = float(np.clip(rng.normal(1.6 - 0.06 * decades - 0.2 * female, 0.3), 0.8, LVH_VOLTAGE_MV - 0.1))
     if has("LVH"):
-        r_amp *= float(rng.uniform(1.5, 2.1))
-    t_amp = float(np.clip(rng.normal(0.42 - 0.02 * decades - 0.06 * female, 0.08), 0.2, 0.7))
+        r_amp = float(np.clip(r_amp * rng.uniform(1.5, 2.1), LVH_VOLTAGE_MV, 4.0))
+    t_amp = float(np.clip(rng.normal(0.42 - 0.02 * decades - 0.06 * female, 0.08), 0.2, 0.65))
     if has("HYPERK"):
-        t_amp = min(t_amp * float(rng.uniform(2.0, 3.0)), 1.5)
+        t_amp = float(np.clip(t_amp * rng.uniform(2.0, 3.0), PEAKED_T_MV, 1.5))
     if has("LQT"):
         t_amp *= 0.8
     p_amp = 0.0 if af else float(np.clip(rng.normal(0.13, 0.03), 0.07, 0.22))

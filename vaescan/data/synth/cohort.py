@@ -31,7 +31,7 @@ from vaescan.data.cohort import SPLITS, Cohort, load_cohort, write_cohort
 from vaescan.data.records import Record, write_record
 from vaescan.data.synth.clinical import LABEL_DESCRIPTIONS, LABELS
 from vaescan.data.synth.config import SynthConfig
-from vaescan.data.synth.record import FACTORS, NOISE_COLUMNS, simulate_record
+from vaescan.data.synth.record import FACTORS, NOISE_COLUMNS, SUBTYPE_COLUMNS, simulate_record
 from vaescan.errors import VaescanError, VaescanInputError
 
 RECORDS_DIR = "records"
@@ -71,8 +71,8 @@ def simulate_records(n: int, seed: int, config: SynthConfig = SynthConfig()) -> 
     :func:`simulate_cohort` with the same ``seed`` and ``config``: standard columns
     (``record_id, record, patient_id, age, sex, split``), the 0/1 labels
     :data:`~vaescan.data.synth.clinical.LABELS`, the factors
-    :data:`~vaescan.data.synth.record.FACTORS`, ``qtc_fridericia_ms``, the noise
-    columns and ``seed``. Record ``i`` does not depend on ``n``.
+    :data:`~vaescan.data.synth.record.FACTORS`, ``qtc_fridericia_ms``, the subtype
+    and noise columns, and ``seed``. Record ``i`` does not depend on ``n``.
 
     Example
     -------
@@ -146,7 +146,8 @@ def simulate_cohort(
         out_dir, metadata, label_names=list(LABELS), continuous_names=["age"], factor_names=list(FACTORS),
         kind="synthetic",
         info={"seed": int(seed), "n_records": int(n), "generator": f"vaescan {__version__} vaescan.data.synth",
-              "label_descriptions": LABEL_DESCRIPTIONS, "nuisance": list(NOISE_COLUMNS),
+              "label_descriptions": LABEL_DESCRIPTIONS, "subtypes": list(SUBTYPE_COLUMNS),
+              "nuisance": list(NOISE_COLUMNS),
               "config": config_to_dict(config)},
     )
     return load_cohort(out_dir)

@@ -27,6 +27,8 @@ from textbook activation sequences, varied per patient, then turned:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from vaescan.data.synth.clinical import Physiology
@@ -142,17 +144,19 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
     beat = BeatDipole(tuple(_qrs_kernels(phys, rng)))
     anatomy = _rot(1, rng.normal(0.0, 12.0)) @ _rot(0, rng.normal(0.0, 8.0))
     beat = _turn_to_axis(beat.transformed(anatomy, "QRS"), phys.axis_deg)
-    beat = beat.scaled(phys.r_amp_mv / beat.peak_magnitude("QRS"), "QRS")
+    beat = beat.scaled(1.0 / beat.peak_magnitude("QRS"), "QRS")
 
     # Infarcts: Q waves (not visible under LBBB, whose initial forces are already abnormal).
     scarred = [wall for stage, wall in ((phys.mi_anterior, ANTERIOR), (phys.mi_inferior, INFERIOR))
                if stage in ("evolving", "old")]
     if scarred and phys.conduction != "LBBB":
-        kernels = list(beat.kernels)
-        kernels[0] = _q_wave(phys, -_unit(sum(scarred)), rng.uniform(0.2, 0.35) * phys.r_amp_mv)
+        q = _q_wave(phys, -_unit(sum(scarred)), rng.uniform(0.2, 0.35))
+        # the dead wall's forces are missing: the others start only halfway through the Q wave
+        kernels = [q] + [replace(k, start_ms=max(k.start_ms, 0.5 * q.end_ms)) for k in beat.kernels[1:]]
         if any(wall is ANTERIOR for wall in scarred):  # loss of anterior forces: QS in V1-V3
-            kernels[1] = kernels[1].scaled(0.3)
+            kernels[1] = kernels[1].scaled(0.1)
         beat = BeatDipole(tuple(kernels))
+    beat = beat.scaled(phys.r_amp_mv / beat.peak_magnitude("QRS"), "QRS")  # the voltage, after any Q wave
 
     # Direction of T and of the ST plateau.
     mean_qrs = _unit(beat.area("QRS"))

@@ -27,6 +27,10 @@ FACTORS: tuple[str, ...] = (
 )
 """Ground-truth morphology and rhythm factors (``metadata.csv`` columns; definitions in :mod:`.truth`)."""
 
+SUBTYPE_COLUMNS: tuple[str, ...] = ("mi_ant_stage", "mi_inf_stage", "lvh_strain")
+"""How a label shows: infarct stage (``none``, ``acute``: ST elevation, ``evolving``: ST elevation and
+Q waves, ``old``: Q waves and T inversion) per territory, and LVH strain (0/1)."""
+
 NOISE_COLUMNS: tuple[str, ...] = ("noise_wander_mv", "noise_powerline_mv", "noise_muscle_mv", "snr_db")
 """Per-record noise levels (RMS at each electrode, mV) and the resulting signal-to-noise ratio (dB)."""
 
@@ -58,8 +62,8 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
 
     The signal (samples, 12 leads in :data:`~vaescan.data.leads.LEADS` order) is in
     mV, quantised to 1 uV exactly as WFDB stores it. The row holds age, sex,
-    the 0/1 label columns, the factors :data:`FACTORS`, ``qtc_fridericia_ms`` and
-    :data:`NOISE_COLUMNS` (the cohort adds ids, split and seed).
+    the 0/1 label columns, the factors :data:`FACTORS`, ``qtc_fridericia_ms``,
+    :data:`SUBTYPE_COLUMNS` and :data:`NOISE_COLUMNS` (the cohort adds ids, split and seed).
 
     Example
     -------
@@ -100,7 +104,10 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
     truth["qtc_fridericia_ms"] = truth["qt_ms"] / np.cbrt(60.0 / truth["hr_bpm"])
     truth.update(noise_wander_mv=levels.wander_mv, noise_powerline_mv=levels.powerline_mv,
                  noise_muscle_mv=levels.muscle_mv, snr_db=snr_db)
-    row.update({name: _rounded(name, truth[name]) for name in (*FACTORS, "qtc_fridericia_ms", *NOISE_COLUMNS)})
+    row.update({name: _rounded(name, truth[name]) for name in (*FACTORS, "qtc_fridericia_ms")})
+    row.update(mi_ant_stage=phys.mi_anterior or "none", mi_inf_stage=phys.mi_inferior or "none",
+               lvh_strain=int(phys.lvh_strain))
+    row.update({name: _rounded(name, truth[name]) for name in NOISE_COLUMNS})
 
     name = f"{index + 1:05d}"
     labels = ",".join(label for label in LABELS if row[label])
