@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import butter, filtfilt, iirnotch, resample_poly, sosfiltfilt
 
 from vaescan.data.leads import LEADS
@@ -179,8 +180,9 @@ def ecg_rpeaks(cleaned: np.ndarray, fs: float) -> np.ndarray:
     99th percentile are accepted from the tallest down, at least 250 ms apart;
     a peak 250-450 ms after a beat with under 40 % of its energy is a T wave and
     is dropped, as are peaks within 50 ms of either end (partial complexes).
-    Each peak is then moved to the spatial magnitude maximum within +-50 ms, so
-    the result does not depend on one lead's polarity.
+    Each peak is then moved to the spatial magnitude maximum within +-50 ms (so
+    the result does not depend on one lead's polarity) and aligned on the whole
+    complex (:func:`align_fiducials`).
 
     neurokit2's detectors, tried first, missed the first beat of about a third of
     10 s records and took tall peaked T waves for beats (``scripts/bench_features.py``).
@@ -220,24 +222,63 @@ def ecg_rpeaks(cleaned: np.ndarray, fs: float) -> np.ndarray:
     magnitude = np.sqrt(np.sum(cleaned**2, axis=1))
     half = int(0.05 * fs)
     refined = [max(p - half, 0) + int(np.argmax(magnitude[max(p - half, 0): p + half + 1])) for p in peaks]
-    return np.unique(np.asarray(refined, dtype=np.int64))
+    return np.unique(align_fiducials(cleaned, np.asarray(refined, dtype=np.int64), fs))
 
 
 def _drop_t_waves(peaks: np.ndarray, cleaned: np.ndarray, energy: np.ndarray, fs: float,
                   t_wave: int) -> np.ndarray:
-    """Drop peaks that are T waves as tall as their QRS: much less 15-40 Hz content than a neighbour's."""
+    """Drop T waves that passed the energy test: of two peaks closer than ``t_wave`` samples whose
+    12-lead shapes differ (correlation under 0.5), the one with less 15-40 Hz content is the T wave."""
     if len(peaks) < 2 or fs < 100.0:
         return peaks
     high = sosfiltfilt(butterworth(2, (15.0, min(40.0, 0.45 * fs)), "bandpass", fs), cleaned, axis=0)
     high_energy = (np.diff(high, axis=0, prepend=high[:1]) ** 2).sum(axis=1)
-    half = int(0.04 * fs)
+    half = int(0.06 * fs)
+    padded = np.pad(cleaned, ((half, half), (0, 0)))
+    shapes = np.stack([padded[p: p + 2 * half + 1].ravel() for p in peaks])
+    shapes -= shapes.mean(axis=1, keepdims=True)
+    shapes /= np.linalg.norm(shapes, axis=1, keepdims=True) + 1e-12
     ratio = np.array([high_energy[max(p - half, 0): p + half + 1].max() / energy[p] for p in peaks])
     keep = np.ones(len(peaks), dtype=bool)
     for i in range(len(peaks)):
         for j in (i - 1, i + 1):
-            if 0 <= j < len(peaks) and abs(int(peaks[j]) - int(peaks[i])) <= t_wave and ratio[i] < 0.5 * ratio[j]:
+            if (0 <= j < len(peaks) and abs(int(peaks[j]) - int(peaks[i])) <= t_wave
+                    and float(shapes[i] @ shapes[j]) < 0.5 and ratio[i] < ratio[j]):
                 keep[i] = False
     return peaks[keep]
+
+
+def align_fiducials(cleaned: np.ndarray, peaks: np.ndarray, fs: float, max_shift_ms: float = 20.0,
+                    half_ms: float = 100.0) -> np.ndarray:
+    """Move each fiducial to where its QRS region (+-``half_ms``, all leads) best matches the median one.
+
+    The template is the sample-wise median of the QRS regions of all beats;
+    each beat is shifted by up to +-``max_shift_ms`` to maximise its dot product
+    with it. Aligning on the whole multi-lead complex keeps fiducials stable
+    where a single maximum is not (the two humps of a notched R). Beats too close
+    to the record's ends keep their fiducial.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.zeros((3000, 12)); x[500::500] = 1.0
+    >>> align_fiducials(x, np.array([500, 1003, 1498, 2000]), 500.0).tolist()
+    [500, 1000, 1500, 2000]
+    """
+    max_shift, half = int(max_shift_ms * fs / 1000.0), int(half_ms * fs / 1000.0)
+    n = cleaned.shape[0]
+    peaks = np.asarray(peaks, dtype=np.int64)
+    inner = (peaks - half - max_shift >= 0) & (peaks + half + max_shift <= n)
+    if not inner.any():
+        return peaks
+    template = np.median(np.stack([cleaned[p - half: p + half] for p in peaks[inner]]), axis=0)
+    out = peaks.copy()
+    for k in np.nonzero(inner)[0]:
+        p = peaks[k]
+        windows = sliding_window_view(cleaned[p - half - max_shift: p + half + max_shift], 2 * half, axis=0)
+        scores = np.tensordot(windows, template.T, axes=([1, 2], [0, 1]))  # (2 max_shift + 1,)
+        out[k] = p - max_shift + int(np.argmax(scores))
+    return out
 
 
 def median_beat(
@@ -245,9 +286,8 @@ def median_beat(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample-wise median of the beats around ``rpeaks``; returns (beat (leads, samples), used fiducials).
 
-    Beats whose window leaves the record are dropped. Fiducials are refined by
-    cross-correlating each beat's QRS region (+-100 ms) with a first median
-    template (shifts up to +-20 ms) before the final median.
+    Fiducials are first aligned on the QRS (:func:`align_fiducials`); beats whose
+    window leaves the record are dropped.
 
     Example
     -------
@@ -258,27 +298,10 @@ def median_beat(
     ((12, 500), 1.0)
     """
     off, n = config.offset, config.n_samples
-    keep = rpeaks[(rpeaks - off >= 0) & (rpeaks - off + n <= cleaned.shape[0])]
-    if len(keep) == 0:
-        return np.zeros((cleaned.shape[1], n)), keep
-    idx = keep[:, None] - off + np.arange(n)[None, :]
-    beats = cleaned[idx]  # (beats, samples, leads)
-    template = np.median(beats, axis=0)
-    max_shift, half = int(0.02 * config.fs), int(0.1 * config.fs)
-    qrs = slice(off - half, off + half)
-    ref = template[qrs].ravel()
-    shifts = np.zeros(len(keep), dtype=np.int64)
-    for b, peak in enumerate(keep):
-        scores = []
-        for s in range(-max_shift, max_shift + 1):
-            start = peak + s - half
-            if start < 0 or start + 2 * half > cleaned.shape[0]:
-                scores.append(-np.inf)
-                continue
-            scores.append(float(cleaned[start: start + 2 * half].ravel() @ ref))
-        shifts[b] = int(np.argmax(scores)) - max_shift
-    refined = keep + shifts
+    refined = align_fiducials(cleaned, rpeaks, config.fs)
     refined = refined[(refined - off >= 0) & (refined - off + n <= cleaned.shape[0])]
+    if len(refined) == 0:
+        return np.zeros((cleaned.shape[1], n)), refined
     idx = refined[:, None] - off + np.arange(n)[None, :]
     return np.median(cleaned[idx], axis=0).T, refined
 
