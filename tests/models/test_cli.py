@@ -22,6 +22,7 @@ vae:
   warmup_epochs: 1
   epochs: 3
   lr: 0.003
+  downsample: 4
 """
 
 
@@ -122,11 +123,11 @@ def test_predict_lists_every_record_and_contributions_sum(workspace, scan_run):
 
 def test_traverse_draws_and_measures_each_factor(workspace, vae_run):
     out = workspace / "traversal"
-    assert main(["-q", "traverse", str(vae_run), "-o", str(out), "--factors", "0", "2", "--steps", "5"]) == 0
+    assert main(["-q", "traverse", str(vae_run), "-o", str(out), "--factors", "0", "2", "--steps", "3"]) == 0
     table = pd.read_csv(out / "traversal.csv")
     assert table.columns[:4].tolist() == ["factor", "step", "z", "qrs_ms"]
     assert {"pr_ms", "qt_ms", "t_amp_mv", "r_amp_mv", "axis_deg", "st_mv_anterior"} <= set(table.columns)
-    assert table.factor.tolist() == [0] * 5 + [2] * 5 and table.step.tolist()[:5] == [-3.0, -1.5, 0.0, 1.5, 3.0]
+    assert table.factor.tolist() == [0] * 3 + [2] * 3 and table.step.tolist()[:3] == [-3.0, 0.0, 3.0]
     assert {"traversal_z0.png", "traversal_z2.png", "traversal_overview.png", "traversal_spearman.png",
             "traversal_spearman.csv", "traversal_effects.csv"} <= {p.name for p in out.iterdir()}
 

@@ -6,36 +6,8 @@ from sklearn.metrics import roc_auc_score
 from vaescan.data.features import beat_features
 from vaescan.errors import VaescanInputError
 from vaescan.models.scan import SCAN
-from vaescan.models.vae import VAE
 
-from .conftest import toy_beats
-
-COLUMNS = ["WIDE", "TALLT", "age"]
-
-
-VARY = ("qrs_ms", "qt_ms", "t_mv")  # the factors behind WIDE, age and TALLT; R amplitude fixed
-
-
-@pytest.fixture(scope="module")
-def toy_train():
-    return toy_beats(384, seed=1, vary=VARY)
-
-
-@pytest.fixture(scope="module")
-def toy_test():
-    return toy_beats(128, seed=2, vary=VARY)
-
-
-@pytest.fixture(scope="module")
-def vae(toy_train):
-    return VAE(latent_dim=3, channels=(16, 32), hidden=64, batch_size=64, beta=1.0, warmup_epochs=5,
-               epochs=30, lr=3e-3).fit(toy_train[0], progress=False)
-
-
-@pytest.fixture(scope="module")
-def scan(vae, toy_train):
-    beats, truth = toy_train
-    return SCAN(vae, epochs=100).fit(beats, truth[COLUMNS], progress=False)
+from .conftest import COLUMNS
 
 
 def _qrs_ms(beat: np.ndarray) -> float:

@@ -9,7 +9,7 @@ from vaescan.models.run import save_param_store
 from vaescan.models.train import load_tensors, pyro_params
 from vaescan.models.vae import VAE, BetaVAE
 
-SMALL = dict(latent_dim=3, channels=(8, 16), hidden=32, batch_size=32, warmup_epochs=2)
+SMALL = dict(latent_dim=3, channels=(8, 16), hidden=32, batch_size=32, warmup_epochs=2, downsample=4)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_param_store_file_restores_the_model_in_pyro(beats, tmp_path):
     path = save_param_store(tmp_path, params)
 
     # a fresh, untrained network takes its weights from the pyro param store loaded from the file
-    fresh = BetaVAE(12, 250, vae.config)
+    fresh = BetaVAE(12, 500 // vae.config.downsample, vae.config)
     store = pyro.get_param_store()
     with store.scope():
         for name, value in torch.load(path, weights_only=True).items():

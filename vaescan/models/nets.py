@@ -3,7 +3,7 @@
 Plain torch modules; :mod:`vaescan.models.vae` registers them with pyro. The
 encoder halves the time axis ``n_conv`` times with strided convolutions and maps
 the result to the mean and standard deviation of a diagonal Gaussian over the
-latent factors; the decoder mirrors it with transposed convolutions and crops to
+latent factors; the decoder mirrors it (linear upsampling + convolution) and crops to
 the beat length. Inputs and outputs are (batch, leads, samples) in mV.
 """
 
