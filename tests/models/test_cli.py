@@ -169,3 +169,25 @@ def test_unusable_input_gives_one_clear_line(workspace, scan_run, argv, message,
     code = main(["-q"] + [a.format(ws=workspace) for a in argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_run_vae_scan_trains_draws_and_resumes(workspace, monkeypatch):
+    from vaescan.models.experiment import run_vae_scan
+
+    monkeypatch.setenv("VAESCAN_CACHE_DIR", str(workspace / "cache"))
+
+    vae_yaml = workspace / "vae.yaml"
+    scan_yaml = workspace / "scan_quick.yaml"
+    scan_yaml.write_text("scan:\n  epochs: 20\n  batch_size: 16\n")
+    out = workspace / "quick"
+    summary = run_vae_scan(workspace / "cohort", out, vae_config=vae_yaml, scan_config=scan_yaml, progress=False)
+    assert summary["generated_label"] == "WIDE" and summary["latent_dim"] == 3
+    assert set(summary["readout_r2"]) == {"qrs_ms", "qt_ms"} and set(summary["auroc"]) <= {"NORM", "WIDE"}
+    for folder, name in (("traversal", "traversal_overview.png"), ("associations", "scan_weights.png"),
+                         ("generated", "generated.png"), ("vae", "metrics.json"), ("scan", "metrics.json")):
+        assert (out / folder / name).is_file(), (folder, name)
+    assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(summary))
+    # a second call finds every stage done and trains nothing
+    stamp = (out / "vae" / "vae_weights.pt").stat().st_mtime_ns
+    again = run_vae_scan(workspace / "cohort", out, vae_config=vae_yaml, scan_config=scan_yaml, progress=False)
+    assert again == summary and (out / "vae" / "vae_weights.pt").stat().st_mtime_ns == stamp
