@@ -8,7 +8,8 @@ each true factor. Writes a JSON table and a figure (``--output`` and the same na
 
 Usage::
 
-    python scripts/sweep_vae.py [--latent 8 16 32] [--beta 1 4 16] [--epochs 40] [-o runs/sweep/sweep_vae.json]
+    python scripts/sweep_vae.py [--latent 8 16 32] [--beta 1 4 16] [--epochs 40] [--warmup-epochs 5]
+                                [--threads 2] [-o runs/sweep/sweep_vae.json]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from vaescan.config import load_config  # noqa: E402
@@ -71,22 +73,28 @@ def main() -> int:
     parser.add_argument("--latent", type=int, nargs="+", default=[8, 16, 32], help="latent sizes")
     parser.add_argument("--beta", type=float, nargs="+", default=[1.0, 4.0, 16.0], help="beta values")
     parser.add_argument("--epochs", type=int, help="epochs per run (default: the config's)")
+    parser.add_argument("--warmup-epochs", type=int, help="KL warm-up epochs per run (default: the config's)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--runs", default="runs/sweep", help="folder for the run folders")
     parser.add_argument("-o", "--output", default="runs/sweep/sweep_vae.json", help="JSON output")
     parser.add_argument("--resume", action="store_true", help="keep finished runs, train only missing ones")
     args = parser.parse_args()
 
+    torch.set_num_threads(args.threads)
     base = load_config(VAERunConfig, args.config)
     rows = []
     for latent in args.latent:
         for beta in args.beta:
             vae = dataclasses.replace(base.vae, latent_dim=latent, beta=beta,
-                                      epochs=args.epochs or base.vae.epochs)
+                                      epochs=args.epochs or base.vae.epochs,
+                                      warmup_epochs=base.vae.warmup_epochs if args.warmup_epochs is None
+                                      else args.warmup_epochs)
             run = Path(args.runs) / f"L{latent}_b{beta:g}"
             done = (run / "metrics.json").is_file() and read_json(run / "run.json").get("status") == "done"
             if not (args.resume and done):
                 train_vae_run(dataclasses.replace(base, vae=vae, output=str(run)), force=True)
-            row = {"latent_dim": latent, "beta": beta, "epochs": vae.epochs, "run": str(run)}
+            row = {"latent_dim": latent, "beta": beta, "epochs": vae.epochs, "warmup_epochs": vae.warmup_epochs,
+                   "threads": torch.get_num_threads(), "run": str(run)}
             row.update(summarise(read_json(run / "metrics.json")))
             rows.append(row)
             print(f"latent {latent:3d} beta {beta:5g}: RMSE {row['test_rmse_uv']:.1f} uV, {row['n_active']} active, "
