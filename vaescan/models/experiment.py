@@ -539,7 +539,7 @@ def _train_or_skip(train, config, folder: Path, kind: str, progress: bool) -> bo
 def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                  vae_config: VAERunConfig | str | os.PathLike[str] | None = None,
                  scan_config: SCANRunConfig | str | os.PathLike[str] | None = None, quick: bool = True,
-                 progress: bool = True) -> dict:
+                 jobs: int = 1, progress: bool = True) -> dict:
     """Train VAE-SCAN on a cohort and draw what it learned; the quickstart's model stage.
 
     ``data_dir`` is a cohort with a ``split`` column (e.g. from ``vaescan synth``).
@@ -550,7 +550,8 @@ def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     (``quick``) or to the full-size defaults; a config given as a path is read
     from that file, and its output, data path and VAE run are set to ``out_dir``
     and ``data_dir``. A finished stage is skipped and an interrupted one resumed,
-    so calling it again continues where it stopped. Returns a short summary of
+    so calling it again continues where it stopped. ``jobs`` worker processes
+    compute the median beats (cached for later calls). Returns a short summary of
     measured numbers (also written to ``summary.json``): test RMSE (uV), active
     factors, the linear read-out R2 of the true factors (mean and per factor) and
     MIG when the cohort has them, the test AUROC per label, the QRS (ms) of the
@@ -572,6 +573,7 @@ def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         vae_cfg = vae_config if isinstance(vae_config, VAERunConfig) else load_config(VAERunConfig, vae_config)
         vae_cfg = dataclasses.replace(vae_cfg, output=quick_vae.output,
                                       data=dataclasses.replace(vae_cfg.data, path=str(data_dir)))
+    vae_cfg = dataclasses.replace(vae_cfg, data=dataclasses.replace(vae_cfg.data, jobs=jobs))
     if scan_config is None:
         scan_cfg = quick_scan
     else:
