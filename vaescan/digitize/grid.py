@@ -406,11 +406,13 @@ def _profile_period(profile: np.ndarray, period: float) -> tuple[float, float, f
     return 1.0 / freq, float(line % (1.0 / freq)), contrast
 
 
-def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_per_mm: float = 12.0) -> Lattice | None:
+def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_per_mm: float = 12.0,
+                unit_mm: float | None = None) -> Lattice | None:
     """Find the ECG grid of an RGB page image; ``None`` when the page shows no grid lattice.
 
     ``px_per_mm_out`` fixes the rectified image's resolution; by default it is the
-    image's own (rounded to 0.2 px/mm, within 4 to ``max_px_per_mm``).
+    image's own (rounded to 0.2 px/mm, within 4 to ``max_px_per_mm``). ``unit_mm`` forces
+    the size of the fundamental spacing (1 or 5 mm) when the page shows only one.
 
     Example
     -------
@@ -451,7 +453,9 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     G = fit.G @ to_work  # image px -> (u, v)
     J = _jacobian(G, w0 / 2, h0 / 2)
     period_px = 1.0 / np.sqrt(abs(np.linalg.det(J)))  # fundamental period in image px, page centre
-    unit_mm = 5.0 if fit.five else (1.0 if period_px <= 13.0 else 5.0)
+    ambiguous = not fit.five and unit_mm is None
+    if unit_mm is None:
+        unit_mm = 5.0 if fit.five else (1.0 if period_px <= 13.0 else 5.0)
     image_ppm = period_px / unit_mm
     if px_per_mm_out is None:
         px_per_mm_out = float(np.clip(round(image_ppm * 5) / 5, 4.0, max_px_per_mm))
@@ -465,7 +469,7 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     scales = [np.sqrt(abs(np.linalg.det(_jacobian(G, x, y)))) for x, y in ((0, 0), (w0, 0), (w0, h0), (0, h0))]
     perspective = float((max(scales) - min(scales)) / np.mean(scales))
     return Lattice(homography=H, px_per_mm=px_per_mm_out, size=size, image_px_per_mm=image_ppm,
-                   rotation_deg=rotation, perspective=perspective, unit_mm=unit_mm, unit_ambiguous=not fit.five,
+                   rotation_deg=rotation, perspective=perspective, unit_mm=unit_mm, unit_ambiguous=ambiguous,
                    strength=fit.strength, phase_px=phase, tiles_used=fit.tiles, notes=notes)
 
 
