@@ -336,11 +336,11 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         k = LEADS.index(p.lead)
         if np.isfinite(seg).sum() == 0:
             continue
-        # a lead shown twice (grid and rhythm strip): keep the better reading of each stretch
-        if q > best_quality[k] or np.all(np.isnan(signal[i0:i1, k])):
-            fill = np.isfinite(seg) | ~np.isfinite(signal[i0:i1, k])
-            signal[i0:i1, k] = np.where(fill, seg, signal[i0:i1, k])
-            best_quality[k] = max(best_quality[k], q)
+        # a lead shown twice (grid and rhythm strip): where both show it, keep the better reading
+        current = signal[i0:i1, k]
+        take = np.isfinite(seg) & (~np.isfinite(current) | (q > best_quality[k]))
+        signal[i0:i1, k] = np.where(take, seg, current)
+        best_quality[k] = max(best_quality[k], q)
         quality[p.lead] = round(max(quality.get(p.lead, 0.0), q), 3)
     found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
     if not found:

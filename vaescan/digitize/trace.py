@@ -110,7 +110,7 @@ def trace_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
 
 @dataclass
 class Runs:
-    """Vertical runs of ink per pixel column: column, top and bottom row (inclusive), weighted centre.
+    """Vertical runs of ink per pixel column: column, top and bottom row (inclusive), weighted centre, ink mass.
 
     Sorted by column, then top. ``starts[c]:starts[c+1]`` indexes the runs of column c.
     """
@@ -119,6 +119,7 @@ class Runs:
     top: np.ndarray
     bot: np.ndarray
     centre: np.ndarray
+    mass: np.ndarray
     starts: np.ndarray
 
     def in_column(self, c: int) -> slice:
@@ -152,7 +153,8 @@ def column_runs(mask: np.ndarray, ink: np.ndarray) -> Runs:
     mass = cw[sc, bot + 1] - cw[sc, top]
     centre = np.where(mass > 1e-9, (cy[sc, bot + 1] - cy[sc, top]) / np.maximum(mass, 1e-9), (top + bot) / 2.0)
     starts = np.searchsorted(sc, np.arange(w + 1))
-    return Runs(col=sc, top=top.astype(np.float64), bot=bot.astype(np.float64), centre=centre, starts=starts)
+    return Runs(col=sc, top=top.astype(np.float64), bot=bot.astype(np.float64), centre=centre,
+                mass=np.maximum(mass, 1e-6), starts=starts)
 
 
 @dataclass
@@ -182,7 +184,7 @@ def trace_follow(runs: Runs, x0: int, x1: int, band: tuple[float, float], home: 
     run lies outside ``home`` (a tall wave may reach into the next row's band for a
     few columns, but the path does not settle on a neighbour's trace); an absent
     column costs 1; starting or resuming costs 3 plus 0.5 per mm outside ``home``
-    plus 0.1 per mm away from ``start_y``. Labels and specks away from the trace are
+    plus 0.3 per mm away from ``start_y``. Labels and specks away from the trace are
     thus left out, and gaps in the ink leave the trace missing there.
     """
     x0, x1 = max(0, x0), min(len(runs.starts) - 1, x1)
@@ -212,7 +214,7 @@ def trace_follow(runs: Runs, x0: int, x1: int, band: tuple[float, float], home: 
         k_prev = len(prev_idx)
         trans = np.empty((k_prev + 1, len(idx) + 1))
         trans[:, 0] = 0.0  # to absent
-        trans[0, 1:] = restart + 0.5 * outside + 0.1 * np.abs(m - ref) / r  # absent -> run
+        trans[0, 1:] = restart + 0.5 * outside + 0.3 * np.abs(m - ref) / r  # absent -> run
         if k_prev:
             pt, pb, pm = runs.top[prev_idx], runs.bot[prev_idx], runs.centre[prev_idx]
             gap = np.maximum(0.0, np.maximum(t[None, :] - pb[:, None], pt[:, None] - b[None, :])) / r
@@ -225,15 +227,49 @@ def trace_follow(runs: Runs, x0: int, x1: int, band: tuple[float, float], home: 
         backs.append(back)
         prev_idx = idx
     j = int(np.argmin(cost))
+    chosen = np.full(n, -1)
     for k in range(n - 1, -1, -1):
         if j > 0:
-            i = states[k][j - 1]
+            chosen[k] = states[k][j - 1]
+            i = chosen[k]
             top[k], bot[k], centre[k] = runs.top[i], runs.bot[i], runs.centre[i]
         j = int(backs[k][j])
+    _complete_strokes(runs, x0, chosen, top, bot, centre)
     ok = np.isfinite(centre)
     jumps[1:] = np.where(ok[1:] & ok[:-1], np.maximum(0.0, np.maximum(top[1:] - bot[:-1], top[:-1] - bot[1:])) / r,
                          0.0)
     return Path(x0, top, bot, centre, jumps)
+
+
+def _complete_strokes(runs: Runs, x0: int, chosen: np.ndarray, top: np.ndarray, bot: np.ndarray,
+                      centre: np.ndarray) -> None:
+    """Join the other runs of a column that lie within its neighbours' reach into the chosen run, in place.
+
+    At a sharp apex the rising and falling strokes meet inside one column with a gap
+    between them; both belong to the trace, and the apex is the top of their union.
+    """
+    n = len(chosen)
+    new_top, new_bot, new_centre = top.copy(), bot.copy(), centre.copy()
+    for k in range(n):
+        if chosen[k] < 0:
+            continue
+        near = [q for q in (k - 1, k + 1) if 0 <= q < n and chosen[q] >= 0]
+        if not near:
+            continue
+        lo = min(top[q] for q in near)
+        hi = max(bot[q] for q in near)
+        sl = runs.in_column(x0 + k)
+        t, b = runs.top[sl], runs.bot[sl]
+        join = (b >= lo) & (t <= hi)
+        if join.sum() <= 1:
+            continue
+        idx = np.arange(sl.start, sl.stop)[join]
+        idx = idx[(runs.top[idx] <= max(bot[k], hi)) & (runs.bot[idx] >= min(top[k], lo))]
+        idx = np.union1d(idx, [chosen[k]])
+        m = runs.mass[idx]
+        new_top[k], new_bot[k] = runs.top[idx].min(), runs.bot[idx].max()
+        new_centre[k] = float(np.sum(runs.centre[idx] * m) / np.sum(m))
+    top[:], bot[:], centre[:] = new_top, new_bot, new_centre
 
 
 def line_width(path: Path) -> float:
