@@ -20,6 +20,8 @@ from vaescan.errors import VaescanError
 STAGE_CLIS: tuple[str, ...] = (
     "vaescan.quickstart",
     "vaescan.data.cli",
+    "vaescan.data.synth.cli",
+    "vaescan.analysis.cli",
 )
 
 

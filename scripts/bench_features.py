@@ -1,0 +1,120 @@
+"""Benchmark: how well ``vaescan features`` recovers the ground truth of the synthetic cohort.
+
+Writes a synthetic cohort (or reuses one), runs ``vaescan features`` on it exactly as a user would,
+and compares every interval with the truth in ``metadata.csv``: mean absolute error (MAE), median
+and 95th percentile of the absolute error, overall and per label; for PR also how often a P wave
+is missed (sinus rhythm, NaN measured) or invented (AF, a number measured where truth is NaN).
+
+Targets (issue 3): MAE <= 10 ms for QRS, <= 20 ms for PR and QT, <= 2 bpm for HR.
+
+    python scripts/bench_features.py --n 500 --seed 0 --jobs 2 -o runs/bench/bench_features.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vaescan.cli import main as vaescan_main  # noqa: E402
+from vaescan.data.cohort import load_cohort  # noqa: E402
+from vaescan.data.synth import LABELS, simulate_cohort  # noqa: E402
+from vaescan.data.synth.truth import TERRITORIES  # noqa: E402
+from vaescan.io import write_json  # noqa: E402
+
+TARGETS = {"qrs_ms": 10.0, "pr_ms": 20.0, "qt_ms": 20.0, "hr_bpm": 2.0}
+COMPARED = ("hr_bpm", "rr_irregularity", "pr_ms", "qrs_ms", "qt_ms", "qtc_fridericia_ms", "axis_deg",
+            "st_mv_anterior", "st_mv_inferior", "st_mv_lateral")
+
+
+def _errors(truth: pd.DataFrame, measured: pd.DataFrame) -> dict[str, pd.Series]:
+    out = {}
+    for name in COMPARED:
+        if name.startswith("st_mv_"):
+            leads = TERRITORIES[name[len("st_mv_"):]]
+            est = measured[[f"st_mv_{lead}" for lead in leads]].mean(axis=1)
+        else:
+            est = measured[name]
+        err = est - truth[name]
+        if name == "axis_deg":
+            err = (err + 180.0) % 360.0 - 180.0
+        out[name] = err
+    return out
+
+
+def _summary(err: pd.Series) -> dict[str, float]:
+    a = err.dropna().abs()
+    if a.empty:
+        return {"n": 0}
+    return {"n": int(a.size), "mae": float(a.mean()), "bias": float(err.dropna().mean()),
+            "median_ae": float(a.median()), "p95_ae": float(a.quantile(0.95)), "max_ae": float(a.max())}
+
+
+def evaluate(cohort_dir: Path, features_csv: Path) -> dict:
+    """Compare a features CSV with the cohort's ground truth."""
+    cohort = load_cohort(cohort_dir)
+    truth = cohort.metadata.set_index("record_id")
+    measured = pd.read_csv(features_csv, dtype={"record_id": str}).set_index("record_id")
+    truth = truth.loc[measured.index]
+    errors = _errors(truth, measured)
+    result = {"n_records": int(len(cohort)), "n_measured": int(len(measured)),
+              "overall": {k: _summary(e) for k, e in errors.items()}, "per_label": {}}
+    for label in LABELS:
+        mask = truth[label] == 1
+        result["per_label"][label] = {"n": int(mask.sum()),
+                                      **{k: _summary(e[mask]) for k, e in errors.items()}}
+    sinus = truth["pr_ms"].notna()
+    result["p_wave"] = {
+        "sinus_records": int(sinus.sum()),
+        "sinus_p_missed": int((sinus & measured["pr_ms"].isna()).sum()),
+        "af_records": int((~sinus).sum()),
+        "af_p_invented": int((~sinus & measured["pr_ms"].notna()).sum()),
+    }
+    result["targets"] = {k: {"target_mae": v, "mae": result["overall"][k].get("mae"),
+                             "met": bool(result["overall"][k].get("mae", np.inf) <= v)}
+                         for k, v in TARGETS.items()}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=500, help="records to simulate (default 500)")
+    p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--cohort", type=Path, help="reuse this synthetic cohort instead of writing a new one")
+    p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_features.json"))
+    args = p.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cohort_dir = args.cohort or Path(tmp) / "cohort"
+        if args.cohort is None:
+            simulate_cohort(args.n, args.seed, cohort_dir, progress=False, jobs=args.jobs)
+        features_csv = Path(tmp) / "features.csv"
+        start = time.perf_counter()
+        code = vaescan_main(["-q", "features", str(cohort_dir), "-o", str(features_csv), "--jobs", str(args.jobs)])
+        seconds = time.perf_counter() - start
+        if code != 0:
+            print(f"vaescan features failed with exit code {code}", file=sys.stderr)
+            return code
+        result = evaluate(cohort_dir, features_csv)
+    result.update(seed=args.seed, jobs=args.jobs, features_seconds=seconds,
+                  cohort=str(args.cohort) if args.cohort else f"simulate_cohort(n={args.n}, seed={args.seed})")
+    write_json(args.output, result)
+    for name, t in result["targets"].items():
+        print(f"{name:8s} MAE {t['mae']:.2f} (target <= {t['target_mae']:g}) {'ok' if t['met'] else 'MISSED'}")
+    for name in ("axis_deg", "rr_irregularity", "st_mv_anterior"):
+        print(f"{name:8s} MAE {result['overall'][name]['mae']:.4f}")
+    print(f"P waves: {result['p_wave']}")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Benchmark: how fast ``simulate_cohort`` writes a synthetic cohort (target: 1,000 records in < 60 s, one core).
+
+Times the whole command path (simulation, WFDB writing, metadata) with ``jobs=1`` and reports
+records per second. Timings depend on the machine and on what else runs on it.
+
+    python scripts/bench_synth.py --n 1000 -o runs/bench/bench_synth.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vaescan.data.synth import simulate_cohort  # noqa: E402
+from vaescan.io import write_json  # noqa: E402
+
+TARGET_SECONDS_PER_1000 = 60.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=1000, help="records to write (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1: the target is per core)")
+    p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_synth.json"))
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", progress=False, jobs=args.jobs)
+        seconds = time.perf_counter() - start
+        size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
+    per_1000 = seconds / args.n * 1000.0
+    result = {
+        "n_records": args.n, "seed": args.seed, "jobs": args.jobs, "seconds": seconds,
+        "records_per_s": args.n / seconds, "seconds_per_1000_records": per_1000,
+        "target_seconds_per_1000_records": TARGET_SECONDS_PER_1000,
+        "met": bool(per_1000 < TARGET_SECONDS_PER_1000), "bytes_written": size,
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": os.cpu_count()},
+    }
+    write_json(args.output, result)
+    print(f"{args.n} records in {seconds:.1f} s ({args.n / seconds:.1f} records/s, {per_1000:.1f} s per 1000; "
+          f"target < {TARGET_SECONDS_PER_1000:g} s) -> {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
