@@ -93,7 +93,8 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
 
     The pulse is a plateau 1.5-12 mm long whose centre line stays within 0.3 mm, with
     vertical edges (runs reaching at least 2.5 mm below it) within 1 mm of each end.
-    Its foot (0 mV) is where the outer edge, the one away from the trace, ends.
+    Its foot (0 mV) is where the outer edge, the one away from the trace, ends, less half
+    the plateau's thickness.
     """
     r = px_per_mm
     xa, xb = extent
@@ -131,7 +132,7 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
             if edges[0] is not None and edges[1] is not None:
                 # the foot is where the outer edge (away from the trace) ends, less half the line
                 outer = edges[0] if side == "left" else edges[1]
-                base = outer - (width_px - 1) / 2
+                base = outer - (float(np.median(length[i:j + 1])) - 1) / 2
                 if base - level >= 2.5 * r:
                     cand = Pulse(side, path.x0 + a + i - 0.5, path.x0 + a + j + 0.5, base, level)
                     if best is None or (side == "left" and cand.x_rise < best.x_rise) or \
@@ -178,13 +179,14 @@ def _stretches(found: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist()))
 
 
-def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, px_per_mm: float) -> float | None:
+def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, px_per_mm: float,
+              width_px: float) -> float | None:
     """Sub-pixel x (px) of the first (``left``) or last (``right``) sample of a row's trace.
 
     The ink in each column along the trace, relative to the ink of a full column just
     inside, falls to one half where the line's end cap covers half a column; with the
     round caps of plotted lines (anti-aliased) that lies about 0.7 cap radii outside the end sample. The
-    radius is half the line width, measured as ink per column on the trace.
+    radius is half the pen width ``width_px``; a full column holds the pen's width of ink.
     """
     xa, xb = extent
     step = 1 if side == "left" else -1
@@ -198,14 +200,12 @@ def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, p
             return float("nan")
         return float(ink[max(0, int(t) - 2):min(h, int(b) + 3), c].sum())
 
-    # a full column of flat trace: the median ink of the flattest columns along the row
-    span = [c for c in range(xa, xb + 1, max(1, (xb - xa) // 400)) if path.found[c - path.x0]]
-    lengths = np.array([path.bot[c - path.x0] - path.top[c - path.x0] for c in span])
-    if len(span) < 10:
+    # a full column: the median ink of the columns 3-12 px inside the end
+    inner = [end + step * k for k in range(3, 13)]
+    if not all(0 <= c - path.x0 < len(path.top) for c in inner):
         return None
-    flat = [c for c, ln in zip(span, lengths) if ln <= np.percentile(lengths, 50)]
-    full = float(np.median([mass(c, c) for c in flat]))
-    if full <= 0:
+    full = float(np.nanmedian([mass(c, c) for c in inner]))
+    if not full > 0:
         return None
     cols = [end + step * k for k in range(-3, 3)]  # outward to inward
     if not (0 <= end - path.x0 < len(path.top)) or not np.isfinite(path.top[end - path.x0]):
@@ -219,9 +219,7 @@ def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, p
     k = int(hit[0])
     frac = (0.5 - m[k - 1]) / max(m[k] - m[k - 1], 1e-6)
     edge = cols[k - 1] + step * frac
-    peak = np.array([ink[max(0, int(path.top[c - path.x0]) - 1):int(path.bot[c - path.x0]) + 2, c].max()
-                     for c in flat[:50]])
-    radius = 0.5 * full / max(float(np.median(peak)), 0.2)
+    radius = 0.5 * width_px
     return float(edge + step * 0.7 * radius)
 
 

@@ -27,7 +27,7 @@ from vaescan.digitize.grid import Lattice, grid_detect, page_rectify
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, ink_map, line_width, path_polyline, polyline_sample,
+from vaescan.digitize.trace import (Path, column_runs, ink_map, path_polyline, pen_width, polyline_sample,
                                     trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
@@ -144,12 +144,12 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     if len(baselines) < 3 and config.layout is None:
         raise VaescanInputError(where, f"found {len(baselines)} trace row(s); a 12-lead page has 3, 4, 6 or "
                                 "12 rows (this looks like a partial page or not an ECG printout)")
-    rows = _follow_rows(runs, baselines, r, (h, w))
+    rows = _follow_rows(runs, ink, baselines, r, (h, w))
     rows = [row for row in rows if row is not None]
     for row in rows:
         for side in ("left", "right"):
             if side not in row.pulses:
-                row.ends[side] = trace_end(ink, row.path, row.extent, side, r)
+                row.ends[side] = trace_end(ink, row.path, row.extent, side, r, row.width_px)
     px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
     duration = shown_duration_s(config.speed_mm_s)
     px_per_s = config.speed_mm_s * r
@@ -185,20 +185,23 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, rows_signal, (w, h))
 
 
-def _follow_rows(runs, baselines: list[float], r: float, shape: tuple[int, int]) -> list[RowReading | None]:
+def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
+                 shape: tuple[int, int]) -> list[RowReading | None]:
     h, w = shape
-    out: list[RowReading | None] = []
+    followed = []
     for i, y in enumerate(baselines):
         up = (y - baselines[i - 1]) if i > 0 else (baselines[1] - y if len(baselines) > 1 else 20 * r)
         down = (baselines[i + 1] - y) if i + 1 < len(baselines) else up
         home = (y - 0.5 * up, y + 0.5 * down)
         band = (max(0.0, y - 1.6 * up), min(h - 1.0, y + 1.6 * down))
         path = trace_follow(runs, 0, w, band, home, r, start_y=y)
-        extent = trace_extent(path, r)
+        followed.append((y, path, trace_extent(path, r)))
+    width = pen_width(ink, [_sub(path, extent) for _, path, extent in followed if extent is not None])
+    out: list[RowReading | None] = []
+    for y, path, extent in followed:
         if extent is None:
             out.append(None)
             continue
-        width = line_width(_sub(path, extent))
         row = RowReading(baseline_guess=y, path=path, extent=extent, width_px=width)
         for side in ("left", "right"):
             pulse = find_pulse(path, side, extent, r, width)

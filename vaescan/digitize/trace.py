@@ -272,22 +272,37 @@ def _complete_strokes(runs: Runs, x0: int, chosen: np.ndarray, top: np.ndarray, 
     top[:], bot[:], centre[:] = new_top, new_bot, new_centre
 
 
-def line_width(path: Path) -> float:
-    """Vertical thickness (px) of the trace: the median run length where the trace is flat.
+def pen_width(ink: np.ndarray, paths: list[Path]) -> float:
+    """Thickness (px) of the pen that drew the traces: ink per column over the stroke's darkness.
+
+    A column crossing a flat stretch of line holds the pen's thickness times its
+    darkness of ink; columns across waves, or across noise drawn into the trace
+    (mains hum, tremor), hold more. The tenth percentile over the followed columns
+    of all rows, divided by the stroke darkness (90th percentile of inked pixels), is
+    the pen.
 
     Example
     -------
-    >>> p = Path(0, np.array([10., 10, 10, 5]), np.array([12., 12, 12, 15]), np.array([11., 11, 11, 10]), np.zeros(4))
-    >>> line_width(p)
-    3.0
+    >>> ink = np.zeros((40, 60), np.float32); ink[18:21, :] = 1.0; ink[17, :] = 0.5
+    >>> c = np.full(60, 19.0)
+    >>> pen_width(ink, [Path(0, c - 2, c + 1, c, np.zeros(60))])
+    3.5
     """
-    length = path.bot - path.top + 1
-    ok = np.isfinite(length)
-    if not ok.any():
+    h, w = ink.shape
+    cum = np.vstack([np.zeros((1, w)), np.cumsum(ink, axis=0, dtype=np.float64)])
+    masses = []
+    for path in paths:
+        ok = np.flatnonzero(path.found)
+        cols = path.x0 + ok
+        top = np.clip(path.top[ok].astype(int) - 2, 0, h)
+        bot = np.clip(path.bot[ok].astype(int) + 3, 0, h)
+        masses.append(cum[bot, cols] - cum[top, cols])
+    strong = ink[ink > 0.15]
+    level = float(np.percentile(strong, 90)) if strong.size > 50 else 1.0
+    allm = np.concatenate(masses) if masses else np.empty(0)
+    if allm.size == 0:
         return 1.0
-    flat = length[ok]
-    short = flat[flat <= np.percentile(flat, 60)]
-    return float(np.median(short)) if short.size else float(np.median(flat))
+    return float(max(1.0, np.percentile(allm, 10) / max(level, 0.2)))
 
 
 def path_polyline(path: Path, width_px: float, max_gap_px: int = 3) -> tuple[np.ndarray, np.ndarray]:
