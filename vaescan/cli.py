@@ -22,6 +22,7 @@ STAGE_CLIS: tuple[str, ...] = (
     "vaescan.data.cli",
     "vaescan.data.synth.cli",
     "vaescan.analysis.cli",
+    "vaescan.digitize.cli",
 )
 
 

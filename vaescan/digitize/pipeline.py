@@ -32,6 +32,8 @@ from vaescan.digitize.trace import (Path, column_runs, ink_map, path_polyline, p
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
+HR_TOLERANCE = 0.1
+"""A lead whose heart rate differs from the median over leads by more than this share is dropped."""
 
 
 @dataclass
@@ -116,6 +118,38 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         warnings.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
     record, report = _assemble(reading, lattice, config, name, warnings)
     return record, report
+
+
+def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                      config: DigitizeConfig | None = None) -> dict:
+    """Digitise one image file into ``out_dir/<stem>.hea/.dat`` and ``out_dir/<stem>.json``; returns the report.
+
+    Unusable images raise :class:`~vaescan.errors.VaescanInputError` (and write nothing),
+    so :func:`vaescan.batch.run_batch` can log and skip them.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from vaescan.digitize.render import page_write, PageStyle
+    >>> t = np.arange(5000) / 500.0
+    >>> beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)
+    >>> tmp = FsPath(tempfile.mkdtemp())
+    >>> png, _ = page_write(Record(np.outer(beats, np.ones(12)), 500.0, list(LEADS)), tmp / "p.png", PageStyle(dpi=100))
+    >>> report = image_digitize_to(png, tmp / "out")
+    >>> sorted(f.name for f in (tmp / "out").iterdir()), report["layout"]
+    (['p.dat', 'p.hea', 'p.json'], '3x4+II')
+    """
+    from vaescan.data.records import write_record
+    from vaescan.io import write_json
+
+    source = FsPath(image)
+    record, report = image_digitize(source, config)
+    out_dir = FsPath(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_record(record, out_dir / source.stem)
+    report = {"image": str(source), **report}
+    write_json(out_dir / f"{source.stem}.json", report)
+    return report
 
 
 @dataclass
@@ -346,13 +380,25 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         best_quality[k] = max(best_quality[k], q)
         quality[p.lead] = round(max(quality.get(p.lead, 0.0), q), 3)
     found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
-    if not found:
-        raise VaescanInputError(name, "no trace could be followed on the page")
     rates = {lead: _heart_rate(signal[:, LEADS.index(lead)], config.fs) for lead in found}
     known = [v for v in rates.values() if np.isfinite(v)]
-    if len(known) >= 2 and (max(known) - min(known)) > 0.15 * np.median(known):
-        warnings.append(f"heart rate differs across leads ({min(known):.0f}-{max(known):.0f} bpm): "
-                        "some leads may be misread")
+    if len(known) >= 2:
+        # all leads are recorded at once: a lead whose heart rate disagrees with the others is misread
+        # (with two leads that disagree, neither can be trusted)
+        consensus = float(np.median(known))
+        odd = [lead for lead, v in rates.items() if np.isfinite(v) and abs(v / consensus - 1) > HR_TOLERANCE]
+        if len(known) == 2 and max(known) / min(known) - 1 > HR_TOLERANCE:
+            odd = [lead for lead, v in rates.items() if np.isfinite(v)]
+        if odd:
+            for lead in odd:
+                signal[:, LEADS.index(lead)] = np.nan
+                quality.pop(lead, None)
+                del rates[lead]
+            found = [lead for lead in found if lead not in odd]
+            warnings.append(f"dropped {', '.join(odd)}: heart rate differs from the other leads' "
+                            f"{consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
+    if not found:
+        raise VaescanInputError(name, "no trace could be followed consistently on the page")
     low = [lead for lead, q in quality.items() if q < 0.6]
     if low:
         warnings.append(f"low quality in {', '.join(low)}")

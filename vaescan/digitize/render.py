@@ -29,6 +29,8 @@ import dataclasses
 import functools
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -36,6 +38,9 @@ import numpy as np
 from vaescan.data.records import Record
 from vaescan.digitize.layout import Panel, STRIP_MM, layout_panels, layout_rows, parse_layout, shown_duration_s
 from vaescan.errors import VaescanInputError
+
+if TYPE_CHECKING:
+    from vaescan.digitize.distort import Distortion
 
 GRID_RGB: dict[str, tuple[int, int, int] | None] = {
     "red": (225, 45, 50),
@@ -488,3 +493,36 @@ def _draw_page_text(text: np.ndarray, style: PageStyle, name: str, ppm: float, b
     if style.footer:
         _draw_text(text, f"{style.speed_mm_s:g} mm/s   {style.gain_mm_mv:g} mm/mV   0.05-150 Hz",
                    gx0, gy1 + 1.5 * ppm, 2.5 * ppm, style.font)
+
+
+def page_write(record: Record, path: str | os.PathLike[str], style: PageStyle | None = None,
+               distortion: "Distortion | None" = None) -> tuple[Path, Path]:
+    """Render ``record`` (and distort it) to an image file, with its truth as JSON beside it.
+
+    Writes ``path`` (PNG, or JPEG by suffix) and ``path`` with suffix ``.json``; both atomic.
+    Returns their paths. This is also the way to draw a record on ECG paper for a report.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from vaescan.data.leads import LEADS
+    >>> t = np.arange(5000) / 500.0
+    >>> rec = Record(np.outer(np.sin(2 * np.pi * 1.2 * t), np.ones(12)), 500.0, list(LEADS), name="demo")
+    >>> png, js = page_write(rec, Path(tempfile.mkdtemp()) / "demo.png", PageStyle(dpi=100))
+    >>> png.name, js.name
+    ('demo.png', 'demo.json')
+    """
+    from vaescan.digitize.distort import image_distort
+    from vaescan.digitize.image import image_write
+    from vaescan.io import write_json
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise VaescanInputError(path, "output image must end in .png, .jpg or .jpeg")
+    image, truth = ecg_render(record, style)
+    if distortion is not None and distortion.active():
+        image = image_distort(image, distortion, truth)
+    image_write(path, image)
+    truth_path = path.with_suffix(".json")
+    write_json(truth_path, truth)
+    return path, truth_path
