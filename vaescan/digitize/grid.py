@@ -75,8 +75,8 @@ def darkness(image: np.ndarray) -> np.ndarray:
 
     Example
     -------
-    >>> darkness(np.array([[[255, 255, 255], [240, 130, 160], [0, 0, 0]]], np.uint8)).round(2).tolist()
-    [[0.0, 0.49, 1.0]]
+    >>> [round(float(v), 2) for v in darkness(np.array([[[255, 255, 255], [240, 130, 160], [0, 0, 0]]], np.uint8))[0]]
+    [0.0, 0.49, 1.0]
     """
     r, g, b = cv2.split(np.ascontiguousarray(image))
     return 1.0 - cv2.min(cv2.min(r, g), b).astype(np.float32) / 255.0
@@ -93,7 +93,7 @@ def grid_maps(image: np.ndarray) -> list[np.ndarray]:
     Example
     -------
     >>> maps = grid_maps(np.array([[[255, 255, 255], [240, 130, 160], [0, 0, 0]]] * 4, np.uint8))
-    >>> [m[0].round(2).tolist() for m in maps]
+    >>> [[round(float(v), 2) for v in m[0]] for m in maps]
     [[0.0, 0.43, 0.0], [0.0, 0.49, 0.5]]
     """
     r, g, b = cv2.split(image)

@@ -147,7 +147,7 @@ def layout_shown_mask(name: str, fs: float = 500.0, n_samples: int = 5000,
     Example
     -------
     >>> m = layout_shown_mask("3x4+II")
-    >>> [round(m[:, i].sum() / 500, 2) for i in (0, 1, 6)]   # seconds shown of I, II, V1
+    >>> [float(m[:, i].sum() / 500) for i in (0, 1, 6)]   # seconds shown of I, II, V1
     [2.5, 10.0, 2.5]
     >>> bool(m[2600, 6]), bool(m[2400, 6])                   # V1 is shown for 5-7.5 s only
     (True, False)

