@@ -27,6 +27,10 @@ from vaescan.digitize.layout import GRIDS, layout_name, layout_panels
 from vaescan.digitize.trace import Path
 
 
+ROW_MIN_MM = 12.0
+"""Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""
+
+
 def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[float]:
     """Baseline rows (px) of the trace rows in a rectified trace mask, top to bottom.
 
@@ -50,7 +54,7 @@ def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[
     if longest.size == 0 or longest.max() < min_mm:
         return []
     smooth = np.convolve(longest, np.ones(3) / 3, mode="same")
-    peaks, _ = find_peaks(smooth, height=max(min_mm, 0.35 * smooth.max()), distance=max(1, int(6 * r)))
+    peaks, _ = find_peaks(smooth, height=max(min_mm, 0.35 * smooth.max()), distance=max(1, int(ROW_MIN_MM * r)))
     rows = []
     for p in peaks:  # the middle of the plateau at the peak
         level = smooth[p]

@@ -23,11 +23,11 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.grid import Lattice, grid_detect, page_rectify
+from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_rectify
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, ink_map, path_polyline, pen_width, polyline_sample,
+from vaescan.digitize.trace import (Path, column_runs, ink_map, path_polyline, pen_width, straight_lines, polyline_sample,
                                     trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
@@ -171,7 +171,9 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     r = lattice.px_per_mm
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
+    ink[page_outside(image, rect, lattice)] = 0.0
     mask = trace_mask(ink)
+    mask &= ~straight_lines(mask, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape
     baselines = find_rows(mask, r)

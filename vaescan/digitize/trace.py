@@ -63,7 +63,11 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
 
 
 def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float], block: int = 7) -> np.ndarray:
-    """The periodic part of ``ink``: per cell, the median of the ``block`` x ``block`` cells around it."""
+    """The periodic part of ``ink``: per cell, the median of the ``block`` x ``block`` cells around it.
+
+    Cells with less than half the typical ink of their block (page margins without grid)
+    are left out of the median.
+    """
     p = int(round(cell_px))
     if p < 4 or abs(cell_px - p) > 0.05:
         return np.zeros_like(ink)
@@ -82,6 +86,11 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
     for y0, y1 in zip(ys[:-1], ys[1:]):
         for x0, x1 in zip(xs[:-1], xs[1:]):
             group = cells[y0:y1, x0:x1].reshape(-1, p, p)
+            # cells of the margin (no grid) would hide the grid of the others: leave them out
+            totals = np.nansum(group, axis=(1, 2))
+            inked = totals[totals > 0]
+            if inked.size:
+                group = group[totals >= 0.5 * np.median(inked)]
             residue[y0:y1, x0:x1] = np.nanmedian(group, axis=0)
     out = residue.transpose(0, 2, 1, 3).reshape(ny * p, nx * p)[top:top + h, left:left + w]
     return np.nan_to_num(out, nan=0.0)
@@ -106,6 +115,25 @@ def trace_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
         level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
     level = max(level, 0.2)
     return apply_hysteresis_threshold(ink, 0.22 * level, 0.45 * level)
+
+
+def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> np.ndarray:
+    """Pixels of ``mask`` on perfectly straight horizontal lines at least ``min_mm`` long (grid borders, rules).
+
+    A trace never stays within one pixel row for 40 mm (1.6 s at 25 mm/s); the edges
+    of a grid, underlines and table rules do.
+
+    Example
+    -------
+    >>> m = np.zeros((20, 400), bool); m[5, 10:390] = True                  # a rule
+    >>> m[12, :] = np.arange(400) % 50 < 25                                 # a trace that moves
+    >>> s = straight_lines(m, 4.0)
+    >>> bool(s[5, 10:390].all()), int(s[12].sum())
+    (True, 0)
+    """
+    length = max(3, int(round(min_mm * px_per_mm)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
 
 @dataclass
