@@ -131,7 +131,7 @@ def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> 
     >>> bool(s[5, 10:390].all()), int(s[12].sum())
     (True, 0)
     """
-    length = max(3, int(round(min_mm * px_per_mm)))
+    length = max(3, int(round(min_mm * px_per_mm)) | 1)  # odd: the opening stays centred
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
