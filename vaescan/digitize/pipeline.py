@@ -27,8 +27,8 @@ from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_recti
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, ink_map, path_polyline, pen_width, straight_lines, polyline_sample,
-                                    trace_follow, trace_mask)
+from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width,
+                                    polyline_sample, straight_lines, trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
@@ -172,7 +172,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
     ink[page_outside(image, rect, lattice)] = 0.0
-    mask = trace_mask(ink)
+    mask = trace_mask(ink, floor=grid_darkness(ink, r, lattice.phase_px))
     mask &= ~straight_lines(mask, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape

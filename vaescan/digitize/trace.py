@@ -96,10 +96,12 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
     return np.nan_to_num(out, nan=0.0)
 
 
-def trace_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
+def trace_mask(ink: np.ndarray, level: float | None = None, floor: float = 0.0) -> np.ndarray:
     """Boolean mask of trace (and text) strokes: hysteresis at 45 % / 22 % of the stroke ink level.
 
     ``level`` defaults to the 90th percentile of ink among clearly inked pixels.
+    ``floor``: ink of what is left of the grid (:func:`grid_darkness`); the thresholds
+    stay above it (low: 1.3 x, high: 2 x, at most 0.8 of the stroke level).
 
     Example
     -------
@@ -114,7 +116,30 @@ def trace_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
         strong = ink[ink > 0.15]
         level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
     level = max(level, 0.2)
-    return apply_hysteresis_threshold(ink, 0.22 * level, 0.45 * level)
+    low = min(max(0.22 * level, 1.3 * floor), 0.6 * level)
+    high = min(max(0.45 * level, 2.0 * floor), 0.8 * level)
+    return apply_hysteresis_threshold(ink, low, max(high, low))
+
+
+def grid_darkness(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, float], cell_mm: float = 5.0) -> float:
+    """Ink left on the major grid lines (median over the lines, the darkest of +-2 px around each).
+
+    High when a dark (grey, black) grid survives :func:`ink_map`'s removal, e.g. on a
+    wrinkled page whose grid is no longer periodic.
+
+    Example
+    -------
+    >>> ink = np.zeros((100, 100), np.float32); ink[:, ::20] = 0.5; ink[50, :] = 1.0
+    >>> round(grid_darkness(ink, 4.0, (0.0, 0.0)), 2)
+    0.5
+    """
+    h, w = ink.shape
+    step = px_per_mm * cell_mm
+    xs = np.arange(phase_px[0] % step, w, step).round().astype(int)
+    if xs.size == 0:
+        return 0.0
+    cols = [ink[:, max(0, x - 2):min(w, x + 3)].max(axis=1) for x in xs]
+    return float(np.median(np.concatenate(cols)))
 
 
 def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> np.ndarray:
