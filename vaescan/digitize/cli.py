@@ -73,6 +73,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--data", help="a cohort (vaescan cohort, PTB-XL release or folder of records) to render "
                                   "instead of simulating records")
+    p.add_argument("--noiseless", action="store_true",
+                   help="simulate records without mains hum and muscle noise (baseline wander kept)")
     p.add_argument("--families", default=",".join(STYLE_FAMILIES),
                    help=f"style families to draw from (default {','.join(STYLE_FAMILIES)})")
     p.add_argument("--keep-pages", action="store_true", help="keep every page, its truth and its record")
@@ -124,7 +126,9 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
     unknown = [f for f in families if f not in STYLE_FAMILIES]
     if unknown or not families:
         raise VaescanInputError(None, f"unknown style families {unknown}; known: {', '.join(STYLE_FAMILIES)}")
-    records = eval_records(args.n, args.seed, args.data)
+    if args.noiseless and args.data:
+        raise VaescanInputError(args.data, "--noiseless applies to simulated records, not to --data")
+    records = eval_records(args.n, args.seed, args.data, noiseless=args.noiseless)
     _, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
                                    keep_pages=args.keep_pages, progress=not args.quiet)
     for key in ("clean", "distorted"):

@@ -346,12 +346,14 @@ def evaluation_figure(table: "pd.DataFrame", path: str | os.PathLike[str]) -> Pa
     return path
 
 
-def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = None) -> list[Record]:
+def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = None,
+                 noiseless: bool = False) -> list[Record]:
     """The records ``digitize-eval`` renders: ``n`` from the cohort at ``data``, else ``n`` synthetic ones.
 
     Synthetic records come from :func:`vaescan.data.synth.simulate_records` (500 Hz, 10 s,
-    12 leads, with the cohort's electrode noise). A cohort with fewer than ``n``
-    records is cycled.
+    12 leads, with the cohort's electrode noise; ``noiseless``: without mains hum and
+    muscle noise, which a printout at 25 mm/s cannot show, baseline wander kept).
+    A cohort with fewer than ``n`` records is cycled.
 
     Example
     -------
@@ -360,9 +362,11 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
     (2, 500.0, (5000, 12))
     """
     if data is None:
-        from vaescan.data.synth import simulate_records
+        from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_records
 
-        return [record for record, _ in simulate_records(n, seed=seed)]
+        config = SynthConfig(noise=NoiseConfig(powerline_mv=(0.0, 0.0), muscle_mv=(0.0, 0.0))) if noiseless \
+            else SynthConfig()
+        return [record for record, _ in simulate_records(n, seed=seed, config=config)]
     from vaescan.data.cohort import load_cohort
 
     cohort = load_cohort(data)
