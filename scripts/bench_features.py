@@ -18,69 +18,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vaescan.cli import main as vaescan_main  # noqa: E402
 from vaescan.data.cohort import load_cohort  # noqa: E402
-from vaescan.data.synth import LABELS, simulate_cohort  # noqa: E402
-from vaescan.data.synth.truth import TERRITORIES  # noqa: E402
+from vaescan.data.synth import simulate_cohort  # noqa: E402
+from vaescan.data.synth.recovery import feature_recovery  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
-
-TARGETS = {"qrs_ms": 10.0, "pr_ms": 20.0, "qt_ms": 20.0, "hr_bpm": 2.0}
-COMPARED = ("hr_bpm", "rr_irregularity", "pr_ms", "qrs_ms", "qt_ms", "qtc_fridericia_ms", "axis_deg",
-            "st_mv_anterior", "st_mv_inferior", "st_mv_lateral")
-
-
-def _errors(truth: pd.DataFrame, measured: pd.DataFrame) -> dict[str, pd.Series]:
-    out = {}
-    for name in COMPARED:
-        if name.startswith("st_mv_"):
-            leads = TERRITORIES[name[len("st_mv_"):]]
-            est = measured[[f"st_mv_{lead}" for lead in leads]].mean(axis=1)
-        else:
-            est = measured[name]
-        err = est - truth[name]
-        if name == "axis_deg":
-            err = (err + 180.0) % 360.0 - 180.0
-        out[name] = err
-    return out
-
-
-def _summary(err: pd.Series) -> dict[str, float]:
-    a = err.dropna().abs()
-    if a.empty:
-        return {"n": 0}
-    return {"n": int(a.size), "mae": float(a.mean()), "bias": float(err.dropna().mean()),
-            "median_ae": float(a.median()), "p95_ae": float(a.quantile(0.95)), "max_ae": float(a.max())}
-
 
 def evaluate(cohort_dir: Path, features_csv: Path) -> dict:
     """Compare a features CSV with the cohort's ground truth."""
-    cohort = load_cohort(cohort_dir)
-    truth = cohort.metadata.set_index("record_id")
+    truth = load_cohort(cohort_dir).metadata.set_index("record_id")
     measured = pd.read_csv(features_csv, dtype={"record_id": str}).set_index("record_id")
-    truth = truth.loc[measured.index]
-    errors = _errors(truth, measured)
-    result = {"n_records": int(len(cohort)), "n_measured": int(len(measured)),
-              "overall": {k: _summary(e) for k, e in errors.items()}, "per_label": {}}
-    for label in LABELS:
-        mask = truth[label] == 1
-        result["per_label"][label] = {"n": int(mask.sum()),
-                                      **{k: _summary(e[mask]) for k, e in errors.items()}}
-    sinus = truth["pr_ms"].notna()
-    result["p_wave"] = {
-        "sinus_records": int(sinus.sum()),
-        "sinus_p_missed": int((sinus & measured["pr_ms"].isna()).sum()),
-        "af_records": int((~sinus).sum()),
-        "af_p_invented": int((~sinus & measured["pr_ms"].notna()).sum()),
-    }
-    result["targets"] = {k: {"target_mae": v, "mae": result["overall"][k].get("mae"),
-                             "met": bool(result["overall"][k].get("mae", np.inf) <= v)}
-                         for k, v in TARGETS.items()}
-    return result
+    return feature_recovery(truth, measured)
 
 
 def main(argv: list[str] | None = None) -> int:

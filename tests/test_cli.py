@@ -59,7 +59,7 @@ def test_unusable_input_exits_2_without_traceback(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "vaescan: error: no usable record" in proc.stderr
+    assert "no usable record" in proc.stderr
     assert "lonely.hea: header announces 12 signals but describes 0" in proc.stderr
 
 

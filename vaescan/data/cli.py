@@ -7,12 +7,10 @@ import functools
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from vaescan.batch import BatchResult, run_batch
 from vaescan.data.beats import BeatConfig, beats_from_results, read_and_beat
 from vaescan.data.cohort import Cohort, load_cohort
-from vaescan.data.features import features_of_record
+from vaescan.data.features import cohort_features
 from vaescan.errors import VaescanError
 from vaescan.io import atomic_path
 
@@ -91,9 +89,8 @@ def cmd_beats(args: argparse.Namespace) -> int:
 
 def cmd_features(args: argparse.Namespace) -> int:
     """``vaescan features PATH -o features.csv``."""
-    result = _run(args, functools.partial(features_of_record, config=_config(args)), "features")
-    rows = [{"record_id": rid, **feats} for (rid, _), feats in result.done]
+    table, result = cohort_features(_cohort(args), _config(args), jobs=args.jobs, progress=not args.quiet)
     out = Path(args.output)
     with atomic_path(out) as tmp:
-        pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.4f")
+        table.to_csv(tmp, index=False, float_format="%.4f")
     return _report(result, out)

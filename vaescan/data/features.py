@@ -20,13 +20,19 @@ is reported in ``data_cards/synthetic_cohort.md``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.signal import sosfiltfilt
 
-from vaescan.data.beats import BeatConfig, BeatResult, butterworth
+from vaescan.batch import BatchResult, run_batch
+from vaescan.data.beats import BeatConfig, BeatResult, butterworth, read_and_beat
+from vaescan.data.cohort import Cohort
 from vaescan.data.leads import LEADS
+from vaescan.errors import VaescanInputError
 
 LEAD_FEATURES: tuple[str, ...] = ("r_amp_mv", "s_amp_mv", "st_mv", "t_amp_mv")
 GLOBAL_FEATURES: tuple[str, ...] = (
@@ -309,6 +315,33 @@ def features_of_record(path, config: BeatConfig = BeatConfig()) -> dict[str, flo
     >>> features_of_record("../shared/data/ptbxl_sample/records100/00000/00001_lr")["hr_bpm"]  # doctest: +SKIP
     64.2
     """
-    from vaescan.data.beats import read_and_beat
-
     return ecg_features(read_and_beat(path, config))
+
+
+def _features_item(config: BeatConfig, item: tuple[str, Path]) -> dict[str, float]:
+    """Features of a (record id, path) item (module level so worker processes can run it)."""
+    return features_of_record(item[1], config)
+
+
+def cohort_features(cohort: Cohort, config: BeatConfig = BeatConfig(), *, jobs: int = 1,
+                    progress: bool = True) -> tuple[pd.DataFrame, BatchResult]:
+    """Features of every record of ``cohort``: a table (``record_id`` + :func:`feature_names`) and the batch.
+
+    A record that cannot be measured is skipped with its reason in
+    ``BatchResult.skipped``; if none can, :class:`~vaescan.errors.VaescanInputError`.
+
+    Example
+    -------
+    >>> from vaescan.data.cohort import load_cohort
+    >>> table, batch = cohort_features(load_cohort("../shared/data/ptbxl_sample"), progress=False)
+    >>> round(table.hr_bpm[0]), batch.skipped
+    (64, [])
+    """
+    items = [(str(rid), cohort.record_path(i)) for i, rid in enumerate(cohort.metadata.record_id)]
+    result = run_batch(items, functools.partial(_features_item, config), desc="features", jobs=jobs,
+                       progress=progress)
+    if not result.done:
+        reasons = "; ".join(r for _, r in result.skipped[:3])
+        raise VaescanInputError(cohort.root, f"no usable record ({reasons})")
+    rows = [{"record_id": rid, **feats} for (rid, _), feats in result.done]
+    return pd.DataFrame(rows, columns=["record_id", *feature_names()]), result
