@@ -23,6 +23,7 @@ STAGE_CLIS: tuple[str, ...] = (
     "vaescan.data.synth.cli",
     "vaescan.analysis.cli",
     "vaescan.models.cli",
+    "vaescan.digitize.cli",
 )
 
 

@@ -6,6 +6,8 @@ its result is already there (so an interrupted quickstart resumes):
 1. ``cohort/``: a synthetic cohort with known ground truth (``vaescan synth``);
 2. ``features.csv`` and ``feature_recovery.json``: the engineered features
    (``vaescan features``) against the truth;
+3. ``digitize/``: a few records printed as clean and distorted ECG pages,
+   digitised back and scored with the Challenge 2024 SNR (``vaescan digitize``);
 
 ``summary.json`` and ``summary.md`` collect the measured numbers; the summary is
 printed at the end.
@@ -24,6 +26,7 @@ from vaescan.data.cohort import load_cohort
 from vaescan.data.features import cohort_features
 from vaescan.data.synth import simulate_cohort
 from vaescan.data.synth.recovery import feature_recovery
+from vaescan.digitize.evaluate import evaluate_pages
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json, write_text
 
@@ -32,11 +35,13 @@ from vaescan.io import atomic_path, read_json, write_json, write_text
 class QuickstartConfig:
     """Settings of the quickstart (saved as ``quickstart_config.json`` in the output folder).
 
-    n_records: synthetic records; seed: cohort seed.
+    n_records: synthetic records; seed: cohort and page seed; n_pages: records printed as a clean and a
+    distorted page each and digitised (0 skips the step).
     """
 
     n_records: int = 300
     seed: int = 0
+    n_pages: int = 4
 
 
 def _step_cohort(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
@@ -58,9 +63,20 @@ def _step_features(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
             "targets_met": all(v["met"] for v in report["targets"].values())}
 
 
+def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
+    if cfg.n_pages == 0:
+        return {"pages": 0}
+    table = evaluate_pages(out / "cohort", out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed)
+    by_category = table.groupby("category")[["snr_db", "snr_shift_db"]].mean().round(2)
+    return {"pages": len(table), "snr_db": by_category["snr_db"].to_dict(),
+            "snr_shift_db": by_category["snr_shift_db"].to_dict(),
+            "per_page": table[["page", "category", "snr_db", "snr_shift_db"]].round(2).to_dict("records")}
+
+
 STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int], dict]], ...] = (
     ("cohort", "simulate the synthetic cohort", _step_cohort),
     ("features", "measure interval features and compare with the truth", _step_features),
+    ("digitize", "print records as clean and distorted pages, digitise them, score the SNR", _step_digitize),
 )
 """(name, what it does, function): run in order; a step's summary is saved as ``steps/<name>.json``."""
 
@@ -125,6 +141,11 @@ def summary_markdown(summary: dict) -> str:
         lines.append(f"- Engineered features vs truth ({f['measured']} records, {f['skipped']} skipped): "
                      f"MAE {mae} ({'all targets met' if f['targets_met'] else 'a target MISSED'}; "
                      "targets QRS <= 10 ms, PR and QT <= 20 ms, HR <= 2 bpm)")
+    if summary.get("digitize", {}).get("pages"):
+        d = summary["digitize"]
+        snr = ", ".join(f"{k} {v} dB (best shift {d['snr_shift_db'][k]} dB)" for k, v in d["snr_db"].items())
+        lines.append(f"- Digitisation of {d['pages']} rendered pages, Challenge 2024 SNR: {snr} "
+                     "(targets: clean >= 20 dB, distorted >= 12 dB); pages in `digitize/`")
     return "\n".join(lines) + "\n"
 
 
@@ -132,19 +153,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``quickstart``."""
     p = sub.add_parser("quickstart", help="run the pipeline on the built-in synthetic cohort",
                        description="Run the pipeline end to end on the built-in synthetic cohort: simulate it, "
-                       "measure features against the truth. Finished steps are skipped, so an interrupted "
+                       "measure features against the truth, print and digitise a few pages. Finished steps are skipped, so an interrupted "
                        "run resumes. Writes summary.md and summary.json.")
     p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
     p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,
                    help=f"synthetic records (default {QuickstartConfig.n_records})")
-    p.add_argument("--seed", type=int, default=QuickstartConfig.seed, help="cohort seed (default 0)")
+    p.add_argument("--seed", type=int, default=QuickstartConfig.seed, help="cohort and page seed (default 0)")
+    p.add_argument("--pages", type=int, default=QuickstartConfig.n_pages,
+                   help=f"records to print and digitise, clean and distorted (default {QuickstartConfig.n_pages})")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for per-record work (default 1)")
     p.set_defaults(func=cmd_quickstart)
 
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """``vaescan quickstart -o DIR``."""
-    config = QuickstartConfig(n_records=args.n_records, seed=args.seed)
+    config = QuickstartConfig(n_records=args.n_records, seed=args.seed, n_pages=args.pages)
     if config.n_records < 20:
         raise VaescanInputError(None, f"the quickstart needs at least 20 records, got {config.n_records}")
     summary = run_quickstart(args.output, config, jobs=args.jobs)

@@ -1,0 +1,50 @@
+"""Benchmark: seconds per 200-dpi page on one core and peak memory of ``image_digitize``; writes JSON.
+
+Usage: ``python scripts/bench_digitize.py [--pages 5] [-o bench_digitize.json]``.
+Targets (issue 4): at most 3 s per page, at most 2 GB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from vaescan.data.synth import simulate_records  # noqa: E402
+from vaescan.digitize.pipeline import image_digitize  # noqa: E402
+from vaescan.digitize.render import PageStyle, ecg_render  # noqa: E402
+from vaescan.io import write_json  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=5)
+    parser.add_argument("-o", "--output", default="bench_digitize.json")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(1)
+    times = []
+    for record, _ in simulate_records(args.pages, seed=0):
+        image, _ = ecg_render(record, PageStyle(dpi=200))
+        start = time.perf_counter()
+        image_digitize(image)
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    result = {"pages": args.pages, "dpi": 200, "threads": 1, "seconds_per_page_mean": round(float(np.mean(times)), 3),
+              "seconds_per_page_max": round(float(np.max(times)), 3), "peak_rss_mb": round(peak_mb, 1),
+              "targets": {"seconds_per_page": 3.0, "peak_rss_mb": 2048},
+              "meets_targets": bool(np.mean(times) <= 3.0 and peak_mb <= 2048),
+              "note": "peak RSS of the whole process (render included); machine shared with other jobs"}
+    write_json(args.output, result)
+    print(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

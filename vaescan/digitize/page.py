@@ -1,0 +1,322 @@
+"""Reading a rectified page's structure: trace rows, calibration pulses, where time 0 is, the layout.
+
+- :func:`find_rows`: trace rows are long, nearly continuous horizontal structures;
+  text is broken by spaces. A row's strength at height y is the longest stretch of
+  columns (mm) inked within 2.5 mm of y; rows are the peaks of that profile.
+- :func:`find_pulse`: a calibration pulse is a flat plateau 2.5 mm or more above
+  the row's base with vertical edges down to it, at either end of a row. Its
+  height is 1 mV (the voltage scale) and its foot is 0 mV (the baseline).
+- :func:`trace_extent`: the stretch of columns a row's trace covers.
+- :func:`time_origin`: every row of a clinical layout starts at t = 0 at the same
+  x. The start of a row's trace (where no pulse is in the way) or its end minus
+  the shown duration gives it; the median over rows is used.
+- :func:`infer_layout`: from the number of rows, and for rhythm strips and
+  6-row pages from the signals themselves: a rhythm strip repeats, sample for
+  sample, one panel of the grid above it (the same lead at the same time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.signal import find_peaks
+
+from vaescan.digitize.layout import GRIDS, layout_name, layout_panels
+from vaescan.digitize.trace import Path
+
+
+ROW_MIN_MM = 12.0
+"""Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""
+
+
+def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[float]:
+    """Baseline rows (px) of the trace rows in a rectified trace mask, top to bottom.
+
+    Example
+    -------
+    >>> m = np.zeros((400, 1200), bool)
+    >>> m[100, 50:1150] = True; m[300, 60:1100] = True      # two traces
+    >>> m[200, 100:1100:40] = True                            # dotted text-like specks
+    >>> find_rows(m, 4.0)                                     # within a px of the traces
+    [100.5, 300.5]
+    """
+    f = max(1, int(px_per_mm // 2))  # work at about 2 px per mm
+    small = cv2.resize(mask.astype(np.uint8), (max(1, mask.shape[1] // f), max(1, mask.shape[0] // f)),
+                       interpolation=cv2.INTER_AREA) > 0
+    r = px_per_mm / f
+    reach = max(1, int(round(2.5 * r)))
+    band = cv2.dilate(small.astype(np.uint8), np.ones((2 * reach + 1, 1), np.uint8))
+    close = max(1, int(round(1.0 * r)))
+    band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, 2 * close + 1), np.uint8)) > 0
+    longest = band.sum(axis=1) / r  # mm of the row covered (panels may be drawn apart)
+    if longest.size == 0 or longest.max() < min_mm:
+        return []
+    smooth = np.convolve(longest, np.ones(3) / 3, mode="same")
+    peaks, _ = find_peaks(smooth, height=max(min_mm, 0.35 * smooth.max()), distance=max(1, int(ROW_MIN_MM * r)))
+    rows = []
+    for p in peaks:  # the middle of the plateau at the peak
+        level = smooth[p]
+        a = p
+        while a > 0 and smooth[a - 1] >= level - 1e-9:
+            a -= 1
+        b = p
+        while b < len(smooth) - 1 and smooth[b + 1] >= level - 1e-9:
+            b += 1
+        rows.append(((a + b) / 2 + 0.5) * f - 0.5)
+    return [float(round(y, 1)) for y in rows]
+
+
+@dataclass
+class Pulse:
+    """A calibration pulse: its side, rising and falling edge x (px), foot (0 mV) and top (1 mV) y (px)."""
+
+    side: str
+    x_rise: float
+    x_fall: float
+    base_px: float
+    top_px: float
+
+    @property
+    def height_px(self) -> float:
+        """Pulse height in px: 1 mV."""
+        return self.base_px - self.top_px
+
+
+def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float, width_px: float,
+               search_mm: float = 16.0) -> Pulse | None:
+    """Look for a calibration pulse at one end (``left``/``right``) of a row's trace.
+
+    The pulse is a plateau 1.5-12 mm long whose centre line stays within 0.3 mm, with
+    vertical edges (runs reaching at least 2.5 mm below it) within 1 mm of each end.
+    Its foot (0 mV) is where the outer edge, the one away from the trace, ends, less half
+    the plateau's thickness.
+    """
+    r = px_per_mm
+    xa, xb = extent
+    lo_x = (xa - int(6 * r)) if side == "left" else (xb - int(search_mm * r))
+    hi_x = (xa + int(search_mm * r)) if side == "left" else (xb + int(6 * r))
+    a, b = max(0, lo_x - path.x0), min(len(path.centre), hi_x - path.x0)
+    if b - a < 3 * r:
+        return None
+    top, bot, mid = path.top[a:b], path.bot[a:b], path.centre[a:b]
+    ok = np.isfinite(mid)
+    if ok.sum() < 3 * r:
+        return None
+    length = bot - top + 1
+    flat = ok & (length <= 2.0 * width_px + 1)
+    # plateau candidates: runs of flat columns at one level
+    best = None
+    i = 0
+    n = len(mid)
+    while i < n:
+        if not flat[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and flat[j + 1] and abs(mid[j + 1] - mid[i]) <= 0.3 * r:
+            j += 1
+        run_mm = (j - i + 1) / r
+        if 1.5 <= run_mm <= 12.0:
+            level = float(np.median(mid[i:j + 1]))
+            edges = []
+            for k0, k1 in ((max(0, i - int(r) - 1), i), (j + 1, min(n, j + int(r) + 2))):
+                seg = slice(k0, k1)
+                # an edge: runs hanging from the plateau's level at least 2.5 mm down
+                tall = ok[seg] & (bot[seg] - level >= 2.5 * r) & (top[seg] <= level + 1.0 * r)
+                edges.append(float(np.median(bot[seg][tall])) if tall.any() else None)
+            if edges[0] is not None and edges[1] is not None:
+                # the foot is where the outer edge (away from the trace) ends, less half the line
+                outer = edges[0] if side == "left" else edges[1]
+                base = outer - (float(np.median(length[i:j + 1])) - 1) / 2
+                if base - level >= 2.5 * r:
+                    cand = Pulse(side, path.x0 + a + i - 0.5, path.x0 + a + j + 0.5, base, level)
+                    if best is None or (side == "left" and cand.x_rise < best.x_rise) or \
+                            (side == "right" and cand.x_rise > best.x_rise):
+                        best = cand
+        i = j + 1
+    return best
+
+
+def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: float = 6.0) -> tuple[int, int] | None:
+    """Columns [first, last] (inclusive, px) the row's trace covers: its longest stretch, plus nearby long pieces.
+
+    Example
+    -------
+    >>> c = np.full(100, np.nan); c[10:60] = 5.0; c[63:90] = 5.0; c[95:97] = 5.0
+    >>> trace_extent(Path(0, c - 1, c + 1, c, np.zeros(100)), px_per_mm=1.0, gap_mm=2.0, attach_mm=4.0)
+    (10, 89)
+    """
+    found = path.found.copy()
+    if not found.any():
+        return None
+    r = px_per_mm
+    pieces = _stretches(found, max_gap=int(round(gap_mm * r)))
+    longest = max(pieces, key=lambda p: p[1] - p[0])
+    a, b = longest
+    changed = True
+    while changed:
+        changed = False
+        for p0, p1 in pieces:
+            if (p1 - p0) >= 3 * r and ((0 < a - p1 <= attach_mm * r) or (0 < p0 - b <= attach_mm * r)):
+                a, b = min(a, p0), max(b, p1)
+                changed = True
+    return path.x0 + a, path.x0 + b
+
+
+def _stretches(found: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
+    """Inclusive index ranges of True, joining runs separated by at most ``max_gap`` False."""
+    idx = np.flatnonzero(found)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, px_per_mm: float,
+              width_px: float) -> float | None:
+    """Sub-pixel x (px) of the first (``left``) or last (``right``) sample of a row's trace.
+
+    The ink in each column along the trace, relative to the ink of a full column just
+    inside, falls to one half where the line's end cap covers half a column; with the
+    round caps of plotted lines (anti-aliased) that lies about 0.7 cap radii outside the end sample. The
+    radius is half the pen width ``width_px``; a full column holds the pen's width of ink.
+    """
+    xa, xb = extent
+    step = 1 if side == "left" else -1
+    end = xa if side == "left" else xb
+    h, w = ink.shape
+
+    def mass(c: int, ref: int) -> float:
+        k = ref - path.x0
+        t, b = path.top[k], path.bot[k]
+        if not (np.isfinite(t) and 0 <= c < w):
+            return float("nan")
+        return float(ink[max(0, int(t) - 2):min(h, int(b) + 3), c].sum())
+
+    # a full column: the median ink of the columns 3-12 px inside the end
+    inner = [end + step * k for k in range(3, 13)]
+    if not all(0 <= c - path.x0 < len(path.top) for c in inner):
+        return None
+    full = float(np.nanmedian([mass(c, c) for c in inner]))
+    if not full > 0:
+        return None
+    cols = [end + step * k for k in range(-3, 3)]  # outward to inward
+    if not (0 <= end - path.x0 < len(path.top)) or not np.isfinite(path.top[end - path.x0]):
+        return None
+    m = np.array([mass(c, end) / full for c in cols])
+    if not np.all(np.isfinite(m)):
+        return None
+    hit = np.flatnonzero(m >= 0.5)
+    if hit.size == 0 or hit[0] == 0:
+        return None
+    k = int(hit[0])
+    frac = (0.5 - m[k - 1]) / max(m[k] - m[k - 1], 1e-6)
+    edge = cols[k - 1] + step * frac
+    radius = 0.5 * width_px
+    return float(edge + step * 0.7 * radius)
+
+
+def time_origin(starts: list[float], ends: list[float], px_per_s: float, duration_s: float,
+                fs: float = 500.0) -> tuple[float | None, str]:
+    """x (px) of t = 0 from trace starts (first sample) and ends (last sample) of the rows.
+
+    With both, their mean is used: the end-cap model's error cancels. When they disagree
+    by more than 2 mm at 25 mm/s (80 ms), the rows do not show ``duration_s``: the starts
+    are used and the disagreement is reported.
+
+    Example
+    -------
+    >>> time_origin([100.4, 100.2], [2068.1], px_per_s=196.85, duration_s=10.0)
+    (100.147, 'start and end')
+    """
+    span = (duration_s - 1.0 / fs) * px_per_s
+    from_end = [e - span for e in ends]
+    if starts and from_end:
+        a, b = float(np.median(starts)), float(np.median(from_end))
+        if abs(a - b) > 0.08 * px_per_s:
+            return a, "start (rows are shorter or longer than the layout's duration)"
+        return round(0.5 * (a + b), 3), "start and end"
+    if starts:
+        return float(np.median(starts)), "start"
+    if from_end:
+        return float(np.median(from_end)), "end"
+    return None, "none"
+
+
+def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[str | None, str]:
+    """The layout of a page with ``n_rows`` trace rows, checked against the rows' signals.
+
+    ``rows_signal``: each row's trace sampled at ``fs`` over ``[0, duration_s)`` (any units,
+    NaN where missing). 3 rows: 3x4; 12 rows: 12x1; 4 or 5 rows: 3x4 with rhythm strips;
+    7 rows: 6x2 with a strip; 6 rows: 3x4 with three strips when each bottom row repeats
+    a panel of the grid (correlation >= 0.95), else 6x2. A strip's lead is the lead of
+    the panel it repeats. Returns (layout name or None, how it was decided).
+
+    Example
+    -------
+    >>> infer_layout(12, [], 500.0, 10.0)
+    ('12x1', 'row count')
+    >>> infer_layout(2, [], 500.0, 10.0)[0] is None
+    True
+    """
+    if n_rows == 3:
+        return "3x4", "row count"
+    if n_rows == 12:
+        return "12x1", "row count"
+    base = {4: "3x4", 5: "3x4", 6: "3x4", 7: "6x2"}.get(n_rows)
+    if base is None:
+        return None, f"{n_rows} trace rows fit no 12-lead layout (3, 4, 6, 7 or 12 rows)"
+    leads, score = _rhythm_leads(base, rows_signal, fs, duration_s) if rows_signal else ([], -1.0)
+    if n_rows == 6:
+        if score >= 0.95:
+            return layout_name(base, leads), f"bottom rows repeat grid panels (r = {score:.2f})"
+        return "6x2", f"6 rows; bottom rows do not repeat grid panels (r = {score:.2f})"
+    if score >= 0.9:
+        return layout_name(base, leads), f"rhythm strips repeat grid panels (r = {score:.2f})"
+    default = {4: ["II"], 5: ["II", "V5"], 7: ["II"]}[n_rows]
+    return layout_name(base, default), (f"rhythm strip leads not recognised (r = {score:.2f}); "
+                                        f"assumed {', '.join(default)}")
+
+
+def _segment(signal: np.ndarray, t0: float, t1: float, fs: float) -> np.ndarray:
+    return signal[int(round(t0 * fs)):int(round(t1 * fs))]
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 50:
+        return -1.0
+    x, y = a[ok] - np.mean(a[ok]), b[ok] - np.mean(b[ok])
+    den = np.sqrt(np.sum(x * x) * np.sum(y * y))
+    return float(np.sum(x * y) / den) if den > 0 else -1.0
+
+
+def _rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[list[str], float]:
+    """Identify each rhythm strip's lead by the grid panel it repeats; the mean of the match scores.
+
+    A strip's score is its best correlation with a grid panel over that panel's time,
+    counted only when it beats the best panel of any *other* lead by 0.02 (leads that
+    look alike cannot be told apart this way).
+    """
+    grid = GRIDS[base]
+    panels = layout_panels(base, duration_s)
+    leads, scores = [], []
+    for strip in rows_signal[len(grid):]:
+        sims = {}
+        for p in panels:
+            if p.row >= len(rows_signal):
+                continue
+            s = _similarity(_segment(strip, p.t0_s, p.t1_s, fs), _segment(rows_signal[p.row], p.t0_s, p.t1_s, fs))
+            sims[p.lead] = max(s, sims.get(p.lead, -1.0))
+        if not sims:
+            continue
+        ranked = sorted(sims.items(), key=lambda kv: -kv[1])
+        lead, best = ranked[0]
+        margin = best - ranked[1][1] if len(ranked) > 1 else 1.0
+        leads.append(lead)
+        scores.append(best if margin >= 0.02 else min(best, 0.5))
+    return leads, float(np.mean(scores)) if scores else -1.0

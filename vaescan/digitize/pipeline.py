@@ -1,0 +1,464 @@
+"""``image_digitize``: an ECG page image in, a 12-lead record and a report of how it was read out.
+
+The steps, each in its own module: read the image (:mod:`~vaescan.digitize.image`),
+find the grid and rectify the page (:mod:`~vaescan.digitize.grid`), separate and
+follow the traces (:mod:`~vaescan.digitize.trace`), read rows, calibration pulses,
+time origin and layout (:mod:`~vaescan.digitize.page`), then cut each row into
+its panels (:mod:`~vaescan.digitize.layout`) and resample to ``fs``.
+
+The record always has the 12 standard leads at ``fs`` for ``duration_s``, in mV;
+samples a page does not show are NaN. The report says what was detected (layout,
+rotation, px per mm, gain, which leads, a quality score and heart rate per lead)
+and warns about every assumption made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+import numpy as np
+
+from vaescan.data.leads import LEADS
+from vaescan.data.records import Record
+from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_rectify
+from vaescan.digitize.image import image_read
+from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
+from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
+from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width,
+                                    polyline_sample, straight_lines, trace_follow, trace_mask)
+from vaescan.errors import VaescanInputError
+
+STANDARD_GAINS = (5.0, 10.0, 20.0)
+HR_TOLERANCE = 0.1
+"""A lead whose heart rate differs from the median over leads by more than this share is dropped."""
+
+
+@dataclass
+class DigitizeConfig:
+    """Settings of :func:`image_digitize`.
+
+    speed_mm_s: paper speed printed on the page (25 or 50); it cannot be seen from the grid.
+    gain_mm_mv: voltage gain; ``None`` reads it from the calibration pulses (10 if none).
+    layout: force a layout (``"3x4+II"``...); ``None`` infers it.
+    fs: output sampling rate (Hz). duration_s: output length (s).
+    max_px_per_mm: finest resolution worked at (larger images are reduced).
+    """
+
+    speed_mm_s: float = 25.0
+    gain_mm_mv: float | None = None
+    layout: str | None = None
+    fs: float = 500.0
+    duration_s: float = 10.0
+    max_px_per_mm: float = 12.0
+
+    def __post_init__(self) -> None:
+        if self.speed_mm_s <= 0 or (self.gain_mm_mv is not None and self.gain_mm_mv <= 0):
+            raise VaescanInputError(None, "speed_mm_s and gain_mm_mv must be positive")
+        if self.layout is not None:
+            parse_layout(self.layout)
+
+
+@dataclass
+class RowReading:
+    """One trace row as read: its band, followed path, extent, pulses, baseline and line width (px)."""
+
+    baseline_guess: float
+    path: Path
+    extent: tuple[int, int]
+    width_px: float
+    pulses: dict = field(default_factory=dict)
+    baseline_px: float = float("nan")
+    baseline_from: str = ""
+    polyline: tuple[np.ndarray, np.ndarray] | None = None
+    ends: dict = field(default_factory=dict)
+
+
+def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeConfig | None = None,
+                   name: str | None = None) -> tuple[Record, dict]:
+    """Digitise one ECG page image (a file or an RGB uint8 array) into a 12-lead :class:`Record` and a report.
+
+    Raises :class:`~vaescan.errors.VaescanInputError` with a specific reason when the image
+    cannot be read as an ECG page ("no ECG grid found", "found 2 trace rows ...").
+
+    Example
+    -------
+    >>> from vaescan.digitize.render import ecg_render, PageStyle
+    >>> t = np.arange(5000) / 500.0
+    >>> beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)                 # one 'R wave' every 0.8 s
+    >>> rec = Record(np.outer(beats, np.linspace(0.5, 1.5, 12)), 500.0, list(LEADS), name="demo")
+    >>> page, truth = ecg_render(rec, PageStyle(dpi=100))
+    >>> out, report = image_digitize(page, name="demo")
+    >>> report["layout"], len(report["leads_found"]), round(float(np.nanmax(out.lead("V6"))), 1)
+    ('3x4+II', 12, 1.5)
+    """
+    config = config or DigitizeConfig()
+    source = None
+    if not isinstance(image, np.ndarray):
+        source = FsPath(image)
+        name = name or source.stem
+        image = image_read(source)
+    name = name or "page"
+    where = source if source is not None else name
+    warnings: list[str] = []
+    lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm)
+    if lattice is None:
+        raise VaescanInputError(where, "no ECG grid found (no regular 1 mm / 5 mm lattice on the page)")
+    warnings.extend(lattice.notes)
+    reading = _read_page(image, lattice, config, where, warnings)
+    if lattice.unit_ambiguous and _other_unit_fits_better(reading, lattice, config):
+        lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm,
+                              unit_mm=5.0 if lattice.unit_mm == 1.0 else 1.0)
+        warnings.append("grid showed one line spacing only; its size was taken from the calibration "
+                        "pulse / row length")
+        reading = _read_page(image, lattice, config, where, warnings)
+    elif lattice.unit_ambiguous:
+        warnings.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
+    record, report = _assemble(reading, lattice, config, name, warnings)
+    return record, report
+
+
+def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                      config: DigitizeConfig | None = None) -> dict:
+    """Digitise one image file into ``out_dir/<stem>.hea/.dat`` and ``out_dir/<stem>.json``; returns the report.
+
+    Unusable images raise :class:`~vaescan.errors.VaescanInputError` (and write nothing),
+    so :func:`vaescan.batch.run_batch` can log and skip them.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from vaescan.digitize.render import page_write, PageStyle
+    >>> t = np.arange(5000) / 500.0
+    >>> beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)
+    >>> tmp = FsPath(tempfile.mkdtemp())
+    >>> png, _ = page_write(Record(np.outer(beats, np.ones(12)), 500.0, list(LEADS)), tmp / "p.png", PageStyle(dpi=100))
+    >>> report = image_digitize_to(png, tmp / "out")
+    >>> sorted(f.name for f in (tmp / "out").iterdir()), report["layout"]
+    (['p.dat', 'p.hea', 'p.json'], '3x4+II')
+    """
+    from vaescan.data.records import write_record
+    from vaescan.io import write_json
+
+    source = FsPath(image)
+    record, report = image_digitize(source, config)
+    out_dir = FsPath(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_record(record, out_dir / source.stem)
+    report = {"image": str(source), **report}
+    write_json(out_dir / f"{source.stem}.json", report)
+    return report
+
+
+@dataclass
+class _PageReading:
+    rows: list[RowReading]
+    px_per_mm: float
+    px_per_mv: float
+    gain_mm_mv: float
+    gain_from: str
+    x0: float
+    x0_from: str
+    layout: str
+    layout_from: str
+    rows_signal: list[np.ndarray]
+    size: tuple[int, int]
+
+
+def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where, warnings: list[str]) -> _PageReading:
+    r = lattice.px_per_mm
+    rect = page_rectify(image, lattice)
+    ink = ink_map(rect, r, lattice.phase_px)
+    ink[page_outside(image, rect, lattice)] = 0.0
+    mask = trace_mask(ink, floor=grid_darkness(ink, r, lattice.phase_px))
+    mask &= ~straight_lines(mask, r)
+    runs = column_runs(mask, ink)
+    h, w = mask.shape
+    baselines = find_rows(mask, r)
+    if len(baselines) < 3 and config.layout is None:
+        raise VaescanInputError(where, f"found {len(baselines)} trace row(s); a 12-lead page has 3, 4, 6 or "
+                                "12 rows (this looks like a partial page or not an ECG printout)")
+    rows = _follow_rows(runs, ink, baselines, r, (h, w))
+    rows = [row for row in rows if row is not None]
+    for row in rows:
+        for side in ("left", "right"):
+            if side not in row.pulses:
+                row.ends[side] = trace_end(ink, row.path, row.extent, side, r, row.width_px)
+    px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
+    duration = shown_duration_s(config.speed_mm_s)
+    px_per_s = config.speed_mm_s * r
+    starts, ends = [], []
+    for row in rows:
+        xa, xb = row.extent
+        if row.ends.get("left") is not None and xa > 2:
+            starts.append(row.ends["left"])
+        if row.ends.get("right") is not None and xb < w - 3:
+            ends.append(row.ends["right"])
+    x0, x0_from = time_origin(starts, ends, px_per_s, duration, config.fs)
+    if x0 is None:
+        pulse_ends = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
+        if not pulse_ends:
+            raise VaescanInputError(where, "cannot tell where the traces start (both ends of every row are "
+                                    "hidden or carry a pulse)")
+        x0 = float(np.median(pulse_ends)) + 1.0 * r
+        x0_from = "calibration pulse end"
+        warnings.append("time origin taken 1 mm after the calibration pulses (rows cut at both ends)")
+    elif "shorter or longer" in x0_from:
+        warnings.append(f"rows do not span {duration:g} s at {config.speed_mm_s:g} mm/s; check the paper speed")
+    for row in rows:
+        _baseline(row, r)
+    rows_signal = [_row_signal(row, x0, px_per_s, px_per_mv, config.fs, duration) for row in rows]
+    if config.layout is not None:
+        layout, layout_from = config.layout, "given"
+    else:
+        layout, layout_from = infer_layout(len(rows), rows_signal, config.fs, duration)
+        if layout is None:
+            raise VaescanInputError(where, f"found {len(rows)} trace rows: {layout_from}")
+        if "assumed" in layout_from:
+            warnings.append(layout_from)
+    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, rows_signal, (w, h))
+
+
+def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
+                 shape: tuple[int, int]) -> list[RowReading | None]:
+    h, w = shape
+    followed = []
+    for i, y in enumerate(baselines):
+        up = (y - baselines[i - 1]) if i > 0 else (baselines[1] - y if len(baselines) > 1 else 20 * r)
+        down = (baselines[i + 1] - y) if i + 1 < len(baselines) else up
+        home = (y - 0.5 * up, y + 0.5 * down)
+        band = (max(0.0, y - 1.6 * up), min(h - 1.0, y + 1.6 * down))
+        path = trace_follow(runs, 0, w, band, home, r, start_y=y)
+        followed.append((y, path, trace_extent(path, r)))
+    width = pen_width(ink, [_sub(path, extent) for _, path, extent in followed if extent is not None])
+    out: list[RowReading | None] = []
+    for y, path, extent in followed:
+        if extent is None:
+            out.append(None)
+            continue
+        row = RowReading(baseline_guess=y, path=path, extent=extent, width_px=width)
+        for side in ("left", "right"):
+            pulse = find_pulse(path, side, extent, r, width)
+            if pulse is not None:
+                row.pulses[side] = pulse
+                # the pulse is not part of the trace: move the extent past it
+                xa, xb = row.extent
+                if side == "left" and pulse.x_fall > xa - 1:
+                    after = _first_found(path, int(np.ceil(pulse.x_fall)) + 1, xb)
+                    row.extent = (after, xb)
+                elif side == "right" and pulse.x_rise < xb + 1:
+                    before = _last_found(path, xa, int(np.floor(pulse.x_rise)) - 1)
+                    row.extent = (xa, before)
+        out.append(row)
+    return out
+
+
+def _sub(path: Path, extent: tuple[int, int]) -> Path:
+    a, b = extent[0] - path.x0, extent[1] - path.x0 + 1
+    return Path(path.x0 + a, path.top[a:b], path.bot[a:b], path.centre[a:b], path.jump_mm[a:b])
+
+
+def _first_found(path: Path, x: int, limit: int) -> int:
+    idx = np.flatnonzero(path.found[x - path.x0:limit - path.x0 + 1])
+    return int(x + idx[0]) if idx.size else x
+
+
+def _last_found(path: Path, limit: int, x: int) -> int:
+    idx = np.flatnonzero(path.found[limit - path.x0:x - path.x0 + 1])
+    return int(limit + idx[-1]) if idx.size else x
+
+
+def _gain(rows: list[RowReading], r: float, config: DigitizeConfig, warnings: list[str]) -> tuple[float, float, str]:
+    """px per mV, gain in mm/mV and where it came from. Pulses unlike the others (10 %) are dropped."""
+    heights = [p.height_px for row in rows for p in row.pulses.values()]
+    if heights:
+        typical = float(np.median(heights))
+        for row in rows:
+            row.pulses = {side: p for side, p in row.pulses.items() if abs(p.height_px / typical - 1) <= 0.1}
+        heights = [p.height_px for row in rows for p in row.pulses.values()]
+    if config.gain_mm_mv is not None:
+        return config.gain_mm_mv * r, config.gain_mm_mv, "given"
+    if heights:
+        mm = float(np.median(heights)) / r
+        for g in STANDARD_GAINS:
+            if abs(mm / g - 1) < 0.08:
+                return g * r, g, "calibration pulse"
+        warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
+        return mm * r, mm, "calibration pulse (non-standard)"
+    warnings.append("no calibration pulse found; assumed 10 mm/mV")
+    return 10.0 * r, 10.0, "assumed"
+
+
+def _baseline(row: RowReading, r: float) -> None:
+    """0 mV of the row: the calibration pulse's foot, else the most common trace level (isoelectric)."""
+    feet = [p.base_px for p in row.pulses.values()]
+    if feet:
+        row.baseline_px, row.baseline_from = float(np.mean(feet)), "calibration pulse"
+        return
+    sub = _sub(row.path, row.extent)
+    mid = sub.centre[np.isfinite(sub.centre)]
+    if mid.size == 0:
+        row.baseline_px, row.baseline_from = row.baseline_guess, "row position"
+        return
+    step = 0.1 * r
+    hist, edges = np.histogram(mid, bins=np.arange(mid.min() - step, mid.max() + 2 * step, step))
+    smooth = np.convolve(hist, np.ones(5) / 5, mode="same")
+    k = int(np.argmax(smooth))
+    near = mid[np.abs(mid - 0.5 * (edges[k] + edges[k + 1])) <= 2 * step]
+    row.baseline_px = float(np.median(near)) if near.size else float(0.5 * (edges[k] + edges[k + 1]))
+    row.baseline_from = "isoelectric level"
+
+
+def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, fs: float,
+                duration: float, window: tuple[float, float] | None = None) -> np.ndarray:
+    """The row's trace in mV at ``fs`` over [0, duration) s (NaN where not traced).
+
+    With ``window`` (t0, t1) only that panel is read: the pixel columns where the
+    trace jumps to the neighbouring panel's lead are left out and the panel's own
+    values held to its edges.
+    """
+    if row.polyline is None:
+        row.polyline = path_polyline(_sub(row.path, row.extent), row.width_px)
+    xs, ys = row.polyline
+    t = np.arange(int(round(duration * fs))) / fs
+    x_at = x0 + t * px_per_s
+    if window is None:
+        y = polyline_sample(xs, ys, x_at, max_gap=1.0)
+    else:
+        xa, xb = x0 + window[0] * px_per_s, x0 + window[1] * px_per_s
+        keep = np.isfinite(xs) & (xs >= np.round(xa) + 0.5) & (xs <= np.round(xb) - 0.5)
+        keep |= ~np.isfinite(xs)
+        sel = (t >= window[0]) & (t < window[1])
+        y = np.full(len(t), np.nan)
+        y[sel] = polyline_sample(xs[keep], ys[keep], x_at[sel], max_gap=1.5)
+    return (row.baseline_px - y) / px_per_mv
+
+
+def _other_unit_fits_better(reading: _PageReading, lattice: Lattice, config: DigitizeConfig) -> bool:
+    """With one visible line spacing, would the other (1 vs 5 mm) explain pulses or row length better?"""
+    factor = 5.0 if lattice.unit_mm == 1.0 else 0.2  # mm per unit changes by this factor
+    if reading.gain_from.startswith("calibration"):
+        mm = reading.px_per_mv / reading.px_per_mm
+        def off(g):  # noqa: E306
+            return min(abs(np.log(g / s)) for s in STANDARD_GAINS)
+        return off(mm / factor) + 0.05 < off(mm)
+    lengths = [(row.extent[1] - row.extent[0]) / reading.px_per_mm for row in reading.rows]
+    expected = shown_duration_s(config.speed_mm_s) * config.speed_mm_s
+    now = abs(np.log(np.median(lengths) / expected))
+    other = abs(np.log(np.median(lengths) / factor / expected))
+    return other + 0.1 < now
+
+
+def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, name: str,
+              warnings: list[str]) -> tuple[Record, dict]:
+    n = int(round(config.duration_s * config.fs))
+    duration = shown_duration_s(config.speed_mm_s)
+    signal = np.full((n, len(LEADS)), np.nan)
+    best_quality = np.full(len(LEADS), -1.0)
+    quality: dict[str, float] = {}
+    panels_out = []
+    r = reading.px_per_mm
+    px_per_s = config.speed_mm_s * r
+    for p in layout_panels(reading.layout, duration):
+        if p.row >= len(reading.rows):
+            continue
+        row = reading.rows[p.row]
+        i0, i1 = p.sample_range(config.fs)
+        i1 = min(i1, n)
+        seg = _row_signal(row, reading.x0, px_per_s, reading.px_per_mv, config.fs, duration,
+                          window=(p.t0_s, p.t1_s))[i0:i1]
+        q = _panel_quality(row, reading.x0 + p.t0_s * px_per_s, reading.x0 + p.t1_s * px_per_s, seg)
+        panels_out.append({"lead": p.lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
+                           "quality": round(q, 3)})
+        k = LEADS.index(p.lead)
+        if np.isfinite(seg).sum() == 0:
+            continue
+        # a lead shown twice (grid and rhythm strip): where both show it, keep the better reading
+        current = signal[i0:i1, k]
+        take = np.isfinite(seg) & (~np.isfinite(current) | (q > best_quality[k]))
+        signal[i0:i1, k] = np.where(take, seg, current)
+        best_quality[k] = max(best_quality[k], q)
+        quality[p.lead] = round(max(quality.get(p.lead, 0.0), q), 3)
+    found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
+    rates = {lead: _heart_rate(signal[:, LEADS.index(lead)], config.fs) for lead in found}
+    known = [v for v in rates.values() if np.isfinite(v)]
+    if len(known) >= 2:
+        # all leads are recorded at once: a lead whose heart rate disagrees with the others is misread
+        # (with two leads that disagree, neither can be trusted)
+        consensus = float(np.median(known))
+        odd = [lead for lead, v in rates.items() if np.isfinite(v) and abs(v / consensus - 1) > HR_TOLERANCE]
+        if len(known) == 2 and max(known) / min(known) - 1 > HR_TOLERANCE:
+            odd = [lead for lead, v in rates.items() if np.isfinite(v)]
+        if odd:
+            for lead in odd:
+                signal[:, LEADS.index(lead)] = np.nan
+                quality.pop(lead, None)
+                del rates[lead]
+            found = [lead for lead in found if lead not in odd]
+            warnings.append(f"dropped {', '.join(odd)}: heart rate differs from the other leads' "
+                            f"{consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
+    if not found:
+        raise VaescanInputError(name, "no trace could be followed consistently on the page")
+    low = [lead for lead, q in quality.items() if q < 0.6]
+    if low:
+        warnings.append(f"low quality in {', '.join(low)}")
+    record = Record(signal, config.fs, list(LEADS), name=name,
+                    comments=[f"digitised by vaescan from a {reading.layout} page"])
+    report = {
+        "name": name,
+        "layout": reading.layout,
+        "layout_from": reading.layout_from,
+        "rotation_deg": round(lattice.rotation_deg, 2),
+        "perspective": round(lattice.perspective, 4),
+        "px_per_mm": round(lattice.image_px_per_mm, 4),
+        "grid": lattice.to_json(),
+        "speed_mm_s": config.speed_mm_s,
+        "gain_mm_mv": reading.gain_mm_mv,
+        "gain_from": reading.gain_from,
+        "time_origin_from": reading.x0_from,
+        "rows": [{"baseline_from": row.baseline_from, "pulses": sorted(row.pulses),
+                  "extent_mm": [round(row.extent[0] / r, 2), round(row.extent[1] / r, 2)]} for row in reading.rows],
+        "leads_found": found,
+        "quality": {lead: quality[lead] for lead in found},
+        "hr_bpm": {lead: (round(v, 1) if np.isfinite(v) else None) for lead, v in rates.items()},
+        "panels": panels_out,
+        "fs": config.fs,
+        "config": dataclasses.asdict(config),
+        "warnings": warnings,
+    }
+    return record, report
+
+
+def _panel_quality(row: RowReading, x_from: float, x_to: float, seg: np.ndarray) -> float:
+    """Share of the panel's columns with ink on the followed trace, less the share of big jumps."""
+    a, b = int(round(x_from)) - row.path.x0, int(round(x_to)) - row.path.x0
+    a, b = max(a, 0), min(b, len(row.path.centre))
+    if b <= a:
+        return 0.0
+    found = row.path.found[a:b].mean()
+    jumps = (row.path.jump_mm[a:b] > 3.0).mean()
+    shown = np.isfinite(seg).mean() if seg.size else 0.0
+    return float(np.clip(min(found, shown) - 2.0 * jumps, 0.0, 1.0))
+
+
+def _heart_rate(x: np.ndarray, fs: float) -> float:
+    """Heart rate (bpm) of a lead's shown samples from QRS-energy peaks; NaN when fewer than 3 beats."""
+    from scipy.signal import butter, find_peaks, sosfiltfilt
+
+    ok = np.isfinite(x)
+    if ok.sum() < fs:
+        return float("nan")
+    idx = np.flatnonzero(ok)
+    seg = x[idx[0]:idx[-1] + 1]
+    seg = np.where(np.isfinite(seg), seg, np.nanmedian(seg))
+    sos = butter(2, [5.0, 30.0], btype="band", fs=fs, output="sos")
+    if len(seg) < 3 * 13:
+        return float("nan")
+    energy = np.abs(sosfiltfilt(sos, seg))
+    energy = np.convolve(energy, np.ones(int(0.05 * fs)) / int(0.05 * fs), mode="same")
+    peaks, _ = find_peaks(energy, height=0.5 * np.percentile(energy, 99), distance=int(0.27 * fs))
+    if len(peaks) < 3:
+        return float("nan")
+    return float(60.0 * fs / np.median(np.diff(peaks)))
