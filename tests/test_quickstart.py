@@ -10,7 +10,7 @@ from vaescan.quickstart import QuickstartConfig, run_quickstart
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("quickstart")
-    return out, run_quickstart(out, QuickstartConfig(n_records=24, seed=3, n_pages=1))
+    return out, run_quickstart(out, QuickstartConfig(n_records=24, seed=3, n_pages=1, models=False), progress=False)
 
 
 def test_features_recover_the_synthetic_truth(quick):
@@ -37,7 +37,7 @@ def test_a_rerun_skips_finished_steps(quick):
     out, summary = quick
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / "steps").iterdir()}
     features = (out / "features.csv").stat().st_mtime_ns
-    again = run_quickstart(out, QuickstartConfig(n_records=24, seed=3, n_pages=1))
+    again = run_quickstart(out, QuickstartConfig(n_records=24, seed=3, n_pages=1, models=False), progress=False)
     assert {p.name: p.stat().st_mtime_ns for p in (out / "steps").iterdir()} == stamps
     assert (out / "features.csv").stat().st_mtime_ns == features
     assert again["features"]["mae"] == summary["features"]["mae"]
@@ -46,4 +46,4 @@ def test_a_rerun_skips_finished_steps(quick):
 def test_other_settings_in_the_same_folder_are_refused(quick):
     out, _ = quick
     with pytest.raises(VaescanInputError, match="other settings"):
-        run_quickstart(out, QuickstartConfig(n_records=25, seed=3, n_pages=1))
+        run_quickstart(out, QuickstartConfig(n_records=25, seed=3, n_pages=1, models=False), progress=False)

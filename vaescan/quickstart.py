@@ -8,6 +8,9 @@ its result is already there (so an interrupted quickstart resumes):
    (``vaescan features``) against the truth;
 3. ``digitize/``: a few records printed as clean and distorted ECG pages,
    digitised back and scored with the Challenge 2024 SNR (``vaescan digitize``);
+4. ``vae_scan/``: a small beta-VAE and SCAN trained on the cohort's median beats
+   (``vaescan train-vae``, ``train-scan``), with the traversal, association and
+   generated-beat figures (``vaescan traverse``, ``associate``, ``generate``);
 
 ``summary.json`` and ``summary.md`` collect the measured numbers; the summary is
 printed at the end.
@@ -27,6 +30,7 @@ from vaescan.data.features import cohort_features
 from vaescan.data.synth import simulate_cohort
 from vaescan.data.synth.recovery import feature_recovery
 from vaescan.digitize.evaluate import evaluate_pages
+from vaescan.models.experiment import run_vae_scan
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json, write_text
 
@@ -36,23 +40,26 @@ class QuickstartConfig:
     """Settings of the quickstart (saved as ``quickstart_config.json`` in the output folder).
 
     n_records: synthetic records; seed: cohort and page seed; n_pages: records printed as a clean and a
-    distorted page each and digitised (0 skips the step).
+    distorted page each and digitised (0 skips the step); models: train the small VAE-SCAN and draw its
+    figures (False skips the step).
     """
 
     n_records: int = 300
     seed: int = 0
     n_pages: int = 4
+    models: bool = True
 
 
-def _step_cohort(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
-    cohort = simulate_cohort(cfg.n_records, cfg.seed, out / "cohort", jobs=jobs, overwrite=True)
+def _step_cohort(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
+    cohort = simulate_cohort(cfg.n_records, cfg.seed, out / "cohort", jobs=jobs, overwrite=True,
+                             progress=progress)
     counts = {label: int(cohort.metadata[label].sum()) for label in cohort.label_names}
     return {"n_records": len(cohort), "seed": cfg.seed, "labels": counts}
 
 
-def _step_features(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
+def _step_features(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     cohort = load_cohort(out / "cohort")
-    table, batch = cohort_features(cohort, jobs=jobs)
+    table, batch = cohort_features(cohort, jobs=jobs, progress=progress)
     with atomic_path(out / "features.csv") as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
     truth = cohort.metadata.set_index("record_id")
@@ -63,7 +70,7 @@ def _step_features(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
             "targets_met": all(v["met"] for v in report["targets"].values())}
 
 
-def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
+def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if cfg.n_pages == 0:
         return {"pages": 0}
     table = evaluate_pages(out / "cohort", out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed)
@@ -73,15 +80,23 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int) -> dict:
             "per_page": table[["page", "category", "snr_db", "snr_shift_db"]].round(2).to_dict("records")}
 
 
-STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int], dict]], ...] = (
+def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
+    if not cfg.models:
+        return {"trained": False}
+    return {"trained": True, **run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)}
+
+
+STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]], ...] = (
     ("cohort", "simulate the synthetic cohort", _step_cohort),
     ("features", "measure interval features and compare with the truth", _step_features),
     ("digitize", "print records as clean and distorted pages, digitise them, score the SNR", _step_digitize),
+    ("vae_scan", "train a small VAE-SCAN, traverse its factors, associate, generate", _step_vae_scan),
 )
 """(name, what it does, function): run in order; a step's summary is saved as ``steps/<name>.json``."""
 
 
-def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartConfig(), jobs: int = 1) -> dict:
+def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartConfig(), jobs: int = 1,
+                   progress: bool = True) -> dict:
     """Run every quickstart step into ``out_dir`` (skipping finished ones) and return the summary.
 
     A step is finished when ``out_dir/steps/<name>.json`` exists; it is written
@@ -110,7 +125,7 @@ def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartCon
             continue
         print(f"[{i}/{len(STEPS)}] {name}: {what}")
         start = time.perf_counter()
-        result = fn(out, config, jobs)
+        result = fn(out, config, jobs, progress)
         result["seconds"] = round(time.perf_counter() - start, 1)
         write_json(done, result)
         summary[name] = result
@@ -146,6 +161,16 @@ def summary_markdown(summary: dict) -> str:
         snr = ", ".join(f"{k} {v} dB (best shift {d['snr_shift_db'][k]} dB)" for k, v in d["snr_db"].items())
         lines.append(f"- Digitisation of {d['pages']} rendered pages, Challenge 2024 SNR: {snr} "
                      "(targets: clean >= 20 dB, distorted >= 12 dB); pages in `digitize/`")
+    if summary.get("vae_scan", {}).get("trained"):
+        v = summary["vae_scan"]
+        auroc = ", ".join(f"{k} {v:.2f}" for k, v in v.get("auroc", {}).items() if v == v)
+        readout = f"; linear read-out R2 of the true factors {v['readout_r2_mean']:.2f} (mean)" \
+            if v.get("readout_r2_mean") is not None else ""
+        lines.append(f"- VAE-SCAN: test reconstruction RMSE {v['test_rmse_uv']:.1f} uV, {v['n_active']} active "
+                     f"factors{readout}; SCAN test AUROC {auroc}")
+        lines.append(f"- Generated beats: QRS {v['generated_qrs_ms']:.0f} ms for the label vs "
+                     f"{v['reference_qrs_ms']:.0f} ms for NORM; figures in `vae_scan/traversal`, "
+                     "`vae_scan/associations`, `vae_scan/generated`")
     return "\n".join(lines) + "\n"
 
 
@@ -153,7 +178,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``quickstart``."""
     p = sub.add_parser("quickstart", help="run the pipeline on the built-in synthetic cohort",
                        description="Run the pipeline end to end on the built-in synthetic cohort: simulate it, "
-                       "measure features against the truth, print and digitise a few pages. Finished steps are skipped, so an interrupted "
+                       "measure features against the truth, print and digitise a few pages, train a small VAE-SCAN and draw its "
+                       "traversal, association and generated-beat figures. Finished steps are skipped, so an interrupted "
                        "run resumes. Writes summary.md and summary.json.")
     p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
     p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,
@@ -162,15 +188,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pages", type=int, default=QuickstartConfig.n_pages,
                    help=f"records to print and digitise, clean and distorted (default {QuickstartConfig.n_pages})")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for per-record work (default 1)")
+    p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
     p.set_defaults(func=cmd_quickstart)
 
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """``vaescan quickstart -o DIR``."""
-    config = QuickstartConfig(n_records=args.n_records, seed=args.seed, n_pages=args.pages)
+    config = QuickstartConfig(n_records=args.n_records, seed=args.seed, n_pages=args.pages,
+                              models=not args.no_models)
     if config.n_records < 20:
         raise VaescanInputError(None, f"the quickstart needs at least 20 records, got {config.n_records}")
-    summary = run_quickstart(args.output, config, jobs=args.jobs)
+    summary = run_quickstart(args.output, config, jobs=args.jobs, progress=not args.quiet)
     print()
     print(summary_markdown(summary), end="")
     print(f"wrote {Path(args.output) / 'summary.md'}")
