@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from pathlib import Path
 
-from vaescan.batch import BatchResult, run_batch
-from vaescan.data.beats import BeatConfig, beats_from_results, read_and_beat
+from vaescan.data.beats import BeatConfig
 from vaescan.data.cohort import Cohort, load_cohort
+from vaescan.data.cohort_beats import cohort_beats
 from vaescan.data.features import cohort_features
-from vaescan.errors import VaescanError
 from vaescan.io import atomic_path
 
 
@@ -46,32 +44,15 @@ def _cohort(args: argparse.Namespace) -> Cohort:
     return load_cohort(args.path)
 
 
-def _on_path(fn, item: tuple[str, Path]):
-    """Apply ``fn`` to the path of a (record id, path) item (module level so worker processes can use it)."""
-    return fn(item[1])
-
-
-def _report(result: BatchResult, out: Path) -> int:
-    print(f"{result.summary()}; wrote {out}")
-    if result.skipped:
+def _report(done: int, skipped: list[tuple[str, str]], out: Path) -> int:
+    print(f"{done} records done, {len(skipped)} skipped; wrote {out}")
+    if skipped:
         print("skipped records:", file=sys.stderr)
-        for _, reason in result.skipped[:20]:
+        for _, reason in skipped[:20]:
             print(f"  {reason}", file=sys.stderr)
-        if len(result.skipped) > 20:
-            print(f"  ... and {len(result.skipped) - 20} more", file=sys.stderr)
-    return 0 if result.done else 2
-
-
-def _run(args: argparse.Namespace, fn, desc: str) -> BatchResult:
-    """Apply ``fn(path)`` to every record of PATH; items are (record id, path) pairs."""
-    cohort = _cohort(args)
-    items = [(str(rid), cohort.record_path(i)) for i, rid in enumerate(cohort.metadata.record_id)]
-    result = run_batch(items, functools.partial(_on_path, fn), desc=desc, jobs=args.jobs,
-                       progress=not args.quiet)
-    if not result.done:
-        reasons = "; ".join(r for _, r in result.skipped[:3])
-        raise VaescanError(f"no usable record in {args.path} ({reasons})")
-    return result
+        if len(skipped) > 20:
+            print(f"  ... and {len(skipped) - 20} more", file=sys.stderr)
+    return 0
 
 
 def _config(args: argparse.Namespace) -> BeatConfig:
@@ -80,11 +61,8 @@ def _config(args: argparse.Namespace) -> BeatConfig:
 
 def cmd_beats(args: argparse.Namespace) -> int:
     """``vaescan beats PATH -o beats.npz``."""
-    config = _config(args)
-    result = _run(args, functools.partial(read_and_beat, config=config), "median beats")
-    beatset = beats_from_results(((rid, res) for (rid, _), res in result.done), config,
-                                 [(rid, why) for (rid, _), why in result.skipped])
-    return _report(result, beatset.save(args.output))
+    beats = cohort_beats(_cohort(args), _config(args), use_cache=False, jobs=args.jobs, progress=not args.quiet)
+    return _report(len(beats.record_ids), beats.skipped, beats.save(args.output))
 
 
 def cmd_features(args: argparse.Namespace) -> int:
@@ -93,4 +71,4 @@ def cmd_features(args: argparse.Namespace) -> int:
     out = Path(args.output)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
-    return _report(result, out)
+    return _report(len(result.done), [(str(item[0]), why) for item, why in result.skipped], out)
