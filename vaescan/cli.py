@@ -27,6 +27,27 @@ STAGE_CLIS: tuple[str, ...] = (
 )
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts (records, pages, jobs): a whole number of at least 1.
+
+    Example
+    -------
+    >>> positive_int("3")
+    3
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be at least 1, got 0
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with exit code 2 and a hint on errors (argparse's own convention)."""
 

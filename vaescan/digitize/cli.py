@@ -7,17 +7,8 @@ import functools
 from pathlib import Path
 
 from vaescan.batch import run_batch
+from vaescan.cli import positive_int
 from vaescan.errors import VaescanInputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +59,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     "distortions, digitise them and score each lead with the PhysioNet Challenge 2024 SNR "
                     "(raw and after the best shift within 0.2 s). Writes DIR/pages.csv, DIR/summary.json "
                     "(per category, family and layout, against the targets) and DIR/snr_by_category.png.")
-    p.add_argument("--n", type=_positive_int, default=60, help="number of pages (default 60)")
+    p.add_argument("--n", type=positive_int, default=60, help="number of pages (default 60)")
     p.add_argument("--seed", type=int, default=0, help="seed of records, styles and distortions (default 0)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--data", help="a cohort (vaescan cohort, PTB-XL release or folder of records) to render "

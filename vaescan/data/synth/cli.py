@@ -9,17 +9,8 @@ from pathlib import Path
 from vaescan.config import load_config
 from vaescan.data.synth.cohort import simulate_cohort
 from vaescan.data.synth.config import SynthConfig
+from vaescan.cli import positive_int
 from vaescan.errors import VaescanInputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -31,14 +22,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     "AVB1), age, sex and ECG factors are known. Writes WFDB records, metadata.csv (ground "
                     "truth) and cohort.json to DIR; the same seed gives byte-identical files. "
                     "See docs/synthetic_cohort.md.")
-    p.add_argument("-n", "--n-records", type=_positive_int, required=True, help="number of records")
+    p.add_argument("-n", "--n-records", type=positive_int, required=True, help="number of records")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder (new or empty)")
     p.add_argument("--fs", type=float, help="sampling rate in Hz (default 500)")
     p.add_argument("--duration", type=float, help="record length in s (default 10)")
     p.add_argument("--config", type=Path, help="a SynthConfig as JSON or YAML (prevalences, noise, split); "
                                                "--fs and --duration override it")
-    p.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the cohort files (records/, metadata.csv, cohort.json) of a non-empty DIR")
     p.set_defaults(func=cmd_synth)
