@@ -32,6 +32,8 @@ from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, p
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
+PLAUSIBLE_PULSE_MM = (4.0, 25.0)
+"""A calibration pulse read outside this height (mm) is a misreading (a fragment of trace or text)."""
 HR_TOLERANCE = 0.1
 """A row whose heart rate differs from the median over rows by more than this share is dropped."""
 
@@ -292,8 +294,12 @@ def _gain(rows: list[RowReading], r: float, config: DigitizeConfig, warnings: li
         for g in STANDARD_GAINS:
             if abs(mm / g - 1) < 0.08:
                 return g * r, g, "calibration pulse"
-        warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
-        return mm * r, mm, "calibration pulse (non-standard)"
+        if PLAUSIBLE_PULSE_MM[0] <= mm <= PLAUSIBLE_PULSE_MM[1]:
+            warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
+            return mm * r, mm, "calibration pulse (non-standard)"
+        warnings.append(f"calibration pulse read as {mm:.1f} mm high (no ECG is printed at that gain): "
+                        "ignored, assumed 10 mm/mV")
+        return 10.0 * r, 10.0, "assumed"
     warnings.append("no calibration pulse found; assumed 10 mm/mV")
     return 10.0 * r, 10.0, "assumed"
 
