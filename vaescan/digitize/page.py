@@ -106,6 +106,15 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
         return None
     length = bot - top + 1
     flat = ok & (length <= 2.0 * width_px + 1)
+    # short gaps in the plateau (a grid line's residue subtracted under a heavy pen) are bridged
+    gap = max(2, int(round(0.5 * r)))
+    mid, flat, length = mid.copy(), flat.copy(), length.copy()
+    idx = np.flatnonzero(flat)
+    for k0, k1 in zip(idx[:-1], idx[1:]):
+        if 1 < k1 - k0 <= gap + 1 and not ok[k0 + 1:k1].any() and abs(mid[k1] - mid[k0]) <= 0.3 * r:
+            mid[k0 + 1:k1] = 0.5 * (mid[k0] + mid[k1])
+            length[k0 + 1:k1] = length[k0]
+            flat[k0 + 1:k1] = True
     # plateau candidates: runs of flat columns at one level
     best = None
     i = 0
@@ -125,7 +134,8 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
                 seg = slice(k0, k1)
                 # an edge: runs hanging from the plateau's level at least 2.5 mm down
                 tall = ok[seg] & (bot[seg] - level >= 2.5 * r) & (top[seg] <= level + 1.0 * r)
-                edges.append(float(np.median(bot[seg][tall])) if tall.any() else None)
+                # (its lowest reach: columns at the corner, half plateau and half edge, end higher)
+                edges.append(float(np.max(bot[seg][tall])) if tall.any() else None)
             if edges[0] is not None and edges[1] is not None:
                 # the foot is where the outer edge (away from the trace) ends, less half the line
                 outer = edges[0] if side == "left" else edges[1]
