@@ -25,7 +25,7 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_rectify
 from vaescan.digitize.image import image_read
-from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
+from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
 from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width,
                                     polyline_sample, straight_lines, trace_follow, trace_mask)
@@ -221,7 +221,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if "assumed" in layout_from:
             warnings.append(layout_from)
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
-                                  config.fs, duration)
+                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows])
     for row, c in zip(rows, offsets):
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
@@ -340,7 +340,7 @@ def _lead_vector(lead: str) -> np.ndarray:
 
 
 def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: list[bool], fs: float,
-                        duration_s: float, max_mv: float = 1.0) -> np.ndarray:
+                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None) -> np.ndarray:
     """Corrections (mV, to subtract) of each row's 0 mV line from the relations between simultaneous leads.
 
     Leads recorded at the same time obey ``III = II - I``, ``aVR + aVL + aVF = 0`` and so on;
@@ -350,6 +350,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     offsets are the least-squares solution of those equations plus a prior pulling each
     row to its current baseline (strongly when it came from a calibration pulse, weakly
     when from the isoelectric level, which a wandering baseline or ST shift moves).
+    With ``baselines_mv`` (each row's 0 mV line, page y in mV units) the rows of the lead
+    grid are also held to equal spacing, as every printed layout draws them.
 
     Example
     -------
@@ -388,6 +390,14 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
                 continue
             eqs.append(coeff)
             rhs.append(float(np.median(seg[ok] @ w)))
+    if baselines_mv is not None:
+        n_grid = min(len(GRIDS[parse_layout(layout)[0]]), n_rows)
+        for k in range(1, n_grid - 1):
+            coeff = np.zeros(n_rows)
+            coeff[[k - 1, k, k + 1]] = (1.0, -2.0, 1.0)
+            second = baselines_mv[k - 1] - 2.0 * baselines_mv[k] + baselines_mv[k + 1]
+            eqs.append(coeff / np.sqrt(6.0))
+            rhs.append(second / np.sqrt(6.0))
     if not eqs:
         return np.zeros(n_rows)
     prior = np.diag([10.0 if p else 0.1 for p in from_pulse])
