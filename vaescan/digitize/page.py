@@ -235,8 +235,9 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     """x (px) of t = 0 from trace starts (first sample) and ends (last sample) of the rows.
 
     With both, their mean is used: the end-cap model's error cancels. When they disagree
-    by more than 2 mm at 25 mm/s (80 ms), the rows do not show ``duration_s``: the starts
-    are used and the disagreement is reported.
+    by more than 2 mm at 25 mm/s (80 ms), the rows do not show ``duration_s``: when they are
+    too long (an unrecognised calibration pulse drawn on at the start) the ends are used, when
+    too short the starts; the disagreement is reported.
 
     Example
     -------
@@ -247,8 +248,12 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     from_end = [e - span for e in ends]
     if starts and from_end:
         a, b = float(np.median(starts)), float(np.median(from_end))
-        if abs(a - b) > 0.08 * px_per_s:
-            return a, "start (rows are shorter or longer than the layout's duration)"
+        if b - a > 0.08 * px_per_s:
+            # rows too long: something is drawn on at one end, most often a calibration pulse that was
+            # not recognised, and printers draw those at the start of the rows: the ends are kept
+            return b, "end (rows are longer than the layout's duration)"
+        if a - b > 0.08 * px_per_s:
+            return a, "start (rows are shorter than the layout's duration)"
         return round(0.5 * (a + b), 3), "start and end"
     if starts:
         return float(np.median(starts)), "start"

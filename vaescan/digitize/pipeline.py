@@ -207,7 +207,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         x0 = float(np.median(pulse_ends)) + 1.0 * r
         x0_from = "calibration pulse end"
         warnings.append("time origin taken 1 mm after the calibration pulses (rows cut at both ends)")
-    elif "shorter or longer" in x0_from:
+    elif "rows are" in x0_from:
         warnings.append(f"rows do not span {duration:g} s at {config.speed_mm_s:g} mm/s; check the paper speed")
     for row in rows:
         _baseline(row, r)
