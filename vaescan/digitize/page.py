@@ -106,6 +106,15 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
         return None
     length = bot - top + 1
     flat = ok & (length <= 2.0 * width_px + 1)
+    # short gaps in the plateau (a grid line's residue subtracted under a heavy pen) are bridged
+    gap = max(2, int(round(0.5 * r)))
+    mid, flat, length = mid.copy(), flat.copy(), length.copy()
+    idx = np.flatnonzero(flat)
+    for k0, k1 in zip(idx[:-1], idx[1:]):
+        if 1 < k1 - k0 <= gap + 1 and not ok[k0 + 1:k1].any() and abs(mid[k1] - mid[k0]) <= 0.3 * r:
+            mid[k0 + 1:k1] = 0.5 * (mid[k0] + mid[k1])
+            length[k0 + 1:k1] = length[k0]
+            flat[k0 + 1:k1] = True
     # plateau candidates: runs of flat columns at one level
     best = None
     i = 0
@@ -125,7 +134,8 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
                 seg = slice(k0, k1)
                 # an edge: runs hanging from the plateau's level at least 2.5 mm down
                 tall = ok[seg] & (bot[seg] - level >= 2.5 * r) & (top[seg] <= level + 1.0 * r)
-                edges.append(float(np.median(bot[seg][tall])) if tall.any() else None)
+                # (its lowest reach: columns at the corner, half plateau and half edge, end higher)
+                edges.append(float(np.max(bot[seg][tall])) if tall.any() else None)
             if edges[0] is not None and edges[1] is not None:
                 # the foot is where the outer edge (away from the trace) ends, less half the line
                 outer = edges[0] if side == "left" else edges[1]
@@ -225,8 +235,9 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     """x (px) of t = 0 from trace starts (first sample) and ends (last sample) of the rows.
 
     With both, their mean is used: the end-cap model's error cancels. When they disagree
-    by more than 2 mm at 25 mm/s (80 ms), the rows do not show ``duration_s``: the starts
-    are used and the disagreement is reported.
+    by more than 2 mm at 25 mm/s (80 ms), the rows do not show ``duration_s``: when they are
+    too long (an unrecognised calibration pulse drawn on at the start) the ends are used, when
+    too short the starts; the disagreement is reported.
 
     Example
     -------
@@ -237,8 +248,12 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     from_end = [e - span for e in ends]
     if starts and from_end:
         a, b = float(np.median(starts)), float(np.median(from_end))
-        if abs(a - b) > 0.08 * px_per_s:
-            return a, "start (rows are shorter or longer than the layout's duration)"
+        if b - a > 0.08 * px_per_s:
+            # rows too long: something is drawn on at one end, most often a calibration pulse that was
+            # not recognised, and printers draw those at the start of the rows: the ends are kept
+            return b, "end (rows are longer than the layout's duration)"
+        if a - b > 0.08 * px_per_s:
+            return a, "start (rows are shorter than the layout's duration)"
         return round(0.5 * (a + b), 3), "start and end"
     if starts:
         return float(np.median(starts)), "start"

@@ -25,15 +25,17 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_rectify
 from vaescan.digitize.image import image_read
-from vaescan.digitize.layout import layout_panels, parse_layout, shown_duration_s
+from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
 from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width,
                                     polyline_sample, straight_lines, trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
+PLAUSIBLE_PULSE_MM = (4.0, 25.0)
+"""A calibration pulse read outside this height (mm) is a misreading (a fragment of trace or text)."""
 HR_TOLERANCE = 0.1
-"""A lead whose heart rate differs from the median over leads by more than this share is dropped."""
+"""A row whose heart rate differs from the median over rows by more than this share is dropped."""
 
 
 @dataclass
@@ -116,7 +118,7 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         reading = _read_page(image, lattice, config, where, warnings)
     elif lattice.unit_ambiguous:
         warnings.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
-    record, report = _assemble(reading, lattice, config, name, warnings)
+    record, report = _assemble(reading, lattice, config, name, warnings, where)
     return record, report
 
 
@@ -205,7 +207,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         x0 = float(np.median(pulse_ends)) + 1.0 * r
         x0_from = "calibration pulse end"
         warnings.append("time origin taken 1 mm after the calibration pulses (rows cut at both ends)")
-    elif "shorter or longer" in x0_from:
+    elif "rows are" in x0_from:
         warnings.append(f"rows do not span {duration:g} s at {config.speed_mm_s:g} mm/s; check the paper speed")
     for row in rows:
         _baseline(row, r)
@@ -218,6 +220,13 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             raise VaescanInputError(where, f"found {len(rows)} trace rows: {layout_from}")
         if "assumed" in layout_from:
             warnings.append(layout_from)
+    offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
+                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows])
+    for row, c in zip(rows, offsets):
+        if c != 0.0:
+            row.baseline_px -= c * px_per_mv
+            row.baseline_from += " + lead relations"
+    rows_signal = [sig - c for sig, c in zip(rows_signal, offsets)]
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, rows_signal, (w, h))
 
 
@@ -285,8 +294,12 @@ def _gain(rows: list[RowReading], r: float, config: DigitizeConfig, warnings: li
         for g in STANDARD_GAINS:
             if abs(mm / g - 1) < 0.08:
                 return g * r, g, "calibration pulse"
-        warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
-        return mm * r, mm, "calibration pulse (non-standard)"
+        if PLAUSIBLE_PULSE_MM[0] <= mm <= PLAUSIBLE_PULSE_MM[1]:
+            warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
+            return mm * r, mm, "calibration pulse (non-standard)"
+        warnings.append(f"calibration pulse read as {mm:.1f} mm high (no ECG is printed at that gain): "
+                        "ignored, assumed 10 mm/mV")
+        return 10.0 * r, 10.0, "assumed"
     warnings.append("no calibration pulse found; assumed 10 mm/mV")
     return 10.0 * r, 10.0, "assumed"
 
@@ -309,6 +322,89 @@ def _baseline(row: RowReading, r: float) -> None:
     near = mid[np.abs(mid - 0.5 * (edges[k] + edges[k + 1])) <= 2 * step]
     row.baseline_px = float(np.median(near)) if near.size else float(0.5 * (edges[k] + edges[k + 1]))
     row.baseline_from = "isoelectric level"
+
+
+
+# leads in the basis (I, II, V1..V6): the limb leads are fixed combinations of I and II (Einthoven, Goldberger)
+_LEAD_BASIS = {"I": (1.0, 0.0), "II": (0.0, 1.0), "III": (-1.0, 1.0), "aVR": (-0.5, -0.5), "aVL": (1.0, -0.5),
+               "aVF": (-0.5, 1.0)}
+
+
+def _lead_vector(lead: str) -> np.ndarray:
+    v = np.zeros(8)
+    if lead in _LEAD_BASIS:
+        v[:2] = _LEAD_BASIS[lead]
+    else:
+        v[2 + LEADS.index(lead) - 6] = 1.0
+    return v
+
+
+def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: list[bool], fs: float,
+                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None) -> np.ndarray:
+    """Corrections (mV, to subtract) of each row's 0 mV line from the relations between simultaneous leads.
+
+    Leads recorded at the same time obey ``III = II - I``, ``aVR + aVL + aVF = 0`` and so on;
+    a lead shown twice at once (rhythm strip) equals itself. Wherever a page shows such
+    leads side by side in time (a 3x4 page: I, II, III in its first column), the mean
+    of each relation over that time fixes a combination of the rows' 0 mV offsets. The
+    offsets are the least-squares solution of those equations plus a prior pulling each
+    row to its current baseline (strongly when it came from a calibration pulse, weakly
+    when from the isoelectric level, which a wandering baseline or ST shift moves).
+    With ``baselines_mv`` (each row's 0 mV line, page y in mV units) the rows of the lead
+    grid are also held to equal spacing, as every printed layout draws them.
+
+    Example
+    -------
+    >>> t = np.arange(5000) / 500.0
+    >>> i_, ii = np.sin(2 * np.pi * t), np.cos(2 * np.pi * 1.3 * t)
+    >>> rows = [i_ + 0.2, ii, ii - i_]                  # I (0.2 mV too high), II and III, first 2.5 s
+    >>> c = baseline_from_leads("3x4", [np.where(t < 2.5, x, np.nan) for x in rows], [False, True, True], 500.0, 10.0)
+    >>> [round(abs(float(v)), 1) for v in c]
+    [0.2, 0.0, 0.0]
+    """
+    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)]
+    n_rows = len(rows_signal)
+    cuts = sorted({p.t0_s for p in panels} | {p.t1_s for p in panels})
+    eqs, rhs = [], []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        active = [p for p in panels if p.t0_s <= a and p.t1_s >= b]
+        if len(active) < 2:
+            continue
+        m = np.stack([_lead_vector(p.lead) for p in active], axis=1)        # 8 x k
+        _, sv, vt = np.linalg.svd(m)
+        rank = int((sv > 1e-9).sum())
+        null = vt[rank:]                                                    # relations w: m @ w = 0
+        if null.size == 0:
+            continue
+        margin = 0.05 * (b - a)
+        i0, i1 = int(round((a + margin) * fs)), int(round((b - margin) * fs))
+        seg = np.stack([rows_signal[p.row][i0:i1] for p in active], axis=1)
+        ok = np.isfinite(seg).all(axis=1)
+        if ok.sum() < 0.5 * fs * (b - a):
+            continue
+        for w in null:
+            coeff = np.zeros(n_rows)
+            for p, wk in zip(active, w):
+                coeff[p.row] += wk
+            if np.abs(coeff).max() < 1e-6:   # the same row twice: says nothing about offsets
+                continue
+            eqs.append(coeff)
+            rhs.append(float(np.median(seg[ok] @ w)))
+    if baselines_mv is not None:
+        n_grid = min(len(GRIDS[parse_layout(layout)[0]]), n_rows)
+        for k in range(1, n_grid - 1):
+            coeff = np.zeros(n_rows)
+            coeff[[k - 1, k, k + 1]] = (1.0, -2.0, 1.0)
+            second = baselines_mv[k - 1] - 2.0 * baselines_mv[k] + baselines_mv[k + 1]
+            eqs.append(coeff / np.sqrt(6.0))
+            rhs.append(second / np.sqrt(6.0))
+    if not eqs:
+        return np.zeros(n_rows)
+    prior = np.diag([10.0 if p else 0.1 for p in from_pulse])
+    a_mat = np.vstack([np.array(eqs), prior])
+    b_vec = np.concatenate([rhs, np.zeros(n_rows)])
+    c = np.linalg.lstsq(a_mat, b_vec, rcond=None)[0]
+    return np.where(np.abs(c) <= max_mv, c, 0.0)
 
 
 def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, fs: float,
@@ -352,7 +448,7 @@ def _other_unit_fits_better(reading: _PageReading, lattice: Lattice, config: Dig
 
 
 def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, name: str,
-              warnings: list[str]) -> tuple[Record, dict]:
+              warnings: list[str], where=None) -> tuple[Record, dict]:
     n = int(round(config.duration_s * config.fs))
     duration = shown_duration_s(config.speed_mm_s)
     signal = np.full((n, len(LEADS)), np.nan)
@@ -361,8 +457,26 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     panels_out = []
     r = reading.px_per_mm
     px_per_s = config.speed_mm_s * r
-    for p in layout_panels(reading.layout, duration):
-        if p.row >= len(reading.rows):
+    panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
+    used_rows = sorted({p.row for p in panels})
+    # all leads are recorded at once, so every row shows the same heart rate. It is measured per row
+    # over the row's full trace (a 2.5 s panel holds too few beats: on true signals about one panel in
+    # ten reads >10 % off); a row whose rate disagrees with the others is misread and dropped
+    row_rates = {i: _heart_rate(reading.rows_signal[i], config.fs,
+                                [p.sample_range(config.fs) for p in panels if p.row == i]) for i in used_rows}
+    known = [v for v in row_rates.values() if np.isfinite(v)]
+    odd_rows: list[int] = []
+    consensus = float(np.median(known)) if known else float("nan")
+    if len(known) == 2 and max(known) / min(known) - 1 > HR_TOLERANCE:
+        odd_rows = [i for i, v in row_rates.items() if np.isfinite(v)]
+    elif len(known) >= 3:
+        odd_rows = [i for i, v in row_rates.items() if np.isfinite(v) and abs(v / consensus - 1) > HR_TOLERANCE]
+    if odd_rows:
+        warnings.append(f"dropped row(s) {', '.join(str(i + 1) for i in odd_rows)} "
+                        f"({', '.join(p.lead for p in panels if p.row in odd_rows)}): heart rate differs from "
+                        f"the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
+    for p in panels:
+        if p.row in odd_rows:
             continue
         row = reading.rows[p.row]
         i0, i1 = p.sample_range(config.fs)
@@ -383,24 +497,9 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         quality[p.lead] = round(max(quality.get(p.lead, 0.0), q), 3)
     found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
     rates = {lead: _heart_rate(signal[:, LEADS.index(lead)], config.fs) for lead in found}
-    known = [v for v in rates.values() if np.isfinite(v)]
-    if len(known) >= 2:
-        # all leads are recorded at once: a lead whose heart rate disagrees with the others is misread
-        # (with two leads that disagree, neither can be trusted)
-        consensus = float(np.median(known))
-        odd = [lead for lead, v in rates.items() if np.isfinite(v) and abs(v / consensus - 1) > HR_TOLERANCE]
-        if len(known) == 2 and max(known) / min(known) - 1 > HR_TOLERANCE:
-            odd = [lead for lead, v in rates.items() if np.isfinite(v)]
-        if odd:
-            for lead in odd:
-                signal[:, LEADS.index(lead)] = np.nan
-                quality.pop(lead, None)
-                del rates[lead]
-            found = [lead for lead in found if lead not in odd]
-            warnings.append(f"dropped {', '.join(odd)}: heart rate differs from the other leads' "
-                            f"{consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
     if not found:
-        raise VaescanInputError(name, "no trace could be followed consistently on the page")
+        raise VaescanInputError(where if where is not None else name,
+                                "no trace row could be read consistently (the rows disagree on heart rate)")
     low = [lead for lead, q in quality.items() if q < 0.6]
     if low:
         warnings.append(f"low quality in {', '.join(low)}")
@@ -423,6 +522,8 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "leads_found": found,
         "quality": {lead: quality[lead] for lead in found},
         "hr_bpm": {lead: (round(v, 1) if np.isfinite(v) else None) for lead, v in rates.items()},
+        "hr_bpm_rows": [(round(row_rates[i], 1) if i in row_rates and np.isfinite(row_rates[i]) else None)
+                        for i in range(len(reading.rows))],
         "panels": panels_out,
         "fs": config.fs,
         "config": dataclasses.asdict(config),
@@ -443,22 +544,40 @@ def _panel_quality(row: RowReading, x_from: float, x_to: float, seg: np.ndarray)
     return float(np.clip(min(found, shown) - 2.0 * jumps, 0.0, 1.0))
 
 
-def _heart_rate(x: np.ndarray, fs: float) -> float:
-    """Heart rate (bpm) of a lead's shown samples from QRS-energy peaks; NaN when fewer than 3 beats."""
+def _heart_rate(x: np.ndarray, fs: float, segments: list[tuple[int, int]] | None = None) -> float:
+    """Heart rate (bpm) of a lead's shown samples from QRS-energy peaks; NaN when fewer than 3 beats.
+
+    ``segments``: sample ranges of different leads shown one after the other (a printed row); the QRS
+    energy is scaled within each, so that a lead with small QRS complexes still shows its beats, and
+    the joins between them (a jump from one lead to the next) are left out.
+    """
     from scipy.signal import butter, find_peaks, sosfiltfilt
 
     ok = np.isfinite(x)
     if ok.sum() < fs:
         return float("nan")
     idx = np.flatnonzero(ok)
-    seg = x[idx[0]:idx[-1] + 1]
-    seg = np.where(np.isfinite(seg), seg, np.nanmedian(seg))
+    if segments is None:
+        segments = [(int(idx[0]), int(idx[-1]) + 1)]
     sos = butter(2, [5.0, 30.0], btype="band", fs=fs, output="sos")
-    if len(seg) < 3 * 13:
-        return float("nan")
-    energy = np.abs(sosfiltfilt(sos, seg))
-    energy = np.convolve(energy, np.ones(int(0.05 * fs)) / int(0.05 * fs), mode="same")
-    peaks, _ = find_peaks(energy, height=0.5 * np.percentile(energy, 99), distance=int(0.27 * fs))
+    energy = np.zeros(len(x))
+    edge = int(0.04 * fs)
+    for a, b in segments:
+        seg = x[a:b]
+        if np.isfinite(seg).sum() < 0.3 * fs:
+            continue
+        seg = np.where(np.isfinite(seg), seg, np.nanmedian(seg))
+        if len(seg) < 3 * 13:
+            continue
+        e = np.abs(sosfiltfilt(sos, seg))
+        e = np.convolve(e, np.ones(int(0.05 * fs)) / int(0.05 * fs), mode="same")
+        if len(segments) > 1:
+            e[:edge] = 0.0
+            e[len(e) - edge:] = 0.0
+            e /= max(float(np.percentile(e, 99)), 1e-12)
+        energy[a:b] = e
+    peaks, _ = find_peaks(energy, height=0.5 * np.percentile(energy[energy > 0], 99) if (energy > 0).any() else 1.0,
+                          distance=int(0.27 * fs))
     if len(peaks) < 3:
         return float("nan")
     return float(60.0 * fs / np.median(np.diff(peaks)))
