@@ -83,7 +83,11 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"trained": False}
-    return {"trained": True, **run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)}
+    summary = run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)
+    cohort = load_cohort(out / "cohort")
+    test = cohort.metadata[cohort.metadata.split == "test"]
+    positives = {label: int(test[label].sum()) for label in cohort.label_names}
+    return {"trained": True, **summary, "test_positives": positives}
 
 
 STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]], ...] = (
@@ -134,6 +138,10 @@ def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartCon
     return summary
 
 
+MIN_POSITIVES = 5
+"""A label's test AUROC is printed in the summary only with at least this many positive test records."""
+
+
 def summary_markdown(summary: dict) -> str:
     """The quickstart summary as a short Markdown report (what was measured, against which target).
 
@@ -163,11 +171,15 @@ def summary_markdown(summary: dict) -> str:
                      "(targets: clean >= 20 dB, distorted >= 12 dB); pages in `digitize/`")
     if summary.get("vae_scan", {}).get("trained"):
         v = summary["vae_scan"]
-        auroc = ", ".join(f"{k} {v:.2f}" for k, v in v.get("auroc", {}).items() if v == v)
+        positives = v["test_positives"]
+        scored = {k: a for k, a in v["auroc"].items() if a == a and positives.get(k, 0) >= MIN_POSITIVES}
+        auroc = ", ".join(f"{k} {a:.2f} ({positives[k]} positives)" for k, a in scored.items())
+        rare = sorted(set(v["auroc"]) - set(scored))
         readout = f"; linear read-out R2 of the true factors {v['readout_r2_mean']:.2f} (mean)" \
             if v.get("readout_r2_mean") is not None else ""
         lines.append(f"- VAE-SCAN: test reconstruction RMSE {v['test_rmse_uv']:.1f} uV, {v['n_active']} active "
-                     f"factors{readout}; SCAN test AUROC {auroc}")
+                     f"factors{readout}; SCAN test AUROC {auroc or 'none scored'}"
+                     + (f"; not scored, under {MIN_POSITIVES} test positives: {', '.join(rare)}" if rare else ""))
         lines.append(f"- Generated beats: QRS {v['generated_qrs_ms']:.0f} ms for the label vs "
                      f"{v['reference_qrs_ms']:.0f} ms for NORM; figures in `vae_scan/traversal`, "
                      "`vae_scan/associations`, `vae_scan/generated`")
