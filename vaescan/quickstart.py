@@ -29,8 +29,6 @@ from vaescan.data.cohort import load_cohort
 from vaescan.data.features import cohort_features
 from vaescan.data.synth import simulate_cohort
 from vaescan.data.synth.recovery import feature_recovery
-from vaescan.digitize.evaluate import evaluate_pages
-from vaescan.models.experiment import run_vae_scan
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json, write_text
 
@@ -73,6 +71,8 @@ def _step_features(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if cfg.n_pages == 0:
         return {"pages": 0}
+    from vaescan.digitize.evaluate import evaluate_pages
+
     table = evaluate_pages(out / "cohort", out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed)
     by_category = table.groupby("category")[["snr_db", "snr_shift_db"]].mean().round(2)
     return {"pages": len(table), "snr_db": by_category["snr_db"].to_dict(),
@@ -83,6 +83,8 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"trained": False}
+    from vaescan.models.experiment import run_vae_scan  # torch: imported only when training
+
     summary = run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]

@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaescan.analysis.associations import plot_heatmap
-from vaescan.analysis.disentangle import disentanglement_report
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, write_json
 
@@ -96,6 +94,9 @@ def _align(latents: pd.DataFrame, factors: pd.DataFrame,
 
 def cmd_disentangle(args: argparse.Namespace) -> int:
     """``vaescan disentangle LATENTS.csv FACTORS.csv -o report.json``."""
+    from vaescan.analysis.associations import plot_heatmap  # seaborn: imported only when used
+    from vaescan.analysis.disentangle import disentanglement_report
+
     latents, factors = _align(_read_table(args.latents), _read_table(args.factors), args)
     z = _columns(latents, args.latents, args.latent_columns, args.on)
     f = _columns(factors, args.factors, args.factor_columns, args.on)

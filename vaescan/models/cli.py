@@ -7,7 +7,6 @@ import dataclasses
 from pathlib import Path
 
 from vaescan.config import load_config
-from vaescan.models import experiment as ex
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -110,6 +109,8 @@ def _overrides(args: argparse.Namespace, config, model_field: str):
 
 def cmd_train_vae(args: argparse.Namespace) -> int:
     """``vaescan train-vae --data DIR -o RUN [--config FILE]``."""
+    from vaescan.models import experiment as ex
+
     config = load_config(ex.VAERunConfig, args.config) if args.config else ex.VAERunConfig()
     config = _overrides(args, config, "vae")
     run = ex.train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
@@ -119,6 +120,8 @@ def cmd_train_vae(args: argparse.Namespace) -> int:
 
 def cmd_train_scan(args: argparse.Namespace) -> int:
     """``vaescan train-scan --vae RUN --data DIR -o RUN2 [--config FILE]``."""
+    from vaescan.models import experiment as ex
+
     config = load_config(ex.SCANRunConfig, args.config) if args.config else ex.SCANRunConfig()
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
@@ -144,6 +147,8 @@ def _summary(run: Path) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """``vaescan predict RUN PATH -o preds.csv``."""
+    from vaescan.models import experiment as ex
+
     preds, contrib = ex.predict_run(args.run, args.path, args.output, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
                                     cache_dir=args.cache_dir, progress=not args.quiet)
     print(f"wrote {preds}" + (f" and {contrib}" if contrib else ""))
@@ -152,6 +157,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_traverse(args: argparse.Namespace) -> int:
     """``vaescan traverse RUN -o DIR``."""
+    from vaescan.models import experiment as ex
+
     rho = ex.traverse_run(args.run, args.output, factors=args.factors, span=args.span, steps=args.steps)
     print(f"traversed {len(rho)} factor(s); wrote {Path(args.output)}/traversal_*.png, traversal.csv")
     return 0
@@ -159,6 +166,8 @@ def cmd_traverse(args: argparse.Namespace) -> int:
 
 def cmd_associate(args: argparse.Namespace) -> int:
     """``vaescan associate RUN2 -o DIR``."""
+    from vaescan.models import experiment as ex
+
     ex.associate_run(args.run, args.output, data=args.data, split=args.split, progress=not args.quiet)
     print(f"wrote {Path(args.output)}/scan_weights.png, single_factor_*.png and CSVs")
     return 0
@@ -166,6 +175,8 @@ def cmd_associate(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """``vaescan generate RUN2 --set LBBB=1 --set age=70 -o OUT``."""
+    from vaescan.models import experiment as ex
+
     table = ex.generate_run(args.run, ex.parse_assignments(args.values), args.output)
     g, r = table.loc["generated"], table.loc["reference"]
     print(f"wrote {Path(args.output)}/generated.hea/.dat/.png: QRS {g.qrs_ms:.0f} ms, QT {g.qt_ms:.0f} ms "

@@ -6,10 +6,10 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from vaescan.cli import positive_int
 from vaescan.config import load_config
 from vaescan.data.synth.cohort import simulate_cohort
 from vaescan.data.synth.config import SynthConfig
-from vaescan.cli import positive_int
 from vaescan.errors import VaescanInputError
 
 
