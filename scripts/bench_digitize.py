@@ -11,11 +11,14 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
 
 from vaescan.data.synth import simulate_records  # noqa: E402
 from vaescan.digitize.pipeline import image_digitize  # noqa: E402

@@ -11,15 +11,18 @@ removed: 0 mV line) -> ``scale`` (least-squares amplitude: gain). What remains a
 shape error (wrong row followed, trace noise). Rejected pages are listed with their error.
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, eval_records, snr_db, truth_signals
-from vaescan.digitize.render import random_style, ecg_render, STYLE_FAMILIES
-from vaescan.digitize.distort import Distortion, image_distort
-from vaescan.digitize.pipeline import image_digitize, DigitizeConfig
-from vaescan.errors import VaescanError
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
+
+from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, eval_records, snr_db, truth_signals  # noqa: E402
+from vaescan.digitize.render import random_style, ecg_render, STYLE_FAMILIES  # noqa: E402
+from vaescan.digitize.distort import Distortion, image_distort  # noqa: E402
+from vaescan.digitize.pipeline import image_digitize, DigitizeConfig  # noqa: E402
+from vaescan.errors import VaescanError  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 12
 noiseless = "--cohort" not in sys.argv
