@@ -46,7 +46,9 @@ def main() -> int:
     base = load_config(VAERunConfig, args.config)
     over = {}
     for item in args.set:
-        key, value = item.split("=", 1)
+        key, _, value = item.partition("=")
+        if not value or not hasattr(base.vae, key):
+            parser.error(f"--set {item!r}: expected KEY=VALUE with KEY a VAEConfig setting")
         kind = type(getattr(base.vae, key))
         over[key] = kind(float(value)) if kind in (int, float) else value
     cfg = dataclasses.replace(base.vae, **over, device="cpu")
