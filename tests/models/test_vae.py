@@ -5,7 +5,10 @@ from sklearn.linear_model import LinearRegression
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.evaluate import reconstruction_rmse_uv
-from vaescan.models.vae import VAE
+import pyro
+import torch
+
+from vaescan.models.vae import VAE, BetaVAE, VAEConfig, total_correlation
 
 from .conftest import TINY as SMALL
 
@@ -82,3 +85,35 @@ def test_bad_inputs_are_clear_errors(toy_test):
 def test_wrong_beat_length_after_fit_is_refused(vae, toy_test):
     with pytest.raises(VaescanInputError, match="do not match"):
         vae.transform(toy_test[0].beats[:2, :, :400])
+
+
+def test_total_correlation_is_zero_for_independent_factors_and_positive_for_dependent_ones():
+    g = torch.Generator().manual_seed(0)
+    scale = torch.full((512, 4), 0.5)
+    loc = torch.randn(512, 4, generator=g)
+    independent = total_correlation(loc + scale * torch.randn(512, 4, generator=g), loc, scale)
+    tied_loc = loc[:, :1].expand(512, 4)                                   # four copies of one factor
+    tied = total_correlation(tied_loc + scale * torch.randn(512, 4, generator=g), tied_loc, scale)
+    mixed_loc = loc @ torch.tensor([[1.0, 0.9, 0, 0], [0, 0.4, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+    mixed = total_correlation(mixed_loc + scale * torch.randn(512, 4, generator=g), mixed_loc, scale)
+    assert independent.shape == (512,)
+    assert abs(float(independent.mean())) < 0.2
+    assert float(tied.mean()) > 1.2
+    assert 0.25 < float(mixed.mean()) < float(tied.mean())               # more dependence, more TC
+
+
+def test_tc_penalty_and_slope_likelihood_enter_the_elbo(toy_test):
+    x = torch.as_tensor(toy_test[0].beats[:32, :, ::2], dtype=torch.float32)
+    sites = {}
+    for extra in ({}, {"tc_weight": 5.0}, {"slope_sd_mv": 0.01}):
+        net = BetaVAE(12, x.shape[-1], VAEConfig(**SMALL, **extra))
+        guide = pyro.poutine.trace(net.guide).get_trace(x)
+        model = pyro.poutine.trace(pyro.poutine.replay(net.model, trace=guide)).get_trace(x)
+        sites[tuple(extra)] = {"tc", "dx"} & set(model.nodes)
+        if extra.get("tc_weight"):
+            # the factor is -tc_weight * TC per beat (full KL weight: anneal = beta)
+            tc = total_correlation(model.nodes["z"]["value"], *net._q)
+            torch.testing.assert_close(model.nodes["tc"]["fn"].log_factor, -5.0 * tc)
+    assert sites == {(): set(), ("tc_weight",): {"tc"}, ("slope_sd_mv",): {"dx"}}
+    fitted = VAE(epochs=2, tc_weight=5.0, slope_sd_mv=0.01, **SMALL).fit(toy_test[0], progress=False)
+    assert np.isfinite(fitted.curves_.train_loss).all()
