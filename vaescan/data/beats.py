@@ -142,7 +142,7 @@ def ecg_clean(record: Record, config: BeatConfig = BeatConfig()) -> np.ndarray:
     (5000, 12)
     """
     signal = record.signal[:, [record.sig_name.index(lead) for lead in LEADS]]
-    signal = _resample(signal, record.fs, config.fs)
+    signal = signal_resample(signal, record.fs, config.fs)
     signal = sosfiltfilt(butterworth(5, 0.5, "highpass", config.fs), signal, axis=0)
     if config.powerline_hz < config.fs / 2:
         b, a = iirnotch(config.powerline_hz, Q=30.0, fs=config.fs)
@@ -162,7 +162,14 @@ def butterworth(order: int, cutoff_hz: float | tuple[float, float], btype: str, 
     return butter(order, cutoff_hz, btype=btype, fs=fs, output="sos")
 
 
-def _resample(signal: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
+def signal_resample(signal: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
+    """Resample (samples, leads) from ``fs_in`` to ``fs_out`` Hz with a polyphase anti-aliasing filter.
+
+    Example
+    -------
+    >>> signal_resample(np.ones((1000, 12)), 100.0, 500.0).shape
+    (5000, 12)
+    """
     if abs(fs_in - fs_out) < 1e-9:
         return signal.astype(np.float64, copy=True)
     from fractions import Fraction

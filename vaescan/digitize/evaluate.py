@@ -183,17 +183,13 @@ def truth_signals(record: Record, truth: dict, fs: float = 500.0, duration_s: fl
     >>> x.shape, int(shown[:, 6].sum()), int(shown[:, 0].sum())
     ((5000, 12), 1250, 0)
     """
-    from scipy.signal import resample_poly
-
+    from vaescan.data.beats import signal_resample
     from vaescan.data.leads import LEADS
 
     n = int(round(duration_s * fs))
     sig = record.signal
     if record.fs != fs:
-        from fractions import Fraction
-
-        ratio = Fraction(fs / record.fs).limit_denominator(1000)
-        sig = resample_poly(np.nan_to_num(sig), ratio.numerator, ratio.denominator, axis=0)
+        sig = signal_resample(np.nan_to_num(sig), record.fs, fs)
     x = np.zeros((n, len(LEADS)))
     m = min(n, len(sig))
     for k, lead in enumerate(LEADS):
