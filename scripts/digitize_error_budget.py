@@ -25,7 +25,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
 
 from vaescan.digitize.distort import Distortion, image_distort  # noqa: E402
-from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, eval_records, snr_db, truth_signals  # noqa: E402
+from vaescan.digitize.evaluate import (DISTORTION_CATEGORIES, eval_records, signal_shift, snr_db,  # noqa: E402
+                                      truth_signals)
 from vaescan.digitize.pipeline import DigitizeConfig, image_digitize  # noqa: E402
 from vaescan.digitize.render import STYLE_FAMILIES, ecg_render, random_style  # noqa: E402
 from vaescan.errors import VaescanError  # noqa: E402
@@ -35,16 +36,6 @@ STAGES = ("raw", "fill", "shift", "offset", "scale")
 MAX_SHIFT = 100  # samples at 500 Hz: 0.2 s
 
 
-def _shifted(y: np.ndarray, s: int) -> np.ndarray:
-    """``y`` moved ``s`` samples earlier (later for negative ``s``), NaN where nothing moved in."""
-    out = np.full_like(y, np.nan)
-    if s >= 0:
-        out[: len(y) - s] = y[s:]
-    else:
-        out[-s:] = y[: len(y) + s]
-    return out
-
-
 def lead_budget(x: np.ndarray, y: np.ndarray, shown: np.ndarray) -> tuple[dict[str, float], int]:
     """SNR (dB) of one lead after each cumulative correction, and the best shift (samples)."""
     xs, ys = x[shown], y[shown]
@@ -52,7 +43,7 @@ def lead_budget(x: np.ndarray, y: np.ndarray, shown: np.ndarray) -> tuple[dict[s
     filled = np.where(np.isfinite(y), y, x)
     best, best_shift, best_y = -np.inf, 0, xs
     for s in range(-MAX_SHIFT, MAX_SHIFT + 1):
-        ym = _shifted(filled, s)[shown]
+        ym = signal_shift(filled, s)[shown]
         ym = np.where(np.isfinite(ym), ym, xs)
         value = snr_db(xs, ym)
         if value > best:
@@ -67,8 +58,9 @@ def lead_budget(x: np.ndarray, y: np.ndarray, shown: np.ndarray) -> tuple[dict[s
 def page_budget(i: int, record, category: str, family: str, rng: np.random.Generator) -> dict:
     """Render, distort and digitise one page; its mean SNR after each correction and what was read."""
     style = random_style(rng, family, dpi=150)
-    distortion = Distortion(seed=int(rng.integers(2**31)),
-                            **{k: float(rng.uniform(lo, hi)) for k, (lo, hi) in DISTORTION_CATEGORIES[category].items()})
+    seed = int(rng.integers(2**31))  # drawn before the strengths: the page set stays fixed
+    strengths = {k: float(rng.uniform(lo, hi)) for k, (lo, hi) in DISTORTION_CATEGORIES[category].items()}
+    distortion = Distortion(seed=seed, **strengths)
     image, truth = ecg_render(record, style)
     if distortion.active():
         image = image_distort(image, distortion, truth)

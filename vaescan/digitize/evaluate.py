@@ -50,6 +50,23 @@ def snr_db(truth: np.ndarray, estimate: np.ndarray) -> float:
     return 10.0 * np.log10(signal / noise)
 
 
+def signal_shift(y: np.ndarray, s: int, fill: float = np.nan) -> np.ndarray:
+    """``y`` moved ``s`` samples earlier (later for negative ``s``); ``fill`` where nothing moved in.
+
+    Example
+    -------
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> signal_shift(y, 1, fill=0.0).tolist(), signal_shift(y, -1).tolist()
+    ([2.0, 3.0, 0.0], [nan, 1.0, 2.0])
+    """
+    out = np.full(len(y), fill, dtype=np.float64)
+    if s >= 0:
+        out[: len(y) - s] = y[s:]
+    else:
+        out[-s:] = y[: len(y) + s]
+    return out
+
+
 def snr_shifted_db(truth: np.ndarray, estimate: np.ndarray, fs: float, max_shift_s: float = MAX_SHIFT_S) -> float:
     """The best :func:`snr_db` over time shifts of the estimate within +-``max_shift_s``.
 
@@ -68,16 +85,10 @@ def snr_shifted_db(truth: np.ndarray, estimate: np.ndarray, fs: float, max_shift
     x = np.asarray(truth, np.float64)
     y = np.nan_to_num(np.asarray(estimate, np.float64), nan=0.0)
     shown = np.isfinite(x)
-    n = len(x)
     best = -np.inf
     m = int(round(max_shift_s * fs))
     for s in range(-m, m + 1):
-        shifted = np.zeros(n)
-        if s >= 0:
-            shifted[:n - s] = y[s:]
-        else:
-            shifted[-s:] = y[:n + s]
-        best = max(best, snr_db(x[shown], shifted[shown]))
+        best = max(best, snr_db(x[shown], signal_shift(y, s, fill=0.0)[shown]))
     return float(best)
 
 
