@@ -17,3 +17,56 @@ def test_evaluate_pages_and_resume(tmp_path):
     again = evaluate_pages(records, tmp_path, n_pages=1, seed=0)        # read back, not redone
     assert not (tmp_path / "clean00.png").exists()
     assert np.allclose(again.snr_db.values, table.snr_db.values, atol=1e-3)
+
+
+def test_ceiling_of_a_hum_record_matches_the_analytic_value():
+    """Hum only (no wander, no muscle noise): the scored truth minus the underlying ECG is a 50 Hz sine per
+    lead, and the ceiling is 10 log10(sum x^2 / (N A^2 / 2)) with A that sine's amplitude."""
+    from vaescan.data.synth import NoiseConfig, SynthConfig
+    from vaescan.data.synth.record import simulate_record
+    from vaescan.digitize.evaluate import ceiling_snr
+
+    hum = SynthConfig(noise=NoiseConfig(wander_mv=(0.0, 0.0), powerline_mv=(0.03, 0.03), muscle_mv=(0.0, 0.0)))
+    quiet = SynthConfig(noise=NoiseConfig(wander_mv=(0.0, 0.0), powerline_mv=(0.0, 0.0), muscle_mv=(0.0, 0.0)))
+    x = simulate_record(4, seed=1, config=hum)[0].signal
+    u = simulate_record(4, seed=1, config=quiet)[0].signal
+    shown = np.ones_like(x, bool)
+    ceiling = ceiling_snr(x, u, shown)
+    t = np.arange(len(x)) / 500.0
+    basis = np.stack([np.sin(2 * np.pi * 50 * t), np.cos(2 * np.pi * 50 * t)], axis=1)
+    coef, *_ = np.linalg.lstsq(basis, x - u, rcond=None)              # (2, 12): the hum of each lead
+    assert np.abs(x - u - basis @ coef).max() < 3e-3                   # nothing but hum (and uV rounding)
+    amplitude2 = (coef**2).sum(axis=0)
+    analytic = 10 * np.log10((x**2).sum(axis=0) / (len(x) * amplitude2 / 2))
+    assert np.all(np.isfinite(ceiling)) and np.allclose(ceiling, analytic, atol=0.05), (ceiling, analytic)
+    assert 5 < np.median(ceiling) < 40        # finite: 0.03 mV of hum alone caps a perfect reader near 12 dB
+
+
+def test_ceiling_of_noiseless_records_and_of_a_synthetic_cohort(tmp_path):
+    from vaescan.data.synth import simulate_cohort
+    from vaescan.digitize.evaluate import ceiling_snr, eval_underlying
+
+    quiet = eval_underlying(2, seed=5)
+    noiseless = eval_records(2, seed=5, noiseless=True)
+    for a, b in zip(quiet, noiseless):                                # same patients, same wander, no hum
+        assert np.array_equal(a.signal, b.signal)
+        assert np.all(ceiling_snr(b.signal, a.signal, np.ones_like(a.signal, bool)) == np.inf)
+    noisy = eval_records(2, seed=5)
+    assert np.all(np.isfinite(ceiling_snr(noisy[0].signal, quiet[0].signal, np.ones_like(quiet[0].signal, bool))))
+    cohort = tmp_path / "cohort"
+    simulate_cohort(2, seed=5, out_dir=cohort, progress=False)
+    from_cohort = eval_underlying(3, seed=0, data=cohort)            # regenerated from cohort.json; cycled
+    assert [r.name for r in from_cohort] == ["00001", "00002", "00001"]
+    assert np.array_equal(from_cohort[1].signal, quiet[1].signal)
+
+
+def test_page_ceiling_column(tmp_path):
+    from vaescan.digitize.evaluate import digitize_evaluate, eval_underlying
+
+    records, quiet = eval_records(1, seed=2), eval_underlying(1, seed=2)
+    table, summary = digitize_evaluate(records, n=1, seed=0, families=("classic",), progress=False,
+                                       underlying=quiet, out_dir=tmp_path)
+    ceiling = float(table.ceiling_db.iloc[0])
+    assert 10 < ceiling < 99                                           # hum and muscle noise: finite
+    assert summary["overall"]["ceiling_db"] == round(ceiling, 2)
+    assert "ceiling_db" in (tmp_path / "pages.csv").read_text().splitlines()[0]

@@ -9,6 +9,7 @@ shift of y within +-0.2 s (the 2025 re-run of the Challenge allowed this).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -115,6 +116,31 @@ def record_snr(truth: np.ndarray, estimate: np.ndarray, shown: np.ndarray, fs: f
     return out
 
 
+def ceiling_snr(truth: np.ndarray, underlying: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Per-lead SNR (dB) a perfect reader of the printed ECG would score: ``underlying`` read against ``truth``.
+
+    ``truth`` (samples, leads) is the scored signal, with mains hum and muscle noise;
+    ``underlying`` the same ECG without them. At 25 mm/s one 50 Hz period is 0.5 mm,
+    so paper shows hum as a blurred band, not as a signal any reader can give back:
+    this is the best score a reader of the page can expect. +inf where the two are
+    equal, NaN for leads not shown.
+
+    Example
+    -------
+    >>> t = np.arange(5000)[:, None] / 500.0
+    >>> ecg = np.ones((5000, 1))                              # 1 mV
+    >>> hum = 0.1 * np.sin(2 * np.pi * 50 * t)                # 0.1 mV amplitude: power 0.005
+    >>> float(round(ceiling_snr(ecg + hum, ecg, np.ones((5000, 1), bool))[0], 2))  # 10 log10(1.005 / 0.005)
+    23.03
+    """
+    out = np.full(truth.shape[1], np.nan)
+    for k in range(truth.shape[1]):
+        m = shown[:, k]
+        if m.any():
+            out[k] = snr_db(truth[m, k], underlying[m, k])
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # The render -> digitise evaluation loop
 
@@ -146,14 +172,17 @@ class EvalCase:
     distortion: Distortion
     category: str
     family: str
+    underlying: Record | None = None
+    """The same record without mains hum and muscle noise (what paper can show), when known: sets the ceiling."""
 
 
 def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[str] = STYLE_FAMILIES,
-               clean_share: float = 1 / 3) -> list[EvalCase]:
+               clean_share: float = 1 / 3, underlying: Sequence[Record | None] | None = None) -> list[EvalCase]:
     """``n`` evaluation pages: a third clean, the rest spread over the distortion categories.
 
     Style families and categories cycle so that every combination appears; styles and
-    distortion strengths are drawn from ``seed``.
+    distortion strengths are drawn from ``seed``. ``underlying``: per record, the same
+    record without hum and muscle noise (or None), carried to score the ceiling.
 
     Example
     -------
@@ -167,6 +196,7 @@ def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[
     n_clean = int(round(n * clean_share))
     distorted = [c for c in DISTORTION_CATEGORIES if c != "clean"]
     categories = ["clean"] * n_clean + [distorted[i % len(distorted)] for i in range(n - n_clean)]
+    underlying = list(underlying) if underlying is not None else []
     cases = []
     for i, (record, category) in enumerate(zip(records, categories)):
         family = families[i % len(families)]
@@ -174,7 +204,8 @@ def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[
         ranges = DISTORTION_CATEGORIES[category]
         distortion = Distortion(seed=int(rng.integers(2**31)),
                                 **{k: float(rng.uniform(lo, hi)) for k, (lo, hi) in ranges.items()})
-        cases.append(EvalCase(f"page{i:03d}", record, style, distortion, category, family))
+        cases.append(EvalCase(f"page{i:03d}", record, style, distortion, category, family,
+                              underlying[i] if i < len(underlying) else None))
     if len(cases) < n:
         raise VaescanInputError(None, f"only {len(cases)} records for {n} evaluation pages")
     return cases
@@ -246,6 +277,10 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
     scores = record_snr(x, estimate, shown, 500.0)
     row["snr_db"] = float(np.nanmean(np.where(np.isinf(scores["snr_db"]), 99.0, scores["snr_db"])))
     row["snr_shift_db"] = float(np.nanmean(np.where(np.isinf(scores["snr_shift_db"]), 99.0, scores["snr_shift_db"])))
+    row["ceiling_db"] = np.nan
+    if case.underlying is not None:
+        ceiling = ceiling_snr(x, truth_signals(case.underlying, truth)[0], shown)
+        row["ceiling_db"] = float(np.nanmean(np.where(np.isinf(ceiling), 99.0, ceiling)))
     for k, lead in enumerate(LEADS):
         row[f"snr_db_{lead}"] = scores["snr_db"][k]
     row["error"] = error
@@ -264,8 +299,13 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
 
 def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out_dir: str | os.PathLike[str] | None = None,
                       families: Sequence[str] = STYLE_FAMILIES, keep_pages: bool = False,
-                      progress: bool = True) -> tuple["pd.DataFrame", dict]:
+                      progress: bool = True,
+                      underlying: Sequence[Record | None] | None = None) -> tuple["pd.DataFrame", dict]:
     """Evaluate the digitiser on ``n`` rendered pages: per-page table and a summary by category and family.
+
+    ``underlying`` (from :func:`eval_underlying`): the records without hum and muscle
+    noise; each page then also gets ``ceiling_db``, the SNR of a perfect reader
+    (:func:`ceiling_snr`), NaN where unknown.
 
     With ``out_dir``: writes ``pages.csv``, ``summary.json``, ``snr_by_category.png`` and
     (``keep_pages``) every page, its truth and its digitised record under ``pages/``.
@@ -282,7 +322,7 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out
     """
     import pandas as pd
 
-    cases = eval_cases(records, n, seed, families)
+    cases = eval_cases(records, n, seed, families, underlying=underlying)
     pages_dir = Path(out_dir) / "pages" if (out_dir is not None and keep_pages) else None
     rows = []
     for case in tqdm(cases, desc="digitize-eval", unit="page", disable=not progress, dynamic_ncols=True):
@@ -302,12 +342,18 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out
 
 
 def evaluation_summary(table: "pd.DataFrame") -> dict:
-    """Mean SNR (raw and shifted), pages and failures by category and family, and against the targets."""
+    """Mean SNR (raw and shifted), pages and failures by category and family, and against the targets.
+
+    ``ceiling_db``: the mean SNR of a perfect reader (hum and muscle noise not read; a
+    page whose truth has neither counts as 99 dB), None when unknown for some page.
+    """
     def stats(df):
         return {"pages": int(len(df)), "snr_db": round(float(df.snr_db.mean()), 2),
                 "snr_shift_db": round(float(df.snr_shift_db.mean()), 2),
                 "median_snr_db": round(float(df.snr_db.median()), 2), "failed": int((df.error != "").sum()),
-                "seconds_per_page": round(float(df.seconds.mean()), 2)}
+                "seconds_per_page": round(float(df.seconds.mean()), 2),
+                "ceiling_db": (round(float(df.ceiling_db.mean()), 2)
+                               if "ceiling_db" in df and df.ceiling_db.notna().all() else None)}
 
     clean = table[table.category == "clean"]
     distorted = table[table.category != "clean"]
@@ -380,6 +426,40 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
     if len(cohort) == 0:
         raise VaescanInputError(data, "the cohort holds no records")
     return [cohort.read_record(i % len(cohort)) for i in range(n)]
+
+
+def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | None = None) -> list[Record | None]:
+    """The records of :func:`eval_records` without mains hum and muscle noise (same patients, same wander).
+
+    Known for simulated records and for a synthetic cohort written by
+    :func:`~vaescan.data.synth.simulate_cohort` (regenerated from its seed and config);
+    None for other cohorts (the ceiling is then not scored).
+
+    Example
+    -------
+    >>> noisy, clean = eval_records(1, seed=0)[0], eval_underlying(1, seed=0)[0]
+    >>> d = noisy.signal - clean.signal                   # hum and muscle noise only: no wander, no ECG
+    >>> bool(0 < np.abs(d).max() < 0.3), bool(np.abs(d.mean(axis=0)).max() < 0.005)
+    (True, True)
+    """
+    from vaescan.data.synth import SynthConfig
+    from vaescan.data.synth.record import simulate_record
+
+    def quiet(config: SynthConfig) -> SynthConfig:
+        return dataclasses.replace(config, noise=dataclasses.replace(config.noise, powerline_mv=(0.0, 0.0),
+                                                                     muscle_mv=(0.0, 0.0)))
+
+    if data is None:
+        return [simulate_record(i, seed, quiet(SynthConfig()))[0] for i in range(n)]
+    from vaescan.config import config_from_dict
+    from vaescan.data.cohort import load_cohort
+
+    cohort = load_cohort(data)
+    if cohort.kind != "synthetic" or "config" not in cohort.info or "seed" not in cohort.info or len(cohort) == 0:
+        return [None] * n
+    config = quiet(config_from_dict(SynthConfig, cohort.info["config"]))
+    ids = cohort.metadata.record_id.astype(str).tolist()
+    return [simulate_record(int(ids[i % len(ids)]) - 1, int(cohort.info["seed"]), config)[0] for i in range(n)]
 
 
 def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
