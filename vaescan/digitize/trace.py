@@ -65,8 +65,9 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
 def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float], block: int = 7) -> np.ndarray:
     """The periodic part of ``ink``: per cell, the median of the ``block`` x ``block`` cells around it.
 
-    Cells with less than half the typical ink of their block (page margins without grid)
-    are left out of the median.
+    Cells with less than half the typical ink of a gridded cell of the page (page margins
+    without grid) are left out of the median. The typical cell is taken over the whole page,
+    not per block: at the edge of the grid a block may hold more margin than grid.
     """
     p = int(round(cell_px))
     if p < 4 or abs(cell_px - p) > 0.05:
@@ -79,6 +80,9 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
     padded = np.full((ny * p, nx * p), np.nan, np.float32)
     padded[top:top + h, left:left + w] = ink
     cells = padded.reshape(ny, p, nx, p).transpose(0, 2, 1, 3)  # (ny, nx, p, p)
+    totals_all = np.nansum(cells, axis=(2, 3))
+    inked = totals_all[totals_all > 0.1 * np.percentile(totals_all, 75)]  # most cells of a page are grid
+    typical = float(np.median(inked)) if inked.size else 0.0
     by, bx = max(1, ny // block), max(1, nx // block)
     residue = np.empty_like(cells)
     ys = np.linspace(0, ny, by + 1).round().astype(int)
@@ -87,11 +91,8 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
         for x0, x1 in zip(xs[:-1], xs[1:]):
             group = cells[y0:y1, x0:x1].reshape(-1, p, p)
             # cells of the margin (no grid) would hide the grid of the others: leave them out
-            totals = np.nansum(group, axis=(1, 2))
-            inked = totals[totals > 0]
-            if inked.size:
-                group = group[totals >= 0.5 * np.median(inked)]
-            residue[y0:y1, x0:x1] = np.nanmedian(group, axis=0)
+            group = group[totals_all[y0:y1, x0:x1].reshape(-1) >= 0.5 * typical]
+            residue[y0:y1, x0:x1] = np.nanmedian(group, axis=0) if len(group) else 0.0
     out = residue.transpose(0, 2, 1, 3).reshape(ny * p, nx * p)[top:top + h, left:left + w]
     return np.nan_to_num(out, nan=0.0)
 
