@@ -81,8 +81,7 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
     padded[top:top + h, left:left + w] = ink
     cells = padded.reshape(ny, p, nx, p).transpose(0, 2, 1, 3)  # (ny, nx, p, p)
     totals_all = np.nansum(cells, axis=(2, 3))
-    inked = totals_all[totals_all > 0.1 * np.percentile(totals_all, 75)]  # most cells of a page are grid
-    typical = float(np.median(inked)) if inked.size else 0.0
+    typical = _typical_cell(totals_all)
     by, bx = max(1, ny // block), max(1, nx // block)
     residue = np.empty_like(cells)
     ys = np.linspace(0, ny, by + 1).round().astype(int)
@@ -91,10 +90,27 @@ def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float]
         for x0, x1 in zip(xs[:-1], xs[1:]):
             group = cells[y0:y1, x0:x1].reshape(-1, p, p)
             # cells of the margin (no grid) would hide the grid of the others: leave them out
-            group = group[totals_all[y0:y1, x0:x1].reshape(-1) >= 0.5 * typical]
-            residue[y0:y1, x0:x1] = np.nanmedian(group, axis=0) if len(group) else 0.0
+            keep = totals_all[y0:y1, x0:x1].reshape(-1) >= 0.5 * typical
+            residue[y0:y1, x0:x1] = np.nanmedian(group[keep], axis=0) if keep.any() else 0.0
     out = residue.transpose(0, 2, 1, 3).reshape(ny * p, nx * p)[top:top + h, left:left + w]
     return np.nan_to_num(out, nan=0.0)
+
+
+def _typical_cell(totals: np.ndarray) -> float:
+    """The ink of a typical gridded cell: the most common cell total (log scale, 0.1 decade bins).
+
+    Gridded cells repeat one pattern, so their totals pile up at one value; cells
+    with trace spread over a wide range, and empty margin cells sit far below.
+    """
+    t = totals[np.isfinite(totals) & (totals > 0)]
+    if t.size == 0:
+        return 0.0
+    logs = np.log10(t)
+    edges = np.arange(logs.min(), logs.max() + 0.2, 0.1)
+    counts, edges = np.histogram(logs, bins=edges)
+    counts = np.convolve(counts, np.ones(3), mode="same")
+    k = int(np.argmax(counts))
+    return float(10 ** (0.5 * (edges[k] + edges[k + 1])))
 
 
 def trace_mask(ink: np.ndarray, level: float | None = None, floor: float = 0.0) -> np.ndarray:
