@@ -32,8 +32,6 @@ from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, p
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
-PLAUSIBLE_PULSE_MM = (4.0, 25.0)
-"""A calibration pulse read outside this height (mm) is a misreading (a fragment of trace or text)."""
 HR_TOLERANCE = 0.1
 """A row whose heart rate differs from the median over rows by more than this share is dropped."""
 
@@ -184,11 +182,11 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
                                 "12 rows (this looks like a partial page or not an ECG printout)")
     rows = _follow_rows(runs, ink, baselines, r, (h, w))
     rows = [row for row in rows if row is not None]
+    px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
     for row in rows:
         for side in ("left", "right"):
             if side not in row.pulses:
                 row.ends[side] = trace_end(ink, row.path, row.extent, side, r, row.width_px)
-    px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
     duration = shown_duration_s(config.speed_mm_s)
     px_per_s = config.speed_mm_s * r
     starts, ends = [], []
@@ -294,10 +292,11 @@ def _gain(rows: list[RowReading], r: float, config: DigitizeConfig, warnings: li
         for g in STANDARD_GAINS:
             if abs(mm / g - 1) < 0.08:
                 return g * r, g, "calibration pulse"
-        if PLAUSIBLE_PULSE_MM[0] <= mm <= PLAUSIBLE_PULSE_MM[1]:
-            warnings.append(f"calibration pulse is {mm:.1f} mm high, not a standard 5/10/20 mm/mV; used as measured")
-            return mm * r, mm, "calibration pulse (non-standard)"
-        warnings.append(f"calibration pulse read as {mm:.1f} mm high (no ECG is printed at that gain): "
+        # ECG machines print at 5, 10 or 20 mm/mV; a pulse of another height is misread (a heavy pen's
+        # plateau broken at grid lines, a fragment of trace): neither its height nor its foot is used
+        for row in rows:
+            row.pulses = {}
+        warnings.append(f"calibration pulse read as {mm:.1f} mm high, not a standard 5/10/20 mm/mV (misread): "
                         "ignored, assumed 10 mm/mV")
         return 10.0 * r, 10.0, "assumed"
     warnings.append("no calibration pulse found; assumed 10 mm/mV")
