@@ -207,11 +207,19 @@ def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, p
             return float("nan")
         return float(ink[max(0, int(t) - 2):min(h, int(b) + 3), c].sum())
 
-    # a full column: the median ink of the columns 3-12 px inside the end
+    # a full column: the median ink of the columns 3-12 px inside the end; a steep column (a QRS at the
+    # very start: all leads are recorded at once, so it opens every row of the first column) holds ink
+    # over its whole run, and counts as the ink of a flat column's pen width
     inner = [end + step * k for k in range(3, 13)]
     if not all(0 <= c - path.x0 < len(path.top) for c in inner):
         return None
-    full = float(np.nanmedian([mass(c, c) for c in inner]))
+
+    def flat_mass(c: int) -> float:
+        run = path.bot[c - path.x0] - path.top[c - path.x0] + 1
+        steep = np.isfinite(run) and run > 2.0 * width_px + 1
+        return mass(c, c) * ((width_px + 1) / run if steep else 1.0)
+
+    full = float(np.nanmedian([flat_mass(c) for c in inner]))
     if not full > 0:
         return None
     cols = [end + step * k for k in range(-3, 3)]  # outward to inward
