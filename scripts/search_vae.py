@@ -96,13 +96,9 @@ def main() -> int:
            "readout_r2": {k: m["readout_r2"].get(k) for k in TARGET_R2},
            "best_rho": {k: abs(m["best_factor"][k]["rho"]) for k in TARGET_RHO if k in m["best_factor"]}}
     z_train, z_val = vae.transform(train), vae.transform(val)
-    anchored = list(cfg.anchor_features)
-    if anchored:
-        from vaescan.analysis.associations import spearman_matrix
-
-        rho = spearman_matrix(z_val[:, :len(anchored)], val_rows[factors])
-        row["anchored_rho"] = {name: abs(float(rho[name].iloc[j])) for j, name in enumerate(anchored)
-                               if name in factors}
+    if "anchored_factor" in m:
+        row["anchored_rho"] = {k: abs(v["rho"]) for k, v in m["anchored_factor"].items()}
+        row["best_free_rho"] = {k: abs(m["best_free_factor"][k]["rho"]) for k in TARGET_RHO}
     if args.rotate:
         r = ica_rotation(z_train, seed=cfg.seed)
         center = z_train.mean(0)
