@@ -510,7 +510,9 @@ def quick_configs(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
     """Small, fast VAE and SCAN configs for a few hundred records (minutes on 2 CPU cores).
 
     The beta-VAE sees 125 Hz beats (``downsample`` 4) through three convolutions,
-    8 factors, beta 2; SCAN links every label, sex and age. Use the shipped
+    8 factors, beta 2, z0..z2 anchored to the measured QRS, QT and T amplitude
+    (:class:`~vaescan.models.vae.VAEConfig` ``anchor_features``); SCAN links every
+    label, sex and age. Use the shipped
     ``configs/*_synthetic.yaml`` for the full-size model.
 
     Example
@@ -521,7 +523,7 @@ def quick_configs(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
     """
     out = Path(out_dir)
     vae = VAEConfig(latent_dim=8, beta=2.0, warmup_epochs=5, downsample=4, channels=(16, 32, 64), hidden=128,
-                    epochs=40, batch_size=64, lr=3e-3)
+                    epochs=40, batch_size=64, lr=3e-3, anchor_features=("qrs_ms", "qt_ms", "t_amp_mv"))
     vae_cfg = VAERunConfig(output=str(out / "vae"), data=DataConfig(path=str(data_dir)), vae=vae)
     scan_cfg = SCANRunConfig(output=str(out / "scan"), vae_run=str(out / "vae"),
                              scan=SCANConfig(epochs=150, batch_size=64))
