@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 from sklearn.linear_model import LinearRegression
 
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.evaluate import reconstruction_rmse_uv
 import pyro
+from pyro.poutine.util import site_is_subsample
 import torch
 
 from vaescan.models.vae import VAE, BetaVAE, VAEConfig, total_correlation
@@ -117,3 +119,53 @@ def test_tc_penalty_and_slope_likelihood_enter_the_elbo(toy_test):
     assert sites == {(): set(), ("tc_weight",): {"tc"}, ("slope_sd_mv",): {"dx"}}
     fitted = VAE(epochs=2, tc_weight=5.0, slope_sd_mv=0.01, **SMALL).fit(toy_test[0], progress=False)
     assert np.isfinite(fitted.curves_.train_loss).all()
+
+
+# -- anchored factors ----------------------------------------------------------------------------
+def _trace(net, x, anchors=None):
+    guide = pyro.poutine.trace(net.guide).get_trace(x, anchors)
+    return pyro.poutine.trace(pyro.poutine.replay(net.model, trace=guide)).get_trace(x, anchors), guide
+
+
+def test_anchor_term_is_one_normal_per_known_feature_and_absent_without_anchors(toy_test):
+    x = torch.as_tensor(toy_test[0].beats[:16, :, ::4], dtype=torch.float32)
+    plain, _ = _trace(BetaVAE(12, x.shape[-1], VAEConfig(**SMALL)), x)
+    sites = {n for n, s in plain.nodes.items() if s["type"] == "sample" and not site_is_subsample(s)}
+    assert sites == {"z", "x"}                                       # a plain beta-VAE, as before anchors
+    net = BetaVAE(12, x.shape[-1], VAEConfig(**SMALL, anchor_features=("qrs_ms", "qt_ms"), anchor_sd=0.5))
+    f = torch.randn(16, 2)
+    f[3, 1] = float("nan")                                            # a feature the delineator missed
+    model, guide = _trace(net, x, f)
+    z = model.nodes["z"]["value"]
+    expected = torch.distributions.Normal(z[:, :2], 0.5).log_prob(torch.nan_to_num(f))
+    expected[3, 1] = 0.0                                              # masked: no term, no NaN
+    model.compute_log_prob()
+    torch.testing.assert_close(model.nodes["anchor"]["log_prob"], expected.sum(-1))
+    loss = pyro.infer.TraceMeanField_ELBO().differentiable_loss(net.model, net.guide, x, f)
+    loss.backward()
+    assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
+
+
+def test_anchored_factor_tracks_its_measured_feature(toy_train, toy_test):
+    (train, f_train), (test, f_test) = toy_train, toy_test
+    vae = VAE(epochs=15, **{**SMALL, "latent_dim": 3}, anchor_features=("qrs_ms",), anchor_sd=0.05).fit(
+        train, progress=False)
+    assert vae.factor_names_ == ["z0 qrs_ms", "z1", "z2"]
+    # the measured QRS of the training beats is standardised by learned statistics (ms)
+    assert 100 < vae.anchor_mean_[0] < 140 and vae.anchor_std_[0] > 10
+    rho = spearmanr(vae.transform(test)[:, 0], f_test.qrs_ms).statistic
+    assert abs(rho) > 0.9, rho                                        # the true QRS width, never given to the model
+
+
+def test_anchor_stats_survive_save_and_load_and_bad_anchors_are_refused(toy_test, tmp_path):
+    beats = toy_test[0]
+    vae = VAE(epochs=1, **SMALL, anchor_features=("qt_ms", "t_amp_mv")).fit(beats, progress=False)
+    again = VAE.load(vae.save(tmp_path))
+    np.testing.assert_array_equal(again.anchor_mean_, vae.anchor_mean_)
+    np.testing.assert_array_equal(again.anchor_std_, vae.anchor_std_)
+    assert again.factor_names_ == vae.factor_names_ and again.factor_names_[1] == "z1 t_amp_mv"
+    np.testing.assert_array_equal(again.transform(beats), vae.transform(beats))
+    with pytest.raises(VaescanInputError, match="unknown anchor"):
+        VAE(epochs=1, **SMALL, anchor_features=("qrs_width",)).fit(beats, progress=False)
+    with pytest.raises(VaescanInputError, match="at most latent_dim"):
+        VAE(epochs=1, **{**SMALL, "latent_dim": 1}, anchor_features=("qrs_ms", "qt_ms")).fit(beats, progress=False)

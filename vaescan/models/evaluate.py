@@ -90,7 +90,10 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
     linear read-out of every factor, the single factor with the largest
     |Spearman rho| per factor, and MIG, DCI and SAP
     (:func:`vaescan.analysis.disentangle.disentanglement_report`, on the test
-    rows whose factors are all known).
+    rows whose factors are all known). For a VAE with anchored factors also
+    ``anchored_factor`` (each anchored factor's Spearman rho with the true
+    factor of the same name) and ``best_free_factor`` (the best single factor
+    among the unanchored ones: what unsupervised learning alone found).
 
     Example
     -------
@@ -114,6 +117,16 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
     z_train, z_test = vae.transform(train), vae.transform(test)
     out["readout_r2"] = linear_readout(z_train, factors_train, z_test, factors_test)
     out["best_factor"] = best_single_factor(z_test, factors_test)
+    k = len(vae.config.anchor_features)
+    if k:
+        # anchored factors (weak supervision from measured features) apart from the free, unsupervised ones
+        from vaescan.analysis.associations import spearman_matrix
+
+        rho = spearman_matrix(z_test[:, :k], factors_test)
+        out["anchored_factor"] = {name: {"factor": j, "rho": float(rho[name].iloc[j])}
+                                  for j, name in enumerate(vae.config.anchor_features) if name in factors_test}
+        free = best_single_factor(z_test[:, k:], factors_test)
+        out["best_free_factor"] = {name: {"factor": v["factor"] + k, "rho": v["rho"]} for name, v in free.items()}
     complete = factors_test.notna().all(axis=1).to_numpy()
     usable = [c for c in factors_test.columns if factors_test.loc[complete, c].nunique() > 1]
     if complete.sum() >= 20 and usable:

@@ -267,12 +267,15 @@ def _fiducial(vae: VAE) -> int:
     return int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))
 
 
-def _factor_names(rho: pd.DataFrame, effects: pd.DataFrame) -> dict[int, str]:
+def _factor_names(rho: pd.DataFrame, effects: pd.DataFrame, anchors: Sequence[str] = ()) -> dict[int, str]:
     """``z3: qrs_ms+`` labels: the feature a factor moves most (in visible-change units) among its
-    monotonic associations (|rho| >= 0.9)."""
+    monotonic associations (|rho| >= 0.9); ``z0: qrs_ms (anchored)`` for a factor anchored to a feature."""
     labels = {}
     for row in rho.index:
         factor = int(str(row)[1:])
+        if factor < len(anchors):
+            labels[factor] = f"z{factor}: {anchors[factor]} (anchored)"
+            continue
         scale = pd.Series({c: VISIBLE_CHANGE.get(c, 1.0) for c in effects.columns})
         size = (effects.loc[row].abs() / scale).where(rho.loc[row].abs() >= 0.9).dropna()
         if len(size):
@@ -321,7 +324,7 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
         rho.to_csv(tmp, index_label="factor", float_format="%.4f")
     with atomic_path(out / "traversal_effects.csv") as tmp:
         effects.to_csv(tmp, index_label="factor", float_format="%.4f")
-    labels = _factor_names(rho, effects)
+    labels = _factor_names(rho, effects, vae.config.anchor_features)
     save_figure(plot_heatmap(rho, title="Spearman rho of each measured feature along each factor's traversal "
                              "(blank: no visible change)", center=0, vmin=-1, vmax=1, cbar_label="rho"),
                 out / "traversal_spearman.png")
@@ -363,7 +366,8 @@ def associate_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *
     weights = scan.weights().drop(columns="intercept")
     with atomic_path(out / "scan_weights.csv") as tmp:
         weights.to_csv(tmp, index_label="variable", float_format="%.5f")
-    save_figure(plot_heatmap(weights, title="SCAN p(y|z) weights (logit, or units per factor unit)", center=0,
+    names = dict(zip([f"z{i}" for i in range(scan.vae.config.latent_dim)], scan.vae.factor_names_))
+    save_figure(plot_heatmap(weights.rename(columns=names), title="SCAN p(y|z) weights (logit, or units per factor unit)", center=0,
                              cbar_label="weight"), out / "scan_weights.png")
     z = scan.vae.transform(beats)
     binary = [c for c in scan.binary_names_ if c in rows and rows[c].dropna().nunique() == 2]
@@ -376,7 +380,7 @@ def associate_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *
         part = scores[scores.metric == metric]
         if len(part):
             wide = part.pivot(index="latent", columns="variable", values="score").reindex(
-                [f"z{i}" for i in range(z.shape[1])])
+                [f"z{i}" for i in range(z.shape[1])]).rename(index=names)
             save_figure(plot_heatmap(wide, title=title, center=center, vmin=0, vmax=1, cbar_label=metric),
                         out / f"single_factor_{metric}.png")
     return {"weights": weights, "scores": scores}
@@ -506,7 +510,9 @@ def quick_configs(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
     """Small, fast VAE and SCAN configs for a few hundred records (minutes on 2 CPU cores).
 
     The beta-VAE sees 125 Hz beats (``downsample`` 4) through three convolutions,
-    8 factors, beta 2; SCAN links every label, sex and age. Use the shipped
+    8 factors, beta 2, z0..z2 anchored to the measured QRS, QT and T amplitude
+    (:class:`~vaescan.models.vae.VAEConfig` ``anchor_features``); SCAN links every
+    label, sex and age. Use the shipped
     ``configs/*_synthetic.yaml`` for the full-size model.
 
     Example
@@ -517,7 +523,7 @@ def quick_configs(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
     """
     out = Path(out_dir)
     vae = VAEConfig(latent_dim=8, beta=2.0, warmup_epochs=5, downsample=4, channels=(16, 32, 64), hidden=128,
-                    epochs=40, batch_size=64, lr=3e-3)
+                    epochs=40, batch_size=64, lr=3e-3, anchor_features=("qrs_ms", "qt_ms", "t_amp_mv"))
     vae_cfg = VAERunConfig(output=str(out / "vae"), data=DataConfig(path=str(data_dir)), vae=vae)
     scan_cfg = SCANRunConfig(output=str(out / "scan"), vae_run=str(out / "vae"),
                              scan=SCANConfig(epochs=150, batch_size=64))

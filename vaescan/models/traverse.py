@@ -19,21 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vaescan.data.features import beat_features
+from vaescan.data.features import SUMMARY_FEATURES, TERRITORIES, beat_summary  # noqa: F401 (re-exported)
 from vaescan.models.vae import VAE
-
-TERRITORIES: dict[str, tuple[str, ...]] = {
-    "anterior": ("V1", "V2", "V3", "V4"),
-    "inferior": ("II", "III", "aVF"),
-    "lateral": ("I", "aVL", "V5", "V6"),
-}
-"""Leads of each coronary territory, as the synthetic cohort defines ``st_mv_<territory>``."""
-
-SUMMARY_FEATURES: tuple[str, ...] = (
-    "qrs_ms", "pr_ms", "qt_ms", "axis_deg", "r_amp_mv", "t_amp_mv",
-    "st_mv_anterior", "st_mv_inferior", "st_mv_lateral",
-)
-"""Columns of :func:`beat_summary`."""
 
 VISIBLE_CHANGE: dict[str, float] = {
     "qrs_ms": 10.0, "pr_ms": 10.0, "qt_ms": 10.0, "axis_deg": 10.0, "r_amp_mv": 0.1, "t_amp_mv": 0.05,
@@ -41,32 +28,6 @@ VISIBLE_CHANGE: dict[str, float] = {
 }
 """Smallest change over a whole traversal that counts as an association: a quarter of a small box
 (10 ms) for intervals, 10 degrees of axis, half a small box (0.05 mV) for ST and T, 0.1 mV for R."""
-
-
-def beat_summary(beat: np.ndarray, fs: float, fiducial: int) -> dict[str, float]:
-    """A few global features of one beat (12 leads x samples, mV): the quantities a factor is named by.
-
-    PR, QRS, QT (ms) and axis (deg) as :func:`~vaescan.data.features.beat_features`
-    measures them; ``r_amp_mv`` the largest R wave and ``t_amp_mv`` the largest
-    |T| over the 12 leads; ``st_mv_<territory>`` the mean ST level (J + 60 ms)
-    over the territory's leads (:data:`TERRITORIES`).
-
-    Example
-    -------
-    >>> t = np.arange(500) * 2.0 - 400
-    >>> beat = np.tile(np.exp(-0.5 * (t / 12) ** 2), (12, 1))
-    >>> round(beat_summary(beat, 500.0, 200)["r_amp_mv"], 2)
-    1.0
-    """
-    f = beat_features(np.asarray(beat, dtype=np.float64), fs, fiducial)
-    leads = [k.rsplit("_", 1)[1] for k in f if k.startswith("r_amp_mv_")]
-    out = {k: float(f[k]) for k in ("qrs_ms", "pr_ms", "qt_ms", "axis_deg")}
-    out["r_amp_mv"] = max(f[f"r_amp_mv_{lead}"] for lead in leads)
-    t_amps = [abs(f[f"t_amp_mv_{lead}"]) for lead in leads]
-    out["t_amp_mv"] = float(np.max(t_amps)) if np.all(np.isfinite(t_amps)) else float("nan")
-    for territory, tleads in TERRITORIES.items():
-        out[f"st_mv_{territory}"] = float(np.mean([f[f"st_mv_{lead}"] for lead in tleads]))
-    return out
 
 
 def latent_traversal(vae: VAE, factors: Sequence[int] | None = None, span: float = 3.0,
