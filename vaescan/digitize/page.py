@@ -88,8 +88,11 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
                search_mm: float = 16.0) -> Pulse | None:
     """Look for a calibration pulse at one end (``left``/``right``) of a row's trace.
 
-    The pulse is a plateau 1.5-12 mm long whose centre line stays within 0.3 mm, with
-    vertical edges (runs reaching at least 2.5 mm below it) within 1 mm of each end.
+    The pulse is a plateau 1.5-12 mm long whose centre line moves at most 0.5 mm from
+    column to column and 1 mm in all (a wrinkle may bend it), with vertical edges (runs
+    reaching at least 2.5 mm below it) within 1 mm of each end. One edge may be stepped
+    over by the path instead (the trace resumes 2.5 mm or more below within 1 mm): a
+    heavy pen's edge is broken at every grid line where the grid's residue is removed.
     Its foot (0 mV) is where the outer edge, the one away from the trace, ends, less half
     the plateau's thickness.
     """
@@ -108,10 +111,12 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
     flat = ok & (length <= 2.0 * width_px + 1)
     # short gaps in the plateau (a grid line's residue subtracted under a heavy pen) are bridged
     gap = max(2, int(round(0.5 * r)))
+    # a plateau may bend (a wrinkle under it): 0.5 mm from column to column, 1 mm in all
+    step, bend = 0.5 * r, 1.0 * r
     mid, flat, length = mid.copy(), flat.copy(), length.copy()
     idx = np.flatnonzero(flat)
     for k0, k1 in zip(idx[:-1], idx[1:]):
-        if 1 < k1 - k0 <= gap + 1 and not ok[k0 + 1:k1].any() and abs(mid[k1] - mid[k0]) <= 0.3 * r:
+        if 1 < k1 - k0 <= gap + 1 and not ok[k0 + 1:k1].any() and abs(mid[k1] - mid[k0]) <= step:
             mid[k0 + 1:k1] = 0.5 * (mid[k0] + mid[k1])
             length[k0 + 1:k1] = length[k0]
             flat[k0 + 1:k1] = True
@@ -124,19 +129,30 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
             i += 1
             continue
         j = i
-        while j + 1 < n and flat[j + 1] and abs(mid[j + 1] - mid[i]) <= 0.3 * r:
+        lo = hi = mid[i]
+        while j + 1 < n and flat[j + 1] and abs(mid[j + 1] - mid[j]) <= step \
+                and max(hi, mid[j + 1]) - min(lo, mid[j + 1]) <= bend:
             j += 1
+            lo, hi = min(lo, mid[j]), max(hi, mid[j])
         run_mm = (j - i + 1) / r
         if 1.5 <= run_mm <= 12.0:
             level = float(np.median(mid[i:j + 1]))
-            edges = []
+            edges, drawn = [], []
             for k0, k1 in ((max(0, i - int(r) - 1), i), (j + 1, min(n, j + int(r) + 2))):
                 seg = slice(k0, k1)
                 # an edge: runs hanging from the plateau's level at least 2.5 mm down
                 tall = ok[seg] & (bot[seg] - level >= 2.5 * r) & (top[seg] <= level + 1.0 * r)
                 # (its lowest reach: columns at the corner, half plateau and half edge, end higher)
-                edges.append(float(np.max(bot[seg][tall])) if tall.any() else None)
-            if edges[0] is not None and edges[1] is not None:
+                if tall.any():
+                    edges.append(float(np.max(bot[seg][tall])))
+                    drawn.append(True)
+                    continue
+                # an edge the path stepped over (a heavy pen's edge broken at every grid line):
+                # the trace resumes 2.5 mm or more below the plateau within 1 mm
+                low = ok[seg] & (mid[seg] - level >= 2.5 * r)
+                edges.append(float(np.max(bot[seg][low])) if low.any() else None)
+                drawn.append(False)
+            if edges[0] is not None and edges[1] is not None and any(drawn):
                 # the foot is where the outer edge (away from the trace) ends, less half the line
                 outer = edges[0] if side == "left" else edges[1]
                 base = outer - (float(np.median(length[i:j + 1])) - 1) / 2
