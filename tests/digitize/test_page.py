@@ -1,5 +1,6 @@
-"""Calibration pulses on the path of a row: a textbook pulse, and one bent by a wrinkle whose inner edge the path
-stepped over (a heavy pen's edge broken at every grid line): both read at the drawn height and foot."""
+"""Calibration pulses on the path of a row: a textbook pulse, one bent by a wrinkle whose inner edge the path
+stepped over (a heavy pen's edge broken at every grid line), one whose outer edge is broken short of its foot:
+all read at the drawn height and foot."""
 
 import numpy as np
 
@@ -42,3 +43,11 @@ def test_flat_step_without_edges_is_not_a_pulse():
     path = _row(0.0, False)
     path.top[40] = path.bot[40] = path.centre[40] = np.nan      # neither edge drawn: a stray segment
     assert find_pulse(path, "left", (40, 399), R, 3.0) is None
+
+
+def test_broken_outer_edge_foot_from_the_lead_in():
+    path = _row(0.0, True)
+    path.top[20:40], path.bot[20:40], path.centre[20:40] = 399.0, 401.0, 400.0  # lead-in line at 0 mV
+    path.bot[40], path.centre[40] = 360.0, 340.0                                 # rising edge broken halfway
+    p = find_pulse(path, "left", (20, 399), R, 3.0)
+    assert p is not None and abs(p.base_px - 400) <= 1                           # not 360: the pulse is 10 mm

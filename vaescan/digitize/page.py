@@ -94,7 +94,8 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
     over by the path instead (the trace resumes 2.5 mm or more below within 1 mm): a
     heavy pen's edge is broken at every grid line where the grid's residue is removed.
     Its foot (0 mV) is where the outer edge, the one away from the trace, ends, less half
-    the plateau's thickness.
+    the plateau's thickness, or a flat lead-in line 0.5-1.5 mm outside it where that is
+    lower (a broken outer edge ends short of the foot).
     """
     r = px_per_mm
     xa, xb = extent
@@ -155,7 +156,15 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
             if edges[0] is not None and edges[1] is not None and any(drawn):
                 # the foot is where the outer edge (away from the trace) ends, less half the line
                 outer = edges[0] if side == "left" else edges[1]
-                base = outer - (float(np.median(length[i:j + 1])) - 1) / 2
+                half = (float(np.median(length[i:j + 1])) - 1) / 2
+                # a broken outer edge ends short of the foot: a flat lead-in line 0.5-1.5 mm outside
+                # it, lower than the edge's reach, is the foot (the pulse rises from 0 mV)
+                k0, k1 = (max(0, i - int(1.5 * r)), max(0, i - int(0.5 * r))) if side == "left" else \
+                    (min(n, j + int(0.5 * r) + 1), min(n, j + int(1.5 * r) + 1))
+                lead = ok[k0:k1] & (length[k0:k1] <= 2.0 * width_px + 1)
+                if lead.sum() >= 0.5 * r:
+                    outer = max(outer, float(np.median(mid[k0:k1][lead])) + half)
+                base = outer - half
                 if base - level >= 2.5 * r:
                     cand = Pulse(side, path.x0 + a + i - 0.5, path.x0 + a + j + 0.5, base, level)
                     if best is None or (side == "left" and cand.x_rise < best.x_rise) or \
