@@ -609,6 +609,7 @@ def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         "test_rmse_uv": vm["test_rmse_uv"], "n_active": vm["n_active"], "latent_dim": len(vm["kl_per_unit"]),
         "readout_r2_mean": float(np.mean(list(readout.values()))) if readout else None,
         "readout_r2": readout, "mig": vm.get("disentanglement", {}).get("mig"),
+        "anchored_rho": {k: v["rho"] for k, v in vm.get("anchored_factor", {}).items()},
         "auroc": sm["auroc"], "generated_label": label,
         "generated_qrs_ms": None if generated is None else float(generated.loc["generated", "qrs_ms"]),
         "reference_qrs_ms": None if generated is None else float(generated.loc["reference", "qrs_ms"]),
