@@ -28,6 +28,7 @@ from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.cohort import Cohort, load_cohort
 from vaescan.data.cohort_beats import beats_cohort, cohort_beats
 from vaescan.data.leads import LEADS
+from vaescan.data.features import beat_summary
 from vaescan.data.records import Record, write_record
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
@@ -36,8 +37,7 @@ from vaescan.models.run import (CHECKPOINT_FILE, CONFIG_FILE, finish_run, read_r
                                 save_param_store, start_run)
 from vaescan.models.scan import SCAN, SCANConfig
 from vaescan.models.train import pyro_params
-from vaescan.models.traverse import (VISIBLE_CHANGE, beat_summary, traversal_effects, traversal_spearman,
-                                     traversal_table)
+from vaescan.models.traverse import VISIBLE_CHANGE, traversal_effects, traversal_spearman, traversal_table
 from vaescan.models.vae import VAE, VAEConfig
 from vaescan.report.ecg_plots import plot_beats, plot_traversal, plot_traversal_overview, save_figure
 
