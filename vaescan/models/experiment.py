@@ -325,7 +325,8 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     with atomic_path(out / "traversal_effects.csv") as tmp:
         effects.to_csv(tmp, index_label="factor", float_format="%.4f")
     labels = _factor_names(rho, effects, vae.config.anchor_features)
-    save_figure(plot_heatmap(rho, title="Spearman rho of each measured feature along each factor's traversal "
+    named = rho.rename(index={row: labels[int(str(row)[1:])] for row in rho.index})  # rows read "z0: qrs_ms (anchored)"
+    save_figure(plot_heatmap(named, title="Spearman rho of each measured feature along each factor's traversal "
                              "(blank: no visible change)", center=0, vmin=-1, vmax=1, cbar_label="rho"),
                 out / "traversal_spearman.png")
     for factor in factors:
