@@ -30,7 +30,9 @@ def test_pages_are_printed_digitised_and_scored(quick):
     for page in pages:
         assert (out / "digitize" / f"{page['page']}.png").is_file()
         assert (out / "digitize" / f"{page['page']}.hea").is_file()
+    assert all(5.0 < p["ceiling_db"] < 99.0 for p in pages)           # the cohort has hum: a finite ceiling
     assert "Challenge 2024 SNR" in (out / "summary.md").read_text()
+    assert "ceiling" in (out / "summary.md").read_text()
 
 
 def test_a_rerun_skips_finished_steps(quick):

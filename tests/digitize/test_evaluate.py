@@ -13,6 +13,7 @@ def test_evaluate_pages_and_resume(tmp_path):
     assert (tmp_path / "pages.csv").exists()
     clean = table.set_index("page").loc["clean00"]
     assert clean.error == "" and clean.snr_db >= 8.0, clean.snr_db      # stated: >= 8 dB at 150 dpi
+    assert table.ceiling_db.isna().all()                                # plain records: the ceiling is unknown
     (tmp_path / "clean00.png").unlink()
     again = evaluate_pages(records, tmp_path, n_pages=1, seed=0)        # read back, not redone
     assert not (tmp_path / "clean00.png").exists()
@@ -70,3 +71,19 @@ def test_page_ceiling_column(tmp_path):
     assert 10 < ceiling < 99                                           # hum and muscle noise: finite
     assert summary["overall"]["ceiling_db"] == round(ceiling, 2)
     assert "ceiling_db" in (tmp_path / "pages.csv").read_text().splitlines()[0]
+
+
+def test_evaluate_pages_scores_the_ceiling_of_a_synthetic_cohort(tmp_path):
+    """The quickstart's cohort is synthetic, so each page also gets the perfect reader's SNR: finite with hum,
+    'infinite' (99 dB) for a cohort written without hum and muscle noise."""
+    from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_cohort
+
+    def ceiling(name: str, hum_mv: float) -> float:
+        noise = NoiseConfig(powerline_mv=(hum_mv, hum_mv), muscle_mv=(0.0, 0.0))
+        cohort = simulate_cohort(1, 2, tmp_path / name, SynthConfig(noise=noise), progress=False)
+        table = evaluate_pages(cohort, tmp_path / f"{name}_pages", n_pages=1, categories=("clean",))
+        return float(table.ceiling_db.iloc[0])
+
+    with_hum, quiet = ceiling("hum", 0.04), ceiling("quiet", 0.0)
+    assert 5.0 < with_hum < 40.0, with_hum
+    assert quiet == 99.0

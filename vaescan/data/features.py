@@ -31,7 +31,7 @@ from scipy.signal import sosfiltfilt
 from vaescan.batch import BatchResult, run_batch
 from vaescan.data.beats import BeatConfig, BeatResult, butterworth, read_and_beat
 from vaescan.data.cohort import Cohort
-from vaescan.data.leads import LEADS
+from vaescan.data.leads import LEADS, TERRITORIES
 from vaescan.errors import VaescanInputError
 
 LEAD_FEATURES: tuple[str, ...] = ("r_amp_mv", "s_amp_mv", "st_mv", "t_amp_mv")
@@ -346,13 +346,6 @@ def cohort_features(cohort: Cohort, config: BeatConfig = BeatConfig(), *, jobs: 
     rows = [{"record_id": rid, **feats} for (rid, _), feats in result.done]
     return pd.DataFrame(rows, columns=["record_id", *feature_names()]), result
 
-
-TERRITORIES: dict[str, tuple[str, ...]] = {
-    "anterior": ("V1", "V2", "V3", "V4"),
-    "inferior": ("II", "III", "aVF"),
-    "lateral": ("I", "aVL", "V5", "V6"),
-}
-"""Leads of each coronary territory, as the synthetic cohort defines ``st_mv_<territory>``."""
 
 SUMMARY_FEATURES: tuple[str, ...] = (
     "qrs_ms", "pr_ms", "qt_ms", "axis_deg", "r_amp_mv", "t_amp_mv",

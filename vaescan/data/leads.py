@@ -11,6 +11,14 @@ LEADS: tuple[str, ...] = (
 LIMB_LEADS: tuple[str, ...] = LEADS[:6]
 PRECORDIAL_LEADS: tuple[str, ...] = LEADS[6:]
 
+TERRITORIES: dict[str, tuple[str, ...]] = {
+    "anterior": ("V1", "V2", "V3", "V4"),
+    "inferior": ("II", "III", "aVF"),
+    "lateral": ("I", "aVL", "V5", "V6"),
+}
+"""Leads facing each coronary territory: ``st_mv_<territory>`` is the mean ST level over them (features and
+the synthetic cohort's truth alike)."""
+
 _ALIASES = {name.upper(): name for name in LEADS}
 _ALIASES.update({"D1": "I", "D2": "II", "D3": "III", "MLII": "II"})
 

@@ -428,11 +428,12 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
     return [cohort.read_record(i % len(cohort)) for i in range(n)]
 
 
-def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | None = None) -> list[Record | None]:
+def eval_underlying(n: int, seed: int = 0, data: "str | os.PathLike[str] | Cohort | None" = None) -> list[Record | None]:
     """The records of :func:`eval_records` without mains hum and muscle noise (same patients, same wander).
 
     Known for simulated records and for a synthetic cohort written by
-    :func:`~vaescan.data.synth.simulate_cohort` (regenerated from its seed and config);
+    :func:`~vaescan.data.synth.simulate_cohort` (regenerated from its seed and config; ``data``
+    is its path or the :class:`~vaescan.data.cohort.Cohort`, in the order of its rows);
     None for other cohorts (the ceiling is then not scored).
 
     Example
@@ -452,9 +453,9 @@ def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | None =
     if data is None:
         return [simulate_record(i, seed, quiet(SynthConfig()))[0] for i in range(n)]
     from vaescan.config import config_from_dict
-    from vaescan.data.cohort import load_cohort
+    from vaescan.data.cohort import Cohort, load_cohort
 
-    cohort = load_cohort(data)
+    cohort = data if isinstance(data, Cohort) else load_cohort(data)
     if cohort.kind != "synthetic" or "config" not in cohort.info or "seed" not in cohort.info or len(cohort) == 0:
         return [None] * n
     config = quiet(config_from_dict(SynthConfig, cohort.info["config"]))
@@ -473,7 +474,8 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     the pages (``<page>.png`` + truth ``.json``), the digitised records
     (``<page>.hea/.dat``) and ``pages.csv``; when ``pages.csv`` exists for the
     same pages it is read back instead of redone. Returns the per-page table
-    (``snr_db``, ``snr_shift_db`` and per-lead SNR in dB).
+    (``snr_db``, ``snr_shift_db``, per-lead SNR and, for a synthetic cohort, the
+    perfect reader's ``ceiling_db``, all in dB).
 
     Example
     -------
@@ -493,8 +495,10 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     if isinstance(records_or_cohort, Cohort):
         cohort = records_or_cohort
         records = [cohort.read_record(i) for i in range(min(n_pages, len(cohort)))]
+        underlying = eval_underlying(len(records), data=cohort)
     else:
         records = list(records_or_cohort)[:n_pages]
+        underlying = [None] * len(records)
     if not records:
         raise VaescanInputError(None, "evaluate_pages needs at least one record")
     unknown = [c for c in categories if c not in ("clean", "distorted")]
@@ -508,7 +512,7 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
             kind = "clean" if category == "clean" else "phone"
             distortion = Distortion(seed=int(rng.integers(2**31)), **{
                 k: float(rng.uniform(lo, hi)) for k, (lo, hi) in DISTORTION_CATEGORIES[kind].items()})
-            cases.append(EvalCase(f"{category}{i:02d}", record, style, distortion, kind, "classic"))
+            cases.append(EvalCase(f"{category}{i:02d}", record, style, distortion, kind, "classic", underlying[i]))
     if csv.exists():
         done = pd.read_csv(csv, keep_default_na=False, na_values=[""])
         if sorted(done.page.astype(str)) == sorted(c.page for c in cases):

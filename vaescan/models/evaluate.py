@@ -15,7 +15,7 @@ from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
 
 from vaescan.data.beats import BeatSet
 from vaescan.models.scan import SCAN
-from vaescan.models.traverse import beat_summary
+from vaescan.data.features import beat_summary
 from vaescan.models.vae import VAE
 
 
@@ -165,7 +165,7 @@ def scan_metrics(scan: SCAN, test: BeatSet, table_test: pd.DataFrame) -> dict:
 
 
 def generated_summaries(scan: SCAN, names: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Measured features (:func:`vaescan.models.traverse.beat_summary`) of the beat generated for each
+    """Measured features (:func:`vaescan.data.features.beat_summary`) of the beat generated for each
     binary variable set to 1 alone (the others 0, continuous ones at their mean), and of the all-0 profile.
 
     Example

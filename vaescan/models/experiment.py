@@ -28,6 +28,7 @@ from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.cohort import Cohort, load_cohort
 from vaescan.data.cohort_beats import beats_cohort, cohort_beats
 from vaescan.data.leads import LEADS
+from vaescan.data.features import beat_summary
 from vaescan.data.records import Record, write_record
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
@@ -36,8 +37,7 @@ from vaescan.models.run import (CHECKPOINT_FILE, CONFIG_FILE, finish_run, read_r
                                 save_param_store, start_run)
 from vaescan.models.scan import SCAN, SCANConfig
 from vaescan.models.train import pyro_params
-from vaescan.models.traverse import (VISIBLE_CHANGE, beat_summary, traversal_effects, traversal_spearman,
-                                     traversal_table)
+from vaescan.models.traverse import VISIBLE_CHANGE, traversal_effects, traversal_spearman, traversal_table
 from vaescan.models.vae import VAE, VAEConfig
 from vaescan.report.ecg_plots import plot_beats, plot_traversal, plot_traversal_overview, save_figure
 
@@ -325,7 +325,8 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     with atomic_path(out / "traversal_effects.csv") as tmp:
         effects.to_csv(tmp, index_label="factor", float_format="%.4f")
     labels = _factor_names(rho, effects, vae.config.anchor_features)
-    save_figure(plot_heatmap(rho, title="Spearman rho of each measured feature along each factor's traversal "
+    named = rho.rename(index={row: labels[int(str(row)[1:])] for row in rho.index})  # rows read "z0: qrs_ms (anchored)"
+    save_figure(plot_heatmap(named, title="Spearman rho of each measured feature along each factor's traversal "
                              "(blank: no visible change)", center=0, vmin=-1, vmax=1, cbar_label="rho"),
                 out / "traversal_spearman.png")
     for factor in factors:
@@ -609,6 +610,7 @@ def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         "test_rmse_uv": vm["test_rmse_uv"], "n_active": vm["n_active"], "latent_dim": len(vm["kl_per_unit"]),
         "readout_r2_mean": float(np.mean(list(readout.values()))) if readout else None,
         "readout_r2": readout, "mig": vm.get("disentanglement", {}).get("mig"),
+        "anchored_rho": {k: v["rho"] for k, v in vm.get("anchored_factor", {}).items()},
         "auroc": sm["auroc"], "generated_label": label,
         "generated_qrs_ms": None if generated is None else float(generated.loc["generated", "qrs_ms"]),
         "reference_qrs_ms": None if generated is None else float(generated.loc["reference", "qrs_ms"]),

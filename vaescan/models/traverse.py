@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vaescan.data.features import SUMMARY_FEATURES, TERRITORIES, beat_summary  # noqa: F401 (re-exported)
+from vaescan.data.features import SUMMARY_FEATURES, beat_summary
 from vaescan.models.vae import VAE
 
 VISIBLE_CHANGE: dict[str, float] = {

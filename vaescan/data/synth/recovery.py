@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaescan.data.leads import TERRITORIES
 from vaescan.data.synth.clinical import LABELS
-from vaescan.data.synth.truth import TERRITORIES
 
 RECOVERY_TARGETS: dict[str, float] = {"qrs_ms": 10.0, "pr_ms": 20.0, "qt_ms": 20.0, "hr_bpm": 2.0}
 """Largest acceptable mean absolute error per quantity (ms, bpm)."""

@@ -29,17 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaescan.data.leads import LEADS
+from vaescan.data.leads import LEADS, TERRITORIES
 from vaescan.data.synth.dipole import BeatDipole
 from vaescan.data.synth.leadfield import vcg_to_leads
 from vaescan.data.synth.morphology import frontal_axis
-
-TERRITORIES: dict[str, tuple[str, ...]] = {
-    "anterior": ("V1", "V2", "V3", "V4"),
-    "inferior": ("II", "III", "aVF"),
-    "lateral": ("I", "aVL", "V5", "V6"),
-}
-"""Leads of each coronary territory, for ``st_mv_<territory>``."""
 
 ST_AFTER_J_MS = 60.0
 """ST deviation is read this long after the J point, as :mod:`vaescan.data.features` reads it."""
