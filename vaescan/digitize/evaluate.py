@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -23,6 +24,10 @@ from vaescan.data.records import Record
 from vaescan.digitize.distort import Distortion, image_distort
 from vaescan.digitize.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 from vaescan.errors import VaescanError, VaescanInputError
+
+if TYPE_CHECKING:  # annotations only: the cohort and simulator are imported where they are used
+    from vaescan.data.cohort import Cohort
+    from vaescan.data.synth import SynthConfig
 
 MAX_SHIFT_S = 0.2
 
@@ -245,6 +250,11 @@ def truth_signals(record: Record, truth: dict, fs: float = 500.0, duration_s: fl
     return x, shown
 
 
+def _page_db(per_lead: np.ndarray) -> float:
+    """A page's score: the mean over the leads shown of per-lead dB, a perfect lead (+inf) counted as 99 dB."""
+    return float(np.nanmean(np.where(np.isinf(per_lead), 99.0, per_lead)))
+
+
 def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None) -> dict:
     """Render, distort and digitise one page; score it. Returns one row of the evaluation table.
 
@@ -275,12 +285,11 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
         row.update(layout_found="", gain_found=np.nan, rotation_found=np.nan, warnings="")
     row["seconds"] = round(time.perf_counter() - start, 3)
     scores = record_snr(x, estimate, shown, 500.0)
-    row["snr_db"] = float(np.nanmean(np.where(np.isinf(scores["snr_db"]), 99.0, scores["snr_db"])))
-    row["snr_shift_db"] = float(np.nanmean(np.where(np.isinf(scores["snr_shift_db"]), 99.0, scores["snr_shift_db"])))
+    row["snr_db"] = _page_db(scores["snr_db"])
+    row["snr_shift_db"] = _page_db(scores["snr_shift_db"])
     row["ceiling_db"] = np.nan
     if case.underlying is not None:
-        ceiling = ceiling_snr(x, truth_signals(case.underlying, truth)[0], shown)
-        row["ceiling_db"] = float(np.nanmean(np.where(np.isinf(ceiling), 99.0, ceiling)))
+        row["ceiling_db"] = _page_db(ceiling_snr(x, truth_signals(case.underlying, truth)[0], shown))
     for k, lead in enumerate(LEADS):
         row[f"snr_db_{lead}"] = scores["snr_db"][k]
     row["error"] = error
@@ -399,6 +408,12 @@ def evaluation_figure(table: "pd.DataFrame", path: str | os.PathLike[str]) -> Pa
     return path
 
 
+def _hum_free(config: SynthConfig) -> SynthConfig:
+    """The same simulator settings without mains hum and muscle noise (baseline wander kept): what paper shows."""
+    return dataclasses.replace(config, noise=dataclasses.replace(config.noise, powerline_mv=(0.0, 0.0),
+                                                                 muscle_mv=(0.0, 0.0)))
+
+
 def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = None,
                  noiseless: bool = False) -> list[Record]:
     """The records ``digitize-eval`` renders: ``n`` from the cohort at ``data``, else ``n`` synthetic ones.
@@ -415,10 +430,9 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
     (2, 500.0, (5000, 12))
     """
     if data is None:
-        from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_records
+        from vaescan.data.synth import SynthConfig, simulate_records
 
-        config = SynthConfig(noise=NoiseConfig(powerline_mv=(0.0, 0.0), muscle_mv=(0.0, 0.0))) if noiseless \
-            else SynthConfig()
+        config = _hum_free(SynthConfig()) if noiseless else SynthConfig()
         return [record for record, _ in simulate_records(n, seed=seed, config=config)]
     from vaescan.data.cohort import load_cohort
 
@@ -428,7 +442,7 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
     return [cohort.read_record(i % len(cohort)) for i in range(n)]
 
 
-def eval_underlying(n: int, seed: int = 0, data: "str | os.PathLike[str] | Cohort | None" = None) -> list[Record | None]:
+def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | Cohort | None = None) -> list[Record | None]:
     """The records of :func:`eval_records` without mains hum and muscle noise (same patients, same wander).
 
     Known for simulated records and for a synthetic cohort written by
@@ -446,19 +460,15 @@ def eval_underlying(n: int, seed: int = 0, data: "str | os.PathLike[str] | Cohor
     from vaescan.data.synth import SynthConfig
     from vaescan.data.synth.record import simulate_record
 
-    def quiet(config: SynthConfig) -> SynthConfig:
-        return dataclasses.replace(config, noise=dataclasses.replace(config.noise, powerline_mv=(0.0, 0.0),
-                                                                     muscle_mv=(0.0, 0.0)))
-
     if data is None:
-        return [simulate_record(i, seed, quiet(SynthConfig()))[0] for i in range(n)]
+        return [simulate_record(i, seed, _hum_free(SynthConfig()))[0] for i in range(n)]
     from vaescan.config import config_from_dict
     from vaescan.data.cohort import Cohort, load_cohort
 
     cohort = data if isinstance(data, Cohort) else load_cohort(data)
     if cohort.kind != "synthetic" or "config" not in cohort.info or "seed" not in cohort.info or len(cohort) == 0:
         return [None] * n
-    config = quiet(config_from_dict(SynthConfig, cohort.info["config"]))
+    config = _hum_free(config_from_dict(SynthConfig, cohort.info["config"]))
     ids = cohort.metadata.record_id.astype(str).tolist()
     return [simulate_record(int(ids[i % len(ids)]) - 1, int(cohort.info["seed"]), config)[0] for i in range(n)]
 
