@@ -14,8 +14,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
 
 from vaescan.data.beats import BeatSet
-from vaescan.models.scan import SCAN
 from vaescan.data.features import beat_summary
+from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE
 
 
@@ -176,6 +176,5 @@ def generated_summaries(scan: SCAN, names: Sequence[str]) -> dict[str, dict[str,
     profiles = pd.DataFrame([{n: float(n == name) for n in names} for name in names] + [{n: 0.0 for n in names}])
     beats = scan.generate(profiles)
     vae = scan.vae
-    fiducial = int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))
     keys = list(names) + ["none"]
-    return {key: beat_summary(beat, vae.fs_, fiducial) for key, beat in zip(keys, beats)}
+    return {key: beat_summary(beat, vae.fs_, vae.fiducial_) for key, beat in zip(keys, beats)}

@@ -69,8 +69,7 @@ def traversal_table(vae: VAE, factors: Sequence[int] | None = None, span: float 
     (['factor', 'step', 'z', 'qrs_ms'], 3)
     """
     table, beats = latent_traversal(vae, factors, span, steps)
-    fiducial = int(round(-vae.window_ms_[0] * vae.fs_ / 1000.0))
-    feats = pd.DataFrame([beat_summary(b, vae.fs_, fiducial) for b in beats], columns=list(SUMMARY_FEATURES))
+    feats = pd.DataFrame([beat_summary(b, vae.fs_, vae.fiducial_) for b in beats], columns=list(SUMMARY_FEATURES))
     return pd.concat([table, feats], axis=1), beats
 
 

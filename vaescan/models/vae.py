@@ -323,8 +323,18 @@ class VAE:
             raise VaescanInputError(None, f"anchor_sd must be > 0, got {self.config.anchor_sd}")
 
     def _measure(self, x: np.ndarray) -> np.ndarray:
-        fiducial = int(round(-self.window_ms_[0] * self.fs_ / 1000.0))
-        return measure_anchors(x, self.fs_, fiducial, tuple(self.config.anchor_features))
+        return measure_anchors(x, self.fs_, self.fiducial_, tuple(self.config.anchor_features))
+
+    @property
+    def fiducial_(self) -> int:
+        """Index (samples at ``fs_``) of the fiducial point (the QRS, 0 ms) in the beats the model reads and writes.
+
+        Example
+        -------
+        >>> vae.fiducial_
+        200
+        """
+        return int(round(-self.window_ms_[0] * self.fs_ / 1000.0))
 
     def _anchor_tensor(self, raw: np.ndarray, device: torch.device) -> torch.Tensor:
         """Measured features -> standardised (training mean and sd), clipped, NaN kept (masked in the model)."""
