@@ -107,11 +107,11 @@ def main() -> int:
            "mig": m.get("disentanglement", {}).get("mig"),
            "readout_r2": {k: m["readout_r2"].get(k) for k in TARGET_R2},
            "best_rho": {k: abs(m["best_factor"][k]["rho"]) for k in TARGET_RHO if k in m["best_factor"]}}
-    z_train, z_val = vae.transform(train), vae.transform(val)
     if "anchored_factor" in m:
         row["anchored_rho"] = {k: abs(v["rho"]) for k, v in m["anchored_factor"].items()}
         row["best_free_rho"] = {k: abs(m["best_free_factor"][k]["rho"]) for k in TARGET_RHO}
     if args.rotate:
+        z_train, z_val = vae.transform(train), vae.transform(val)
         center = z_train.mean(0)
         for kind, r in rotations(z_train, seed=cfg.seed).items():
             row[f"{kind}_rotation"] = single_factor_scores((z_val - center) @ r.T, val_rows[factors])
