@@ -27,7 +27,7 @@ from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_recti
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width,
+from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width, polyline_refine,
                                     polyline_sample, straight_lines, trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
@@ -415,7 +415,8 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
     values held to its edges.
     """
     if row.polyline is None:
-        row.polyline = path_polyline(_sub(row.path, row.extent), row.width_px)
+        path = _sub(row.path, row.extent)
+        row.polyline = polyline_refine(path, *path_polyline(path, row.width_px))
     xs, ys = row.polyline
     t = np.arange(int(round(duration * fs))) / fs
     x_at = x0 + t * px_per_s
@@ -561,6 +562,7 @@ def _heart_rate(x: np.ndarray, fs: float, segments: list[tuple[int, int]] | None
     sos = butter(2, [5.0, 30.0], btype="band", fs=fs, output="sos")
     energy = np.zeros(len(x))
     edge = int(0.04 * fs)
+    parts = []
     for a, b in segments:
         seg = x[a:b]
         if np.isfinite(seg).sum() < 0.3 * fs:
@@ -573,7 +575,14 @@ def _heart_rate(x: np.ndarray, fs: float, segments: list[tuple[int, int]] | None
         if len(segments) > 1:
             e[:edge] = 0.0
             e[len(e) - edge:] = 0.0
-            e /= max(float(np.percentile(e, 99)), 1e-12)
+        parts.append((a, b, e))
+    if len(segments) > 1 and parts:
+        # each lead's QRS energy scaled to its own peak, but a lead whose QRS is small next to the
+        # row's others is raised at most 4-fold: its T waves must not pass for beats
+        scale = np.array([float(np.percentile(e, 99)) for _, _, e in parts])
+        floor = 0.25 * float(np.median(scale))
+        parts = [(a, b, e / max(s, floor, 1e-12)) for (a, b, e), s in zip(parts, scale)]
+    for a, b, e in parts:
         energy[a:b] = e
     peaks, _ = find_peaks(energy, height=0.5 * np.percentile(energy[energy > 0], 99) if (energy > 0).any() else 1.0,
                           distance=int(0.27 * fs))
