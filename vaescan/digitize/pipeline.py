@@ -459,11 +459,23 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     px_per_s = config.speed_mm_s * r
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
     used_rows = sorted({p.row for p in panels})
+    # each panel as it is written: the row's trace over the panel's own time
+    segs = []
+    for p in panels:
+        i0, i1 = p.sample_range(config.fs)
+        segs.append(_row_signal(reading.rows[p.row], reading.x0, px_per_s, reading.px_per_mv, config.fs, duration,
+                                window=(p.t0_s, p.t1_s))[i0:min(i1, n)])
     # all leads are recorded at once, so every row shows the same heart rate. It is measured per row
-    # over the row's full trace (a 2.5 s panel holds too few beats: on true signals about one panel in
-    # ten reads >10 % off); a row whose rate disagrees with the others is misread and dropped
-    row_rates = {i: _heart_rate(reading.rows_signal[i], config.fs,
-                                [p.sample_range(config.fs) for p in panels if p.row == i]) for i in used_rows}
+    # over the row's panels put together, as written (a 2.5 s panel holds too few beats: on true signals
+    # about one panel in ten reads >10 % off); a row whose rate disagrees with the others is misread and dropped
+    row_rates = {}
+    for i in used_rows:
+        row_sig = np.full(n, np.nan)
+        for p, seg in zip(panels, segs):
+            if p.row == i:
+                i0 = p.sample_range(config.fs)[0]
+                row_sig[i0:i0 + len(seg)] = seg
+        row_rates[i] = _heart_rate(row_sig, config.fs, [p.sample_range(config.fs) for p in panels if p.row == i])
     known = [v for v in row_rates.values() if np.isfinite(v)]
     odd_rows: list[int] = []
     consensus = float(np.median(known)) if known else float("nan")
@@ -475,14 +487,12 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         warnings.append(f"dropped row(s) {', '.join(str(i + 1) for i in odd_rows)} "
                         f"({', '.join(p.lead for p in panels if p.row in odd_rows)}): heart rate differs from "
                         f"the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
-    for p in panels:
+    for p, seg in zip(panels, segs):
         if p.row in odd_rows:
             continue
         row = reading.rows[p.row]
         i0, i1 = p.sample_range(config.fs)
         i1 = min(i1, n)
-        seg = _row_signal(row, reading.x0, px_per_s, reading.px_per_mv, config.fs, duration,
-                          window=(p.t0_s, p.t1_s))[i0:i1]
         q = _panel_quality(row, reading.x0 + p.t0_s * px_per_s, reading.x0 + p.t1_s * px_per_s, seg)
         panels_out.append({"lead": p.lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
                            "quality": round(q, 3)})
