@@ -406,6 +406,39 @@ def _profile_period(profile: np.ndarray, period: float) -> tuple[float, float, f
     return 1.0 / freq, float(line % (1.0 / freq)), contrast
 
 
+def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit] | None:
+    """The first map of ``grid_maps`` that shows a lattice, downscaled by ``scale``, and its first-pass fit.
+
+    A coloured pen puts the trace itself in the colour map, and a 12x1 page's rows and a
+    regular heart beat are periodic too (rows 15 mm apart, beats 15-20 mm apart). That lattice
+    never shows the 1 mm/5 mm comb; the grid does where its minor lines are visible. So when
+    the first map's lattice lacks the comb and the next map shows it at another period, the
+    next map's lattice is the grid. Where both see the same period the first map is kept.
+    """
+    h0, w0 = image.shape[:2]
+    chosen = None
+    for dark in grid_maps(image):
+        if scale < 1.0:
+            dark = cv2.resize(dark, (int(round(w0 * scale)), int(round(h0 * scale))), interpolation=cv2.INTER_AREA)
+        fit = _lattice_fit(dark)
+        if fit is None:
+            continue
+        if chosen is None:
+            chosen = (dark, fit)
+            if fit.five:
+                break
+            continue
+        if fit.five and abs(_fit_period(fit, dark.shape) / _fit_period(chosen[1], dark.shape) - 1) > 0.2:
+            chosen = (dark, fit)
+        break
+    return chosen
+
+
+def _fit_period(fit: _Fit, shape: tuple[int, int]) -> float:
+    """Fundamental period (px) of a fitted lattice at the centre of a map of ``shape``."""
+    return float(1.0 / np.sqrt(abs(np.linalg.det(_jacobian(fit.G, shape[1] / 2, shape[0] / 2)))))
+
+
 def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_per_mm: float = 12.0,
                 unit_mm: float | None = None) -> Lattice | None:
     """Find the ECG grid of an RGB page image; ``None`` when the page shows no grid lattice.
@@ -426,27 +459,24 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     """
     h0, w0 = image.shape[:2]
     scale = min(1.0, WORK_MAX_SIDE / max(h0, w0))
-    for dark in grid_maps(image):
-        if scale < 1.0:
-            dark = cv2.resize(dark, (int(round(w0 * scale)), int(round(h0 * scale))), interpolation=cv2.INTER_AREA)
-        first = _lattice_fit(dark)
-        if first is not None:
-            break
-    else:
+    found = _first_fit(image, scale)
+    if found is None:
         return None
+    dark, first = found
     h, w = dark.shape
     sx, sy = w / w0, h / h0  # actual resize factors; pixel centres: x_work = s (x + 0.5) - 0.5
     to_work = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]], np.float64)
 
     # second pass on the roughly rectified page: peaks are sharp there, so the comb (1 mm / 5 mm)
     # and what is left of the perspective are measured cleanly
-    period1 = 1.0 / np.sqrt(abs(np.linalg.det(_jacobian(first.G, w / 2, h / 2))))
+    period1 = _fit_period(first, (h, w))
     H1, size1 = _rectifying_map(first.G, (w, h), period1, max_side=2 * max(w, h))
     rect = cv2.warpPerspective(dark, H1, size1, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     second = _lattice_fit(rect)
     fit = first
-    if second is not None:
+    # the second pass refines the first; a lattice of another period there is the trace's (rows, beats)
+    if second is not None and abs(_fit_period(second, rect.shape) / period1 - 1) < 0.2:
         G2 = second.G @ np.linalg.inv(H1)
         fit = _Fit(G=G2, five=second.five, strength=second.strength, contrast=second.contrast,
                    tiles=second.tiles)
