@@ -71,3 +71,12 @@ def test_refine_leaves_a_gentle_trace_alone():
     rx, ry = _read(ink, refine=True)
     np.testing.assert_array_equal(xs, rx)
     np.testing.assert_array_equal(ys, ry)
+
+
+def test_sample_extends_only_the_outer_ends():
+    """A panel's edge continues its stroke's slope; a gap inside the trace is held or left missing, as before."""
+    xs = np.array([0.0, 1.0, 2.0, np.nan, 6.0, 7.0, 8.0])
+    ys = 2.0 * np.nan_to_num(xs, nan=0.0)
+    ys[3] = np.nan
+    got = polyline_sample(xs, ys, np.array([-1.0, 2.5, 4.0, 5.5, 9.0]), max_gap=1.0, extend=True)
+    np.testing.assert_allclose(got, [-2.0, 4.0, np.nan, 12.0, 18.0])

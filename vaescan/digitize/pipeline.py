@@ -410,9 +410,10 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
                 duration: float, window: tuple[float, float] | None = None) -> np.ndarray:
     """The row's trace in mV at ``fs`` over [0, duration) s (NaN where not traced).
 
-    With ``window`` (t0, t1) only that panel is read: the pixel columns where the
-    trace jumps to the neighbouring panel's lead are left out and the panel's own
-    values held to its edges.
+    With ``window`` (t0, t1) only that panel is read: the pixel columns within a
+    pen's reach of its edges (where the trace jumps to the neighbouring panel's
+    lead, or that panel's pen tip lies) are left out and the panel's own trace is
+    continued along its slope to its edges.
     """
     if row.polyline is None:
         path = _sub(row.path, row.extent)
@@ -424,11 +425,14 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
         y = polyline_sample(xs, ys, x_at, max_gap=1.0)
     else:
         xa, xb = x0 + window[0] * px_per_s, x0 + window[1] * px_per_s
-        keep = np.isfinite(xs) & (xs >= np.round(xa) + 0.5) & (xs <= np.round(xb) - 0.5)
+        # the columns within a pen's reach of the panel's edge may hold the neighbouring panel's stroke
+        # (a connecting line, a pen tip): left out, and the panel's own trace extended along its slope
+        margin = 0.5 + 0.5 * row.width_px
+        keep = np.isfinite(xs) & (xs >= np.round(xa) + margin) & (xs <= np.round(xb) - margin)
         keep |= ~np.isfinite(xs)
         sel = (t >= window[0]) & (t < window[1])
         y = np.full(len(t), np.nan)
-        y[sel] = polyline_sample(xs[keep], ys[keep], x_at[sel], max_gap=1.5)
+        y[sel] = polyline_sample(xs[keep], ys[keep], x_at[sel], max_gap=margin + 1.5, extend=True)
     return (row.baseline_px - y) / px_per_mv
 
 

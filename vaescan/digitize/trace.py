@@ -639,14 +639,22 @@ def _gap_lengths(ok: np.ndarray) -> np.ndarray:
     return out
 
 
-def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: float) -> np.ndarray:
+def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: float,
+                    extend: bool = False) -> np.ndarray:
     """Sample a NaN-separated polyline at positions ``x_at`` (NaN outside it or across gaps wider than max_gap).
+
+    Within ``max_gap`` of a piece's end the end value is held; with ``extend`` the
+    polyline's two outer ends are continued along the slope of their last pixel
+    instead (a panel's edge, where the neighbouring panel's stroke was left out).
 
     Example
     -------
     >>> polyline_sample(np.array([0., 1, np.nan, 5, 6]), np.array([0., 2, np.nan, 4, 4]),
     ...                 np.array([0.5, 3.0, 5.5]), max_gap=1.0).tolist()
     [1.0, nan, 4.0]
+    >>> polyline_sample(np.array([1., 2, 3]), np.array([2., 4, 6]), np.array([0.5, 3.5]), max_gap=1.0,
+    ...                 extend=True).tolist()
+    [1.0, 7.0]
     """
     out = np.full(len(x_at), np.nan)
     ok = np.isfinite(xs)
@@ -661,4 +669,14 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
         inside = (x_at >= sx[0] - max_gap) & (x_at <= sx[-1] + max_gap)
         if inside.any():
             out[inside] = np.interp(x_at[inside], sx, sy)
+        if extend and sx[-1] - sx[0] >= 1.0:
+            first, last = sid == seg_id[ok].min(), sid == seg_id[ok].max()
+            if first:
+                beyond = inside & (x_at < sx[0])
+                far = np.searchsorted(sx, sx[0] + 1.0)
+                out[beyond] = sy[0] + (sy[far] - sy[0]) / (sx[far] - sx[0]) * (x_at[beyond] - sx[0])
+            if last:
+                beyond = inside & (x_at > sx[-1])
+                far = np.searchsorted(sx, sx[-1] - 1.0, side="right") - 1
+                out[beyond] = sy[-1] + (sy[-1] - sy[far]) / (sx[-1] - sx[far]) * (x_at[beyond] - sx[-1])
     return out
