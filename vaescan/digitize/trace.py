@@ -571,12 +571,10 @@ def _envelope_fit(cols: np.ndarray, top_edge: np.ndarray, bot_edge: np.ndarray, 
     for _ in range(rounds):
         kt = np.argmin(np.where(valid, y[win] - bump, np.inf), axis=1)
         kb = np.argmax(np.where(valid, y[win] + bump, -np.inf), axis=1)
-        diag = np.full(k_n, pull)
-        rhs = pull * y0
-        np.add.at(diag, win[rows, kt], 1.0)
-        np.add.at(rhs, win[rows, kt], top_edge + bump[rows, kt])
-        np.add.at(diag, win[rows, kb], 1.0)
-        np.add.at(rhs, win[rows, kb], bot_edge - bump[rows, kb])
+        it, ib = win[rows, kt], win[rows, kb]
+        diag = pull + np.bincount(it, minlength=k_n) + np.bincount(ib, minlength=k_n)
+        rhs = (pull * y0 + np.bincount(it, top_edge + bump[rows, kt], minlength=k_n)
+               + np.bincount(ib, bot_edge - bump[rows, kb], minlength=k_n))
         band[2] = diag + s2 * d0
         y = solveh_banded(band, rhs)
     lo = np.where(np.isfinite(lower), lower, y)
