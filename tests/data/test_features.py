@@ -3,7 +3,8 @@ import pytest
 
 from tests.conftest import AnalyticECG, analytic_ecg
 from vaescan.data.beats import record_to_beat
-from vaescan.data.features import beat_features, ecg_features, feature_names, features_of_record
+from vaescan.data.cohort import load_cohort
+from vaescan.data.features import beat_features, cohort_features, ecg_features, feature_names, features_of_record
 from vaescan.data.records import Record
 
 # Tolerances at 500 Hz on noiseless analytic ECGs built from compact waves (ms, bpm, deg, mV).
@@ -69,6 +70,12 @@ def test_real_ptbxl_record_is_plausible(ptbxl_record):
     assert 55 < f["hr_bpm"] < 75
     assert 80 <= f["qrs_ms"] <= 120 and 120 <= f["pr_ms"] <= 200 and 350 <= f["qt_ms"] <= 450
     assert -30 <= f["axis_deg"] <= 90  # normal axis
+
+
+def test_cohort_features_of_the_real_ptbxl_sample(shared_data):
+    table, batch = cohort_features(load_cohort(shared_data / "ptbxl_sample"), progress=False)
+    assert batch.skipped == [] and len(table) == 1
+    assert 55 < table.hr_bpm[0] < 75 and list(table.columns[1:]) == feature_names()
 
 
 def test_100_hz_input_gives_the_same_intervals():

@@ -333,8 +333,8 @@ def cohort_features(cohort: Cohort, config: BeatConfig = BeatConfig(), *, jobs: 
     Example
     -------
     >>> from vaescan.data.cohort import load_cohort
-    >>> table, batch = cohort_features(load_cohort("../shared/data/ptbxl_sample"), progress=False)
-    >>> round(table.hr_bpm[0]), batch.skipped
+    >>> table, batch = cohort_features(load_cohort("../shared/data/ptbxl_sample"), progress=False)  # doctest: +SKIP
+    >>> round(table.hr_bpm[0]), batch.skipped  # doctest: +SKIP
     (64, [])
     """
     items = [(str(rid), cohort.record_path(i)) for i, rid in enumerate(cohort.metadata.record_id)]
