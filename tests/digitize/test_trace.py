@@ -17,10 +17,14 @@ def _qrs(t: np.ndarray) -> np.ndarray:
             + 0.2 * np.exp(-((t - 0.4) / 0.04) ** 2))
 
 
-def _draw(width_px: float, px_per_s: float = 246.0, px_per_mv: float = 98.0, hum_mv: float = 0.0):
-    """Draw the curve (plus 50 Hz hum) with a round pen of ``width_px``; return (ink, x of each sample, truth rows)."""
-    t = np.arange(0.0, 0.55, 1 / 500)
-    x, y = 10 + t * px_per_s, 150 - (_qrs(t) + hum_mv * np.sin(2 * np.pi * 50 * t)) * px_per_mv
+def _draw(width_px: float, signal=_qrs, duration_s: float = 0.55, px_per_s: float = 246.0, px_per_mv: float = 98.0,
+          hum_mv: float = 0.0):
+    """Draw ``signal`` (mV at times t, s; plus 50 Hz hum) with a round pen of ``width_px``, 0 mV on row 150.
+
+    Returns (ink, x of each 500 Hz sample, the truth in px rows).
+    """
+    t = np.arange(0.0, duration_s, 1 / 500)
+    x, y = 10 + t * px_per_s, 150 - (signal(t) + hum_mv * np.sin(2 * np.pi * 50 * t)) * px_per_mv
     h, w = 200, int(x[-1]) + 12
     canvas = np.zeros((h * SUPER, w * SUPER), np.uint8)
     pts = np.stack([(x + 0.5) * SUPER - 0.5, (y + 0.5) * SUPER - 0.5], 1).round().astype(np.int32)
@@ -61,12 +65,7 @@ def test_refine_leaves_a_humming_trace_alone():
 
 
 def test_refine_leaves_a_gentle_trace_alone():
-    t = np.arange(0.0, 2.0, 1 / 500)
-    x, y = 10 + t * 100.0, 60 - 20 * np.sin(2 * np.pi * t)
-    canvas = np.zeros((120 * SUPER, 230 * SUPER), np.uint8)
-    pts = np.stack([(x + 0.5) * SUPER - 0.5, (y + 0.5) * SUPER - 0.5], 1).round().astype(np.int32)
-    cv2.polylines(canvas, [pts], False, 255, thickness=3 * SUPER, lineType=cv2.LINE_AA)
-    ink = cv2.resize(canvas.astype(np.float32) / 255, (230, 120), interpolation=cv2.INTER_AREA)
+    ink, _, _ = _draw(3.0, lambda t: np.sin(2 * np.pi * t), duration_s=2.0, px_per_s=100.0, px_per_mv=20.0)
     xs, ys = _read(ink, refine=False)
     rx, ry = _read(ink, refine=True)
     np.testing.assert_array_equal(xs, rx)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from vaescan.digitize.layout import GRIDS, layout_name, layout_panels
-from vaescan.digitize.trace import Path
+from vaescan.digitize.trace import Path, true_stretches
 
 
 ROW_MIN_MM = 12.0
@@ -192,7 +192,7 @@ def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: f
     if not found.any():
         return None
     r = px_per_mm
-    pieces = _stretches(found, max_gap=int(round(gap_mm * r)))
+    pieces = true_stretches(found, max_gap=int(round(gap_mm * r)))
     longest = max(pieces, key=lambda p: p[1] - p[0])
     a, b = longest
     changed = True
@@ -203,17 +203,6 @@ def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: f
                 a, b = min(a, p0), max(b, p1)
                 changed = True
     return path.x0 + a, path.x0 + b
-
-
-def _stretches(found: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
-    """Inclusive index ranges of True, joining runs separated by at most ``max_gap`` False."""
-    idx = np.flatnonzero(found)
-    if idx.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    ends = np.concatenate([idx[breaks], [idx[-1]]])
-    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def trace_end(ink: np.ndarray, path: Path, extent: tuple[int, int], side: str, px_per_mm: float,

@@ -163,7 +163,6 @@ class _PageReading:
     x0_from: str
     layout: str
     layout_from: str
-    rows_signal: list[np.ndarray]
     size: tuple[int, int]
 
 
@@ -224,8 +223,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
             row.baseline_from += " + lead relations"
-    rows_signal = [sig - c for sig, c in zip(rows_signal, offsets)]
-    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, rows_signal, (w, h))
+    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h))
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -463,23 +461,20 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     px_per_s = config.speed_mm_s * r
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
     used_rows = sorted({p.row for p in panels})
-    # each panel as it is written: the row's trace over the panel's own time
+    # each panel as it is written (the row's trace over the panel's own time), and each row put back
+    # together from its written panels
     segs = []
+    written = {i: np.full(n, np.nan) for i in used_rows}
     for p in panels:
         i0, i1 = p.sample_range(config.fs)
         segs.append(_row_signal(reading.rows[p.row], reading.x0, px_per_s, reading.px_per_mv, config.fs, duration,
                                 window=(p.t0_s, p.t1_s))[i0:min(i1, n)])
+        written[p.row][i0:i0 + len(segs[-1])] = segs[-1]
     # all leads are recorded at once, so every row shows the same heart rate. It is measured per row
     # over the row's panels put together, as written (a 2.5 s panel holds too few beats: on true signals
     # about one panel in ten reads >10 % off); a row whose rate disagrees with the others is misread and dropped
-    row_rates = {}
-    for i in used_rows:
-        row_sig = np.full(n, np.nan)
-        for p, seg in zip(panels, segs):
-            if p.row == i:
-                i0 = p.sample_range(config.fs)[0]
-                row_sig[i0:i0 + len(seg)] = seg
-        row_rates[i] = _heart_rate(row_sig, config.fs, [p.sample_range(config.fs) for p in panels if p.row == i])
+    row_rates = {i: _heart_rate(written[i], config.fs, [p.sample_range(config.fs) for p in panels if p.row == i])
+                 for i in used_rows}
     known = [v for v in row_rates.values() if np.isfinite(v)]
     odd_rows: list[int] = []
     consensus = float(np.median(known)) if known else float("nan")

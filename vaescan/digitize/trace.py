@@ -473,7 +473,6 @@ def polyline_refine(path: Path, xs: np.ndarray, ys: np.ndarray, step_px: float =
     [3.8, 1.2]
     """
     ok = path.found
-    n = len(ok)
     if ok.sum() < 8:
         return xs, ys
     runs = path.bot - path.top + 1.0
@@ -498,15 +497,7 @@ def polyline_refine(path: Path, xs: np.ndarray, ys: np.ndarray, step_px: float =
     key = np.where(finite, xs, -np.inf)
     drop = np.zeros(len(xs), bool)
     new_x, new_y, new_seg = [], [], []
-    c = 0
-    while c < n:
-        if not fit[c]:
-            c += 1
-            continue
-        a = c
-        while c < n and fit[c]:
-            c += 1
-        b = c - 1
+    for a, b in true_stretches(fit):
         inside = finite & (xs - path.x0 >= a) & (xs - path.x0 <= b)
         if b - a < 3 or not inside.any():
             continue
@@ -622,19 +613,28 @@ def _clip(v: float, lo: float, hi: float) -> float:
 
 def _gap_lengths(ok: np.ndarray) -> np.ndarray:
     """For each False entry, the length of the run of False it belongs to (0 for True entries)."""
-    out = np.zeros(len(ok), int)
     n = len(ok)
-    i = 0
-    while i < n:
-        if ok[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and not ok[j]:
-            j += 1
-        out[i:j] = j - i if (i > 0 and j < n) else n  # gaps at the ends are not bridged
-        i = j
+    out = np.zeros(n, int)
+    for i, j in true_stretches(~np.asarray(ok, bool)):
+        out[i:j + 1] = j - i + 1 if (i > 0 and j < n - 1) else n  # gaps at the ends are not bridged
     return out
+
+
+def true_stretches(found: np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:
+    """Inclusive index ranges of True, joining runs separated by at most ``max_gap`` False.
+
+    Example
+    -------
+    >>> true_stretches(np.array([1, 1, 0, 1, 0, 0, 1], bool)), true_stretches(np.array([1, 1, 0, 1], bool), max_gap=1)
+    ([(0, 1), (3, 3), (6, 6)], [(0, 3)])
+    """
+    idx = np.flatnonzero(found)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: float,
@@ -657,7 +657,8 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
     out = np.full(len(x_at), np.nan)
     ok = np.isfinite(xs)
     seg_id = np.cumsum(~ok)
-    for sid in np.unique(seg_id[ok]):
+    pieces = np.unique(seg_id[ok])
+    for sid in pieces:
         sel = ok & (seg_id == sid)
         sx, sy = xs[sel], ys[sel]
         if len(sx) == 0:
@@ -668,12 +669,11 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
         if inside.any():
             out[inside] = np.interp(x_at[inside], sx, sy)
         if extend and sx[-1] - sx[0] >= 1.0:
-            first, last = sid == seg_id[ok].min(), sid == seg_id[ok].max()
-            if first:
+            if sid == pieces[0]:
                 beyond = inside & (x_at < sx[0])
                 far = np.searchsorted(sx, sx[0] + 1.0)
                 out[beyond] = sy[0] + (sy[far] - sy[0]) / (sx[far] - sx[0]) * (x_at[beyond] - sx[0])
-            if last:
+            if sid == pieces[-1]:
                 beyond = inside & (x_at > sx[-1])
                 far = np.searchsorted(sx, sx[-1] - 1.0, side="right") - 1
                 out[beyond] = sy[-1] + (sy[-1] - sy[far]) / (sx[-1] - sx[far]) * (x_at[beyond] - sx[-1])
