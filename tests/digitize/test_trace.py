@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vaescan.digitize.trace import column_runs, path_polyline, pen_width, polyline_refine, polyline_sample, trace_follow
+from vaescan.digitize.trace import column_runs, ink_map, path_polyline, pen_width, polyline_refine, polyline_sample, trace_follow
 
 SUPER = 8  # supersampling of the drawing: anti-aliased like a rendered or scanned page
 
@@ -79,3 +79,20 @@ def test_sample_extends_only_the_outer_ends():
     ys[3] = np.nan
     got = polyline_sample(xs, ys, np.array([-1.0, 2.5, 4.0, 5.5, 9.0]), max_gap=1.0, extend=True)
     np.testing.assert_allclose(got, [-2.0, 4.0, np.nan, 12.0, 18.0])
+
+
+def test_ink_keeps_the_pen_where_it_crosses_a_grey_grid_line():
+    """An opaque pen covers the grid: its ink over a grey 5 mm line equals its ink on bare paper (the line's
+    own darkness, subtracted as grid residue, dimmed it by 0.4 before), and the grid itself is removed."""
+    ppm, cell = 8.0, 40
+    page = np.full((400, 800, 3), 246, np.uint8)
+    page[:, ::8] = 215                        # 1 mm lines
+    page[::8, :] = 215
+    page[:, ::cell] = 150                     # 5 mm lines, 1 px wide at 200 dpi
+    page[::cell, :] = 150
+    page[198:202, 100:700] = (14, 25, 95)     # a navy pen 4 px thick, crossing 15 vertical 5 mm lines
+    ink = ink_map(page, ppm, phase_px=(0.0, 0.0))
+    on_lines = ink[198:202, 120:680:cell]
+    off_lines = ink[198:202, 140:680:cell]
+    assert np.abs(on_lines - off_lines).max() < 0.03
+    assert ink[100:150, 100:700].max() < 0.05   # grid away from the trace is gone

@@ -33,6 +33,10 @@ from scipy.optimize import least_squares
 WORK_MAX_SIDE = 1600
 """Grid detection runs on the page downscaled to at most this many px a side."""
 
+SHADE_SPREAD = 0.1
+"""Paper lit more unevenly than this (:func:`_paper_spread`) keeps the trace in the grey grid's refinement:
+a darkness threshold would take shaded grid lines out with the trace."""
+
 
 @dataclass
 class Lattice:
@@ -406,8 +410,9 @@ def _profile_period(profile: np.ndarray, period: float) -> tuple[float, float, f
     return 1.0 / freq, float(line % (1.0 / freq)), contrast
 
 
-def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit] | None:
-    """The first map of ``grid_maps`` that shows a lattice, downscaled by ``scale``, and its first-pass fit.
+def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit, bool] | None:
+    """The first map of ``grid_maps`` that shows a lattice, downscaled by ``scale``, its first-pass fit, and
+    whether that map is the darkness map (a grey grid) rather than the colour map.
 
     A coloured pen puts the trace itself in the colour map, and a 12x1 page's rows and a
     regular heart beat are periodic too (rows 15 mm apart, beats 15-20 mm apart). That lattice
@@ -417,19 +422,20 @@ def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit] | Non
     """
     h0, w0 = image.shape[:2]
     chosen = None
-    for dark in grid_maps(image):
+    maps = grid_maps(image)
+    for i, dark in enumerate(maps):
         if scale < 1.0:
             dark = cv2.resize(dark, (int(round(w0 * scale)), int(round(h0 * scale))), interpolation=cv2.INTER_AREA)
         fit = _lattice_fit(dark)
         if fit is None:
             continue
         if chosen is None:
-            chosen = (dark, fit)
+            chosen = (dark, fit, i == len(maps) - 1)
             if fit.five:
                 break
             continue
         if fit.five and abs(_fit_period(fit, dark.shape) / _fit_period(chosen[1], dark.shape) - 1) > 0.2:
-            chosen = (dark, fit)
+            chosen = (dark, fit, i == len(maps) - 1)
         break
     return chosen
 
@@ -462,7 +468,7 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     found = _first_fit(image, scale)
     if found is None:
         return None
-    dark, first = found
+    dark, first, grey = found
     h, w = dark.shape
     sx, sy = w / w0, h / h0  # actual resize factors; pixel centres: x_work = s (x + 0.5) - 0.5
     to_work = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]], np.float64)
@@ -491,6 +497,8 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
         px_per_mm_out = float(np.clip(round(image_ppm * 5) / 5, 4.0, max_px_per_mm))
     max_side = int(2.5 * max(w0, h0) * px_per_mm_out / image_ppm)
     H, size = _rectifying_map(G, (w0, h0), px_per_mm_out * unit_mm, max_side)
+    if grey:
+        dark = _trace_removed(image, dark.shape, H1, size1, period1)
     H, size, phase, notes = _refine_lattice(dark, to_work, H, size, px_per_mm_out, unit_mm, fit.five)
     # page tilt: direction of the page's x axis in the image (positive: counter-clockwise as seen)
     Jh = _jacobian(H, size[0] / 2, size[1] / 2)
@@ -501,6 +509,58 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     return Lattice(homography=H, px_per_mm=px_per_mm_out, size=size, image_px_per_mm=image_ppm,
                    rotation_deg=rotation, perspective=perspective, unit_mm=unit_mm, unit_ambiguous=ambiguous,
                    strength=fit.strength, phase_px=phase, tiles_used=fit.tiles, notes=notes)
+
+
+def _trace_removed(image: np.ndarray, shape: tuple[int, int], H1: np.ndarray, size1: tuple[int, int],
+                   period: float) -> np.ndarray:
+    """The darkness map (clipped at 0.5, of ``shape``) with the trace taken out, for refining a grey grid.
+
+    Clipped darkness weighs a heavy trace like a grid line, and a periodic trace (evenly
+    spaced rows, regular beats) pulls the lines' phases: a tilt of 0.3 degrees on an
+    unrotated page. Pixels darker than halfway from the grid lines' own darkness to black
+    (grown by 1 px, for their anti-aliased edges) are set to 0. The lines' darkness is read
+    on the roughly rectified map (``H1``, ``size1``): the darkest phase of each band's columns
+    folded on the lattice ``period`` (px), median over bands.
+    """
+    h, w = shape
+    raw = cv2.resize(darkness(image), (w, h), interpolation=cv2.INTER_AREA)
+    clipped = np.minimum(raw, 0.5)
+    if _paper_spread(raw, period) > SHADE_SPREAD:
+        return clipped
+    rect = cv2.warpPerspective(raw, H1, size1, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    bins = max(3, int(round(period)))
+    phase = ((np.arange(rect.shape[1]) % period) / period * bins).astype(int)
+    band = max(4, int(6 * period))
+    levels = []
+    for y0 in range(0, rect.shape[0] - band + 1, band):
+        prof = rect[y0:y0 + band].mean(axis=0)
+        inside = prof > 0
+        if inside.sum() < 4 * period:
+            continue
+        means = np.bincount(phase[inside], prof[inside], bins) / np.maximum(np.bincount(phase[inside], None, bins), 1)
+        levels.append(means.max())
+    if not levels:
+        return clipped
+    heavy = raw > (float(np.median(levels)) + 1.0) / 2
+    heavy = cv2.dilate(heavy.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    clipped[heavy] = 0.0
+    return clipped
+
+
+def _paper_spread(dark: np.ndarray, period: float) -> float:
+    """How unevenly the paper is lit: 1 - (5th / 95th percentile) of the paper's brightness over the central 80 %.
+
+    The paper's brightness is the brightest pixel within two lattice periods (``period``
+    px), smoothed. Flat scans and renders give under 0.03, photos with shadows 0.15-0.45.
+    """
+    k = max(3, int(2 * period) | 1)
+    paper = cv2.dilate(1.0 - dark, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.GaussianBlur(paper, (0, 0), sigmaX=1.5 * period)
+    h, w = paper.shape
+    core = paper[h // 10:h - h // 10, w // 10:w - w // 10]
+    hi = float(np.percentile(core, 95))
+    return 1.0 - float(np.percentile(core, 5)) / hi if hi > 0 else 0.0
 
 
 def _line_offsets(rect: np.ndarray, period: float, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -236,17 +236,19 @@ def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
         home = (y - 0.5 * up, y + 0.5 * down)
         band = (max(0.0, y - 1.6 * up), min(h - 1.0, y + 1.6 * down))
         path = trace_follow(runs, 0, w, band, home, r, start_y=y)
-        followed.append((y, path, trace_extent(path, r)))
-    width = pen_width(ink, [_sub(path, extent) for _, path, extent in followed if extent is not None])
+        followed.append((y, home, path, trace_extent(path, r)))
+    width = pen_width(ink, [_sub(path, extent) for _, _, path, extent in followed if extent is not None])
     out: list[RowReading | None] = []
-    for y, path, extent in followed:
+    for y, home, path, extent in followed:
         if extent is None:
             out.append(None)
             continue
         row = RowReading(baseline_guess=y, path=path, extent=extent, width_px=width)
         for side in ("left", "right"):
             pulse = find_pulse(path, side, extent, r, width)
-            if pulse is not None:
+            # a pulse whose foot lies in another row's band is that row's (close rows: the path
+            # climbed the next row's pulse, whose top reaches up to this row)
+            if pulse is not None and home[0] <= pulse.base_px <= home[1]:
                 row.pulses[side] = pulse
                 # the pulse is not part of the trace: move the extent past it
                 xa, xb = row.extent

@@ -35,7 +35,12 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
     """Darkness of ink in [0, 1] on a rectified RGB page, with paper, shadows and grid removed.
 
     ``phase_px`` (x, y of a major grid line) enables removing the periodic grid residue,
-    cell by cell, with the median of the 7x7 cells around each cell.
+    cell by cell, with the median of the 7x7 cells around each cell. An opaque pen covers
+    the grid where it crosses a line, so the residue g is not simply subtracted (that dims
+    the trace on every grey line it crosses, by the line's darkness): a pixel of ink i
+    holds a pen coverage c = (i - g) / (P - g), P being the darkest strokes' ink (99th
+    percentile of inked pixels), and keeps i - g + c^2 g: P where the pen covers it, while
+    faint leftovers of the grid (c near 0) are not amplified.
 
     Example
     -------
@@ -58,7 +63,12 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
     norm = np.minimum(img / np.maximum(paper, 1.0), 1.0)
     ink = 1.0 - norm.max(axis=2)
     if phase_px is not None:
-        ink = np.clip(ink - _grid_residue(ink, px_per_mm * cell_mm, phase_px), 0.0, 1.0)
+        residue = _grid_residue(ink, px_per_mm * cell_mm, phase_px)
+        inked = ink[ink > 0.15]
+        pen = float(np.percentile(inked, 99)) if inked.size > 50 else 1.0
+        room = pen - residue
+        cover = np.where(room > 0.05, np.clip((ink - residue) / np.maximum(room, 1e-3), 0.0, 1.0), 0.0)
+        ink = np.clip(ink - residue + cover ** 2 * residue, 0.0, 1.0)
     return ink
 
 
