@@ -96,3 +96,18 @@ def test_ink_keeps_the_pen_where_it_crosses_a_grey_grid_line():
     off_lines = ink[198:202, 140:680:cell]
     assert np.abs(on_lines - off_lines).max() < 0.03
     assert ink[100:150, 100:700].max() < 0.05   # grid away from the trace is gone
+
+
+def test_ink_does_not_amplify_a_grid_lines_own_leftovers():
+    """A stretch of grid line darker than the rest (uneven printing), far from the pen, keeps only its excess
+    over the grid (0.08), as plain subtraction gives; unmixed as if under the pen it read 0.13, and on a grid
+    nearly as dark as the pen such stretches became lines of "trace"."""
+    ppm, cell = 8.0, 40
+    page = np.full((400, 800, 3), 246, np.uint8)
+    page[:, ::cell] = 150
+    page[::cell, :] = 150
+    page[120, 200:600] = 130                  # a darker stretch of a 5 mm line
+    page[298:302, 100:700] = (14, 25, 95)     # the pen, far away
+    ink = ink_map(page, ppm, phase_px=(0.0, 0.0))
+    excess = (1 - 130 / 246) - (1 - 150 / 246)
+    assert abs(float(np.median(ink[120, 250:550])) - excess) < 0.015

@@ -40,7 +40,8 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
     the trace on every grey line it crosses, by the line's darkness): a pixel of ink i
     holds a pen coverage c = (i - g) / (P - g), P being the darkest strokes' ink (99th
     percentile of inked pixels), and keeps i - g + c^2 g: P where the pen covers it, while
-    faint leftovers of the grid (c near 0) are not amplified.
+    faint leftovers of the grid (c near 0) are not amplified. Only pixels within about
+    0.3 mm of the pen's clear strokes are unmixed; elsewhere the residue is subtracted.
 
     Example
     -------
@@ -67,7 +68,11 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
         inked = ink[ink > 0.15]
         pen = float(np.percentile(inked, 99)) if inked.size > 50 else 1.0
         room = pen - residue
-        cover = np.where(room > 0.05, np.clip((ink - residue) / np.maximum(room, 1e-3), 0.0, 1.0), 0.0)
+        # only beside the pen's clear strokes (where the grid is light): a grid line as dark as the pen
+        # would otherwise have every leftover of its own amplified into a line of "trace"
+        k = 2 * max(1, int(round(0.3 * px_per_mm))) + 1
+        pen_near = cv2.dilate(((ink - residue) > 0.5 * pen).astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        cover = np.where(pen_near & (room > 0.05), np.clip((ink - residue) / np.maximum(room, 1e-3), 0.0, 1.0), 0.0)
         ink = np.clip(ink - residue + cover ** 2 * residue, 0.0, 1.0)
     return ink
 
