@@ -27,8 +27,8 @@ from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_recti
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, pen_width, polyline_refine,
-                                    polyline_sample, straight_lines, trace_follow, trace_mask)
+from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, paths_unshare, pen_width,
+                                    polyline_refine, polyline_sample, straight_lines, trace_follow, trace_mask)
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
@@ -235,8 +235,9 @@ def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
         down = (baselines[i + 1] - y) if i + 1 < len(baselines) else up
         home = (y - 0.5 * up, y + 0.5 * down)
         band = (max(0.0, y - 1.6 * up), min(h - 1.0, y + 1.6 * down))
-        path = trace_follow(runs, 0, w, band, home, r, start_y=y)
-        followed.append((y, home, path, trace_extent(path, r)))
+        followed.append((y, home, trace_follow(runs, 0, w, band, home, r, start_y=y)))
+    paths_unshare([path for _, _, path in followed], max_px=int(round(1.0 * r)))
+    followed = [(y, home, path, trace_extent(path, r)) for y, home, path in followed]
     width = pen_width(ink, [_sub(path, extent) for _, _, path, extent in followed if extent is not None])
     out: list[RowReading | None] = []
     for y, home, path, extent in followed:

@@ -358,6 +358,51 @@ def _complete_strokes(runs: Runs, x0: int, chosen: np.ndarray, top: np.ndarray, 
     top[:], bot[:], centre[:] = new_top, new_bot, new_centre
 
 
+def paths_unshare(paths: list[Path], max_px: int) -> None:
+    """Where two rows' paths hold the same ink for up to ``max_px`` columns, keep each within its own reach, in place.
+
+    Where one row's QRS reaches into the next row, both strokes fall in the same
+    columns and join into one vertical run; each row's path takes the whole run, and
+    its polyline turns at the far end, inside the other row (an apex 2-5 mV off). In
+    such columns each path is clipped to the span of its own columns on either side:
+    a flat row stays flat and a stroke passing through stays, but an apex inside the
+    shared columns is cut to that span. Longer shared stretches (a path that followed
+    another row's trace) are left as they are. All paths must share ``x0`` and length.
+
+    Example
+    -------
+    >>> c = np.full(10, 5.0); a = Path(0, c - 1, c + 1, c, np.zeros(10))        # row a dips 12 px ...
+    >>> a.bot[3], a.bot[6] = 12.0, 12.0
+    >>> d = np.full(10, 20.0); b = Path(0, d - 2, d + 2, d, np.zeros(10))       # ... into flat row b
+    >>> for p in (a, b):
+    ...     p.top[4:6], p.bot[4:6] = 4.0, 22.0                                   # both take the joined run
+    >>> paths_unshare([a, b], max_px=3)
+    >>> a.top[4:6].tolist(), a.bot[4:6].tolist(), b.top[4:6].tolist(), b.bot[4:6].tolist()
+    ([4.0, 4.0], [12.0, 12.0], [18.0, 18.0], [22.0, 22.0])
+    """
+    shared = [np.zeros(len(p.centre), bool) for p in paths]
+    for i in range(len(paths)):
+        for j in range(i + 1, len(paths)):
+            a, b = paths[i], paths[j]
+            both = a.found & b.found
+            both[both] &= (a.top[both] <= b.bot[both]) & (b.top[both] <= a.bot[both])
+            for k0, k1 in true_stretches(both):
+                if k1 - k0 + 1 <= max_px:
+                    shared[i][k0:k1 + 1] = shared[j][k0:k1 + 1] = True
+    for path, gone in zip(paths, shared):
+        n = len(path.centre)
+        for k0, k1 in true_stretches(gone):
+            sides = [k for k in (k0 - 1, k1 + 1) if 0 <= k < n and path.found[k] and not gone[k]]
+            if not sides:
+                path.top[k0:k1 + 1] = path.bot[k0:k1 + 1] = path.centre[k0:k1 + 1] = np.nan
+                continue
+            lo, hi = min(path.top[k] for k in sides), max(path.bot[k] for k in sides)
+            top, bot = np.maximum(path.top[k0:k1 + 1], lo), np.minimum(path.bot[k0:k1 + 1], hi)
+            bot = np.maximum(bot, top)
+            path.top[k0:k1 + 1], path.bot[k0:k1 + 1] = top, bot
+            path.centre[k0:k1 + 1] = 0.5 * (top + bot)
+
+
 def pen_width(ink: np.ndarray, paths: list[Path]) -> float:
     """Thickness (px) of the pen that drew the traces: ink per column over the stroke's darkness.
 
