@@ -65,15 +65,19 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
     ink = 1.0 - norm.max(axis=2)
     if phase_px is not None:
         residue = _grid_residue(ink, px_per_mm * cell_mm, phase_px)
-        inked = ink[ink > 0.15]
+        sample = ink[::2, ::2]
+        inked = sample[sample > 0.15]
         pen = float(np.percentile(inked, 99)) if inked.size > 50 else 1.0
-        room = pen - residue
+        clean = ink - residue
         # only beside the pen's clear strokes (where the grid is light): a grid line as dark as the pen
         # would otherwise have every leftover of its own amplified into a line of "trace"
         k = 2 * max(1, int(round(0.3 * px_per_mm))) + 1
-        pen_near = cv2.dilate(((ink - residue) > 0.5 * pen).astype(np.uint8), np.ones((k, k), np.uint8)) > 0
-        cover = np.where(pen_near & (room > 0.05), np.clip((ink - residue) / np.maximum(room, 1e-3), 0.0, 1.0), 0.0)
-        ink = np.clip(ink - residue + cover ** 2 * residue, 0.0, 1.0)
+        near = cv2.dilate((clean > 0.5 * pen).astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        near &= (residue > 0.005) & (residue < pen - 0.05)
+        g = residue[near]
+        cover = np.clip(clean[near] / (pen - g), 0.0, 1.0)
+        clean[near] += cover ** 2 * g
+        ink = np.clip(clean, 0.0, 1.0)
     return ink
 
 
