@@ -519,8 +519,8 @@ def _trace_removed(image: np.ndarray, shape: tuple[int, int], H1: np.ndarray, si
     spaced rows, regular beats) pulls the lines' phases: a tilt of 0.3 degrees on an
     unrotated page. Pixels darker than halfway from the grid lines' own darkness to black
     (grown by 1 px, for their anti-aliased edges) are set to 0. The lines' darkness is read
-    on the roughly rectified map (``H1``, ``size1``): the darkest phase of each band's columns
-    folded on the lattice ``period`` (px), median over bands.
+    on the roughly rectified map (``H1``, ``size1``): the 90th percentile of the pixels in the
+    columns of the darkest phase, the page's columns folded on the lattice ``period`` (px).
     """
     h, w = shape
     raw = cv2.resize(darkness(image), (w, h), interpolation=cv2.INTER_AREA)
@@ -531,18 +531,17 @@ def _trace_removed(image: np.ndarray, shape: tuple[int, int], H1: np.ndarray, si
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     bins = max(3, int(round(period)))
     phase = ((np.arange(rect.shape[1]) % period) / period * bins).astype(int)
-    band = max(4, int(6 * period))
-    levels = []
-    for y0 in range(0, rect.shape[0] - band + 1, band):
-        prof = rect[y0:y0 + band].mean(axis=0)
-        inside = prof > 0
-        if inside.sum() < 4 * period:
-            continue
-        means = np.bincount(phase[inside], prof[inside], bins) / np.maximum(np.bincount(phase[inside], None, bins), 1)
-        levels.append(means.max())
-    if not levels:
+    covered = (rect > 0).mean(axis=0) > 0.5
+    if covered.sum() < 4 * period:
         return clipped
-    heavy = raw > (float(np.median(levels)) + 1.0) / 2
+    prof = rect[:, covered].mean(axis=0)
+    means = np.bincount(phase[covered], prof, bins) / np.maximum(np.bincount(phase[covered], None, bins), 1)
+    on_lines = rect[:, covered][:, phase[covered] == int(np.argmax(means))]
+    on_lines = on_lines[on_lines > 0]
+    if on_lines.size < 100:
+        return clipped
+    # the lines' own darkness: most of a line column is line (the trace crosses it briefly)
+    heavy = raw > (float(np.percentile(on_lines, 90)) + 1.0) / 2
     heavy = cv2.dilate(heavy.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     clipped[heavy] = 0.0
     return clipped
