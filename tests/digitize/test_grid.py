@@ -67,3 +67,17 @@ def test_grey_grid_under_a_heavy_periodic_pen(pen, layout, dpi, hr_bpm):
     lat = grid_detect(page)
     assert abs(lat.image_px_per_mm - truth["px_per_mm"]) < 0.002 * truth["px_per_mm"] and lat.unit_mm == 5.0
     assert _rectification_error_px(lat, truth["px_per_mm"]) < 0.5
+
+
+def test_blue_grid_on_tinted_paper_at_150_dpi():
+    """5 mm is 29.5 px at 150 dpi, so the grid's lines are drawn alternately sharp and split across two px
+    columns. The colour map of a blue grid on tinted paper showed that 10 mm alternation as its lattice (and
+    no 1 mm / 5 mm comb): the page read at 11.4 px per mm for 5.91. A comb-less lattice at twice the
+    darkness map's period is not taken."""
+    record, _ = analytic_ecg(AnalyticECG(hr_bpm=75.0, r_mv=1.5))
+    style = PageStyle(layout="3x4+II", dpi=150, grid_color="blue", minor_grid="lines", paper_rgb=(247, 237, 221),
+                      major_line_mm=0.29, minor_line_mm=0.1, trace_mm=0.35)
+    page, truth = ecg_render(record, style)
+    lat = grid_detect(page)
+    assert abs(lat.image_px_per_mm / truth["px_per_mm"] - 1) < 0.002
+    assert abs(lat.rotation_deg) < 0.05

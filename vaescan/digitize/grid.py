@@ -419,6 +419,10 @@ def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit, bool]
     never shows the 1 mm/5 mm comb; the grid does where its minor lines are visible. So when
     the first map's lattice lacks the comb and the next map shows it at another period, the
     next map's lattice is the grid. Where both see the same period the first map is kept.
+    A comb-less first lattice at twice the next map's period is not a grid either (ECG grids
+    space their lines 1 and 5 mm, never 10): lines 5 mm apart at a half-integer number of px
+    (29.5 px at 150 dpi) are drawn alternately sharp and split, and the colour map of a blue
+    grid on tinted paper showed that 10 mm alternation; the next map's lattice is taken.
     """
     h0, w0 = image.shape[:2]
     chosen = None
@@ -434,7 +438,8 @@ def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit, bool]
             if fit.five:
                 break
             continue
-        if fit.five and abs(_fit_period(fit, dark.shape) / _fit_period(chosen[1], dark.shape) - 1) > 0.2:
+        ratio = _fit_period(fit, dark.shape) / _fit_period(chosen[1], dark.shape)
+        if (fit.five and abs(ratio - 1) > 0.2) or abs(ratio - 0.5) < 0.05:
             chosen = (dark, fit, i == len(maps) - 1)
         break
     return chosen
