@@ -556,7 +556,8 @@ def _paper_spread(dark: np.ndarray, period: float) -> float:
     """How unevenly the paper is lit: 1 - (5th / 95th percentile) of the paper's brightness over the central 80 %.
 
     The paper's brightness is the brightest pixel within two lattice periods (``period``
-    px), smoothed. Flat scans and renders give under 0.03, photos with shadows 0.15-0.45.
+    px), smoothed. On the 60 evaluation pages of seed 0: flat pages 0-0.03, creased pages
+    0.01-0.04, photos with shadows (phone mix) 0.17-0.42.
     """
     k = max(3, int(2 * period) | 1)
     paper = cv2.dilate(1.0 - dark, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
