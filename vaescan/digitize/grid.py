@@ -503,7 +503,7 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
     max_side = int(2.5 * max(w0, h0) * px_per_mm_out / image_ppm)
     H, size = _rectifying_map(G, (w0, h0), px_per_mm_out * unit_mm, max_side)
     if grey:
-        dark = _trace_removed(image, dark.shape, H1, size1, period1)
+        dark = _trace_removed(dark, image, H1, size1, period1)
     H, size, phase, notes = _refine_lattice(dark, to_work, H, size, px_per_mm_out, unit_mm, fit.five)
     # page tilt: direction of the page's x axis in the image (positive: counter-clockwise as seen)
     Jh = _jacobian(H, size[0] / 2, size[1] / 2)
@@ -516,40 +516,40 @@ def grid_detect(image: np.ndarray, px_per_mm_out: float | None = None, max_px_pe
                    strength=fit.strength, phase_px=phase, tiles_used=fit.tiles, notes=notes)
 
 
-def _trace_removed(image: np.ndarray, shape: tuple[int, int], H1: np.ndarray, size1: tuple[int, int],
+def _trace_removed(dark: np.ndarray, image: np.ndarray, H1: np.ndarray, size1: tuple[int, int],
                    period: float) -> np.ndarray:
-    """The darkness map (clipped at 0.5, of ``shape``) with the trace taken out, for refining a grey grid.
+    """The grey grid's map ``dark`` (of :func:`grid_maps`, at work scale) with the trace taken out, for refining.
 
     Clipped darkness weighs a heavy trace like a grid line, and a periodic trace (evenly
     spaced rows, regular beats) pulls the lines' phases: a tilt of 0.3 degrees on an
     unrotated page. Pixels darker than halfway from the grid lines' own darkness to black
-    (grown by 1 px, for their anti-aliased edges) are set to 0. The lines' darkness is read
-    on the roughly rectified map (``H1``, ``size1``): the 90th percentile of the pixels in the
-    columns of the darkest phase, the page's columns folded on the lattice ``period`` (px).
+    (grown by 1 px, for their anti-aliased edges) are set to 0, judged on the unclipped
+    darkness. The lines' darkness is read on the roughly rectified map (``H1``, ``size1``):
+    the 90th percentile of the pixels in the columns of the darkest phase, the page's
+    columns folded on the lattice ``period`` (px). On unevenly lit paper ``dark`` is
+    returned as it is.
     """
-    h, w = shape
+    h, w = dark.shape
     raw = cv2.resize(darkness(image), (w, h), interpolation=cv2.INTER_AREA)
-    clipped = np.minimum(raw, 0.5)
     if _paper_spread(raw, period) > SHADE_SPREAD:
-        return clipped
+        return dark
     rect = cv2.warpPerspective(raw, H1, size1, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     bins = max(3, int(round(period)))
     phase = ((np.arange(rect.shape[1]) % period) / period * bins).astype(int)
     covered = (rect > 0).mean(axis=0) > 0.5
     if covered.sum() < 4 * period:
-        return clipped
+        return dark
     prof = rect[:, covered].mean(axis=0)
     means = np.bincount(phase[covered], prof, bins) / np.maximum(np.bincount(phase[covered], None, bins), 1)
     on_lines = rect[:, covered][:, phase[covered] == int(np.argmax(means))]
     on_lines = on_lines[on_lines > 0]
     if on_lines.size < 100:
-        return clipped
+        return dark
     # the lines' own darkness: most of a line column is line (the trace crosses it briefly)
     heavy = raw > (float(np.percentile(on_lines, 90)) + 1.0) / 2
     heavy = cv2.dilate(heavy.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    clipped[heavy] = 0.0
-    return clipped
+    return np.where(heavy, 0.0, dark).astype(dark.dtype)
 
 
 def _paper_spread(dark: np.ndarray, period: float) -> float:
