@@ -428,19 +428,20 @@ def _first_fit(image: np.ndarray, scale: float) -> tuple[np.ndarray, _Fit, bool]
     chosen = None
     maps = grid_maps(image)
     for i, dark in enumerate(maps):
+        grey = i == len(maps) - 1  # the darkness map comes last
         if scale < 1.0:
             dark = cv2.resize(dark, (int(round(w0 * scale)), int(round(h0 * scale))), interpolation=cv2.INTER_AREA)
         fit = _lattice_fit(dark)
         if fit is None:
             continue
         if chosen is None:
-            chosen = (dark, fit, i == len(maps) - 1)
+            chosen = (dark, fit, grey)
             if fit.five:
                 break
             continue
         ratio = _fit_period(fit, dark.shape) / _fit_period(chosen[1], dark.shape)
         if (fit.five and abs(ratio - 1) > 0.2) or abs(ratio - 0.5) < 0.05:
-            chosen = (dark, fit, i == len(maps) - 1)
+            chosen = (dark, fit, grey)
         break
     return chosen
 
