@@ -1,5 +1,6 @@
 """Association read-outs against answers known in closed form."""
 
+import contextlib
 import logging
 
 import matplotlib.pyplot as plt
@@ -173,3 +174,16 @@ def test_latents_may_be_a_dataframe_or_a_torch_tensor(latents):
     assert named.index.tolist() == ["qrs", "t", "st"] and named.at["st", "y"] == pytest.approx(1.0)
     tensor = torch.tensor(latents, requires_grad=True)
     pd.testing.assert_frame_equal(spearman_matrix(tensor, table), spearman_matrix(latents, table))
+
+
+def test_read_only_tables_are_read_not_written(latents):
+    """pandas >= 3 hands out read-only arrays (copy-on-write): the read-out copies before it cleans
+    non-finite values, and the caller's table keeps its infinities."""
+    up = np.exp(latents[:, 0])
+    up[:5] = np.inf
+    up.flags.writeable = False
+    with pd.option_context("mode.copy_on_write", True) if pd.__version__ < "3" else contextlib.nullcontext():
+        table = pd.DataFrame({"up": up}, copy=False)
+        rho = spearman_matrix(latents, table)
+    assert rho.at["z0", "up"] == pytest.approx(1.0, abs=1e-12)
+    assert np.isinf(table["up"].to_numpy()[:5]).all()

@@ -52,7 +52,7 @@ def _numeric_column(table: pd.DataFrame, name: str) -> np.ndarray:
     col = table[name]
     if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
         raise ValueError(f"column {name!r} is not numeric (dtype {col.dtype})")
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     values[~np.isfinite(values)] = np.nan
     return values
 
