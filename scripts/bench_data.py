@@ -59,10 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {
             "beats_records_per_s_one_core": {"target": TARGET_BEATS_PER_S_ONE_CORE,
                                              "measured": runs["beats_jobs1"]["records_per_s"],
-                                             "met": runs["beats_jobs1"]["records_per_s"] >= TARGET_BEATS_PER_S_ONE_CORE},
+                                             "met": runs["beats_jobs1"]["records_per_s"]
+                                             >= TARGET_BEATS_PER_S_ONE_CORE},
             "ptbxl_features_minutes_two_cores": {"target": TARGET_PTBXL_MINUTES_TWO_CORES,
                                                  "measured": ptbxl_minutes["features_jobs2"],
-                                                 "met": ptbxl_minutes["features_jobs2"] <= TARGET_PTBXL_MINUTES_TWO_CORES},
+                                                 "met": ptbxl_minutes["features_jobs2"]
+                                                 <= TARGET_PTBXL_MINUTES_TWO_CORES},
         },
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
     }

@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vaescan.analysis.disentangle import disentanglement_report  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
 
-
 FACTOR_NAMES = ["normal", "binary_a", "uniform", "binary_b", "lognormal"]
 
 

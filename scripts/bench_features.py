@@ -28,6 +28,7 @@ from vaescan.data.synth import simulate_cohort  # noqa: E402
 from vaescan.data.synth.recovery import feature_recovery  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
 
+
 def evaluate(cohort_dir: Path, features_csv: Path) -> dict:
     """Compare a features CSV with the cohort's ground truth."""
     truth = load_cohort(cohort_dir).metadata.set_index("record_id")

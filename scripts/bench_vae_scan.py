@@ -38,8 +38,7 @@ import torch  # noqa: E402
 
 from vaescan.config import load_config  # noqa: E402
 from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.models.experiment import (SCANRunConfig, VAERunConfig, generate_run, train_scan_run,  # noqa: E402
-                                       train_vae_run)
+from vaescan.models.experiment import SCANRunConfig, VAERunConfig, generate_run, train_scan_run, train_vae_run  # noqa: E402
 
 READOUT = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 MONOTONIC = ("qrs_ms", "qt_ms", "t_amp_mv")
@@ -137,7 +136,8 @@ def main() -> int:
     if vm.get("best_free_factor"):
         print("best unanchored factor |rho|: " + " ".join(f"{k}={abs(vm['best_free_factor'][k]['rho']):.3f}"
                                                          for k in MONOTONIC))
-    print(f"test RMSE {vm['test_rmse_uv']:.1f} uV, {vm['n_active']} active factors, MIG {d.get('mig', float('nan')):.3f}, "
+    print(f"test RMSE {vm['test_rmse_uv']:.1f} uV, {vm['n_active']} active factors, "
+          f"MIG {d.get('mig', float('nan')):.3f}, "
           f"SAP {d.get('sap', float('nan')):.3f}; wrote {args.output}")
     return 0
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vaescan.data.synth import LABELS, simulate_records  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from vaescan.data.synth import LABELS, simulate_records  # noqa: E402
 from vaescan.digitize.render import PageStyle, ecg_render  # noqa: E402
 from vaescan.io import atomic_path  # noqa: E402
 

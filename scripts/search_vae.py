@@ -30,10 +30,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.decomposition import FastICA  # noqa: E402
 
+from vaescan.analysis.disentangle import mutual_info_gap  # noqa: E402
 from vaescan.config import load_config  # noqa: E402
 from vaescan.data.beats import BeatSet  # noqa: E402
 from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.analysis.disentangle import mutual_info_gap  # noqa: E402
 from vaescan.models.evaluate import best_single_factor, vae_metrics  # noqa: E402
 from vaescan.models.experiment import VAERunConfig, load_data  # noqa: E402
 from vaescan.models.vae import VAE  # noqa: E402
@@ -122,7 +122,8 @@ def main() -> int:
     r2 = " ".join(f"{k}={v:.2f}" for k, v in row["readout_r2"].items())
     rho = " ".join(f"{k}={v:.2f}" for k, v in row["best_rho"].items())
     if "anchored_rho" in row:
-        print("anchored factors |rho| with the truth: " + " ".join(f"{k}={v:.2f}" for k, v in row["anchored_rho"].items()))
+        rho = " ".join(f"{k}={v:.2f}" for k, v in row["anchored_rho"].items())
+        print("anchored factors |rho| with the truth: " + rho)
     for kind in ("ica", "pca") if args.rotate else ():
         rot = row[f"{kind}_rotation"]
         print(f"{kind} rotation: MIG {rot['mig']:.3f} (unrotated, same estimator {row['unrotated_mig_binned']:.3f}) "

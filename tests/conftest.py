@@ -58,7 +58,7 @@ class AnalyticECG:
     seed: int = 0
 
 
-def analytic_ecg(spec: AnalyticECG = AnalyticECG()) -> tuple[Record, np.ndarray]:
+def analytic_ecg(spec: AnalyticECG | None = None) -> tuple[Record, np.ndarray]:
     """A noiseless 12-lead ECG built from compact waves, and its QRS onset times (ms).
 
     The frontal leads follow a dipole at ``axis_deg`` through Einthoven and
@@ -66,6 +66,7 @@ def analytic_ecg(spec: AnalyticECG = AnalyticECG()) -> tuple[Record, np.ndarray]
     the QRS onset and lasts 100 ms; the QRS is a single R wave of ``qrs_ms``; the T
     wave ends ``qt_ms`` after the QRS onset and lasts 40 % of QT's repolarisation part.
     """
+    spec = spec if spec is not None else AnalyticECG()
     rng = np.random.default_rng(spec.seed)
     n = int(spec.fs * spec.duration_s)
     t = np.arange(n) * 1000.0 / spec.fs

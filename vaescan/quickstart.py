@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from vaescan.config import config_to_dict, save_config
 from vaescan.data.cohort import load_cohort
@@ -175,8 +175,10 @@ def summary_markdown(summary: dict) -> str:
             ceiling = d.get("ceiling_db", {}).get(k)            # unknown (None / NaN) unless the cohort is synthetic
             known = ceiling is not None and math.isfinite(ceiling)
             any_ceiling |= known
-            parts.append(f"{k} {v} dB (best shift {d['snr_shift_db'][k]} dB" + (f", ceiling {ceiling} dB)" if known else ")"))
-        why = "; the ceiling is a perfect reader's score: paper cannot show the records' mains hum" if any_ceiling else ""
+            ceiling_text = f", ceiling {ceiling} dB" if known else ""
+            parts.append(f"{k} {v} dB (best shift {d['snr_shift_db'][k]} dB{ceiling_text})")
+        why = ("; the ceiling is a perfect reader's score: paper cannot show the records' mains hum"
+               if any_ceiling else "")
         lines.append(f"- Digitisation of {d['pages']} rendered pages, Challenge 2024 SNR: {', '.join(parts)} "
                      f"(targets: clean >= 20 dB, distorted >= 12 dB{why}); pages in `digitize/`")
     if summary.get("vae_scan", {}).get("trained"):
@@ -204,8 +206,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``quickstart``."""
     p = sub.add_parser("quickstart", help="run the pipeline on the built-in synthetic cohort",
                        description="Run the pipeline end to end on the built-in synthetic cohort: simulate it, "
-                       "measure features against the truth, print and digitise a few pages, train a small VAE-SCAN and draw its "
-                       "traversal, association and generated-beat figures. Finished steps are skipped, so an interrupted "
+                       "measure features against the truth, print and digitise a few pages, train a small VAE-SCAN "
+                       "and draw its traversal, association and generated-beat figures. Finished steps are skipped, "
+                       "so an interrupted "
                        "run resumes. Writes summary.md and summary.json.")
     p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
     p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,

@@ -1,7 +1,6 @@
 """The twelve real photos and scans: none crashes; each gives consistent leads or a specific error."""
 
 import numpy as np
-import pytest
 
 from vaescan.data.leads import LEADS
 from vaescan.digitize.layout import layout_panels

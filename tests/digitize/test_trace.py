@@ -6,8 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from vaescan.digitize.trace import (column_runs, ink_map, path_polyline, paths_unshare, pen_width, polyline_refine,
-                                    polyline_sample, trace_follow)
+from vaescan.digitize.trace import (
+    column_runs,
+    ink_map,
+    path_polyline,
+    paths_unshare,
+    pen_width,
+    polyline_refine,
+    polyline_sample,
+    trace_follow,
+)
 
 SUPER = 8  # supersampling of the drawing: anti-aliased like a rendered or scanned page
 

@@ -1,15 +1,14 @@
 import numpy as np
+import pyro
 import pytest
+import torch
+from pyro.poutine.util import site_is_subsample
 from scipy.stats import spearmanr
 from sklearn.linear_model import LinearRegression
 
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.evaluate import reconstruction_rmse_uv
-import pyro
-from pyro.poutine.util import site_is_subsample
-import torch
-
 from vaescan.models.vae import VAE, BetaVAE, VAEConfig, total_correlation
 
 from .conftest import TINY as SMALL
@@ -147,7 +146,7 @@ def test_anchor_term_is_one_normal_per_known_feature_and_absent_without_anchors(
 
 
 def test_anchored_factor_tracks_its_measured_feature(toy_train, toy_test):
-    (train, f_train), (test, f_test) = toy_train, toy_test
+    (train, _), (test, f_test) = toy_train, toy_test
     vae = VAE(epochs=15, **{**SMALL, "latent_dim": 3}, anchor_features=("qrs_ms",), anchor_sd=0.05).fit(
         train, progress=False)
     assert vae.factor_names_ == ["z0 qrs_ms", "z1", "z2"]

@@ -372,7 +372,7 @@ class BeatSet:
         )
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "BeatSet":
+    def load(cls, path: str | os.PathLike[str]) -> BeatSet:
         """Read a set written by :meth:`save`."""
         data = load_npz(path)
         missing = [k for k in ("beats", "record_ids", "fs", "window_ms") if k not in data]

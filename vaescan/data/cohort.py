@@ -75,7 +75,7 @@ class Cohort:
         """Binary labels as a float array (records x labels)."""
         return self.metadata[self.label_names].to_numpy(dtype=np.float64)
 
-    def subset(self, mask: Any) -> "Cohort":
+    def subset(self, mask: Any) -> Cohort:
         """A cohort of the rows selected by a boolean mask or an index array."""
         rows = self.metadata[mask] if _is_bool_mask(mask) else self.metadata.iloc[mask]
         return Cohort(
@@ -85,7 +85,7 @@ class Cohort:
 
 
 def _is_bool_mask(mask: Any) -> bool:
-    return getattr(np.asarray(mask), "dtype", None) == bool
+    return np.asarray(mask).dtype == np.bool_
 
 
 def load_cohort(path: str | os.PathLike[str], **ptbxl_kwargs: Any) -> Cohort:

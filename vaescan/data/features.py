@@ -135,7 +135,6 @@ def ecg_delineate(beat: np.ndarray, fs: float, fiducial: int, rr_ms: float | Non
     baseline = x[:, max(qrs_on - int(10 * ms), 0): qrs_on + 1].mean(axis=1, keepdims=True)
     magnitude = np.sqrt(((x - baseline) ** 2).sum(axis=0))
     noise = float(np.median(np.abs(np.diff(magnitude)))) * 3
-    floor = float(np.percentile(magnitude, 5))
 
     # T wave: peak between J + 60 ms and 60 % of RR after the fiducial (never the next beat's P);
     # the steepest descent is sought within 150 ms after the peak, the end by the trapezium method.

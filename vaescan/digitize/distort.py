@@ -208,7 +208,7 @@ def _creases(img: np.ndarray, strength: float, rng: np.random.Generator, px_per_
         offset = rng.uniform(0.2, 0.8) * (abs(nx) * w + abs(ny) * h) + min(nx * w, 0) + min(ny * h, 0)
         dist = (xs * nx + ys * ny - offset) / px_per_mm  # mm from the fold
         dark = 0.35 * strength * np.exp(-(dist / 0.25) ** 2)
-        light = 0.08 * strength * np.exp(-((dist - 2.0) / 2.0) ** 2) - 0.08 * strength * np.exp(-((dist + 2.0) / 2.0) ** 2)
+        light = 0.08 * strength * (np.exp(-((dist - 2.0) / 2.0) ** 2) - np.exp(-((dist + 2.0) / 2.0) ** 2))
         img *= (1.0 - dark + light)[..., None]
 
 
@@ -220,11 +220,13 @@ def _lighting(shape: tuple[int, int], strength: float, rng: np.random.Generator)
     ys /= small_h
     xs /= small_w
     angle = rng.uniform(0, 2 * np.pi)
-    field = 1.0 - 0.5 * strength * MAX_SHADOW * (0.5 + 0.5 * (np.cos(angle) * (xs - 0.5) + np.sin(angle) * (ys - 0.5)) * 2)
+    slope = np.cos(angle) * (xs - 0.5) + np.sin(angle) * (ys - 0.5)
+    field = 1.0 - 0.5 * strength * MAX_SHADOW * (0.5 + 0.5 * slope * 2)
     for _ in range(int(rng.integers(1, 3))):
         # a shadow: half-plane (a hand, a phone) with a blurred edge
         a = rng.uniform(0, 2 * np.pi)
-        edge = (np.cos(a) * (xs - rng.uniform(0.2, 0.8)) + np.sin(a) * (ys - rng.uniform(0.2, 0.8))) / rng.uniform(0.03, 0.12)
+        across = np.cos(a) * (xs - rng.uniform(0.2, 0.8)) + np.sin(a) * (ys - rng.uniform(0.2, 0.8))
+        edge = across / rng.uniform(0.03, 0.12)
         field *= 1.0 - strength * MAX_SHADOW * rng.uniform(0.5, 1.0) / (1.0 + np.exp(-edge))
     field = cv2.resize(np.clip(field, 0.2, 1.0).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     return field

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 from vaescan.data.records import Record
@@ -216,7 +217,8 @@ def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[
     return cases
 
 
-def truth_signals(record: Record, truth: dict, fs: float = 500.0, duration_s: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
+def truth_signals(record: Record, truth: dict, fs: float = 500.0,
+                  duration_s: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     """The true signal at ``fs`` (samples x 12 leads, mV) and the mask of samples the page shows.
 
     Records at another rate are resampled (polyphase); the shown ranges come from the
@@ -306,10 +308,11 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
     return row
 
 
-def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out_dir: str | os.PathLike[str] | None = None,
+def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0,
+                      out_dir: str | os.PathLike[str] | None = None,
                       families: Sequence[str] = STYLE_FAMILIES, keep_pages: bool = False,
                       progress: bool = True,
-                      underlying: Sequence[Record | None] | None = None) -> tuple["pd.DataFrame", dict]:
+                      underlying: Sequence[Record | None] | None = None) -> tuple[pd.DataFrame, dict]:
     """Evaluate the digitiser on ``n`` rendered pages: per-page table and a summary by category and family.
 
     ``underlying`` (from :func:`eval_underlying`): the records without hum and muscle
@@ -329,7 +332,6 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out
     >>> summary["by_category"]["clean"]["snr_db"] > 15  # doctest: +SKIP
     True
     """
-    import pandas as pd
 
     cases = eval_cases(records, n, seed, families, underlying=underlying)
     pages_dir = Path(out_dir) / "pages" if (out_dir is not None and keep_pages) else None
@@ -350,7 +352,7 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0, out
     return table, summary
 
 
-def evaluation_summary(table: "pd.DataFrame") -> dict:
+def evaluation_summary(table: pd.DataFrame) -> dict:
     """Mean SNR (raw and shifted), pages and failures by category and family, and against the targets.
 
     ``ceiling_db``: the mean SNR of a perfect reader (hum and muscle noise not read; a
@@ -377,7 +379,7 @@ def evaluation_summary(table: "pd.DataFrame") -> dict:
     return out
 
 
-def evaluation_figure(table: "pd.DataFrame", path: str | os.PathLike[str]) -> Path:
+def evaluation_figure(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Box plot of per-page SNR by distortion category (raw and best-shift), with the targets."""
     import matplotlib
 
@@ -474,7 +476,7 @@ def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | Cohort
 
 
 def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
-                   categories: Sequence[str] = ("clean", "distorted")) -> "pd.DataFrame":
+                   categories: Sequence[str] = ("clean", "distorted")) -> pd.DataFrame:
     """Render a few records as clean and distorted pages, digitise them and score them (the quickstart's step).
 
     ``records_or_cohort``: a list of :class:`Record`, a :class:`~vaescan.data.cohort.Cohort`
@@ -493,7 +495,6 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     >>> table = evaluate_pages(eval_records(1), tempfile.mkdtemp(), n_pages=1)  # doctest: +SKIP
     >>> table[["category", "snr_db"]]  # doctest: +SKIP
     """
-    import pandas as pd
 
     from vaescan.data.cohort import Cohort, load_cohort
     from vaescan.digitize.render import random_style

@@ -154,7 +154,6 @@ def _fundamental(spec: np.ndarray, peak: np.ndarray) -> tuple[float, bool, float
     size = spec.shape[0]
     r1 = float(np.hypot(*peak))
     direction = peak / r1
-    top = min(size / 2 - 2, 64.0)
     radii = np.arange(0, size / 2 - 1, 0.25)
     prof = np.log(_radial(spec, direction, radii) + 1e-9)
 
@@ -283,7 +282,7 @@ def _tile_lattice(s: np.ndarray, r_min: float) -> tuple[np.ndarray, np.ndarray, 
     if strength < 20.0:
         return None
     out, five = [], False
-    for k, axis in sorted(((k1, 0), (k2, 1)), key=lambda t: -abs(t[0][0]) / np.hypot(*t[0])):
+    for k in sorted((k1, k2), key=lambda k: -abs(k[0]) / np.hypot(*k)):
         f0, five_k, rise = _fundamental(s, k)
         if rise < np.log(3.0):
             return None

@@ -26,7 +26,6 @@ from scipy.signal import find_peaks
 from vaescan.digitize.layout import GRIDS, layout_name, layout_panels
 from vaescan.digitize.trace import Path, true_stretches
 
-
 ROW_MIN_MM = 12.0
 """Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""
 

@@ -27,8 +27,20 @@ from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_recti
 from vaescan.digitize.image import image_read
 from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (Path, column_runs, grid_darkness, ink_map, path_polyline, paths_unshare, pen_width,
-                                    polyline_refine, polyline_sample, straight_lines, trace_follow, trace_mask)
+from vaescan.digitize.trace import (
+    Path,
+    column_runs,
+    grid_darkness,
+    ink_map,
+    path_polyline,
+    paths_unshare,
+    pen_width,
+    polyline_refine,
+    polyline_sample,
+    straight_lines,
+    trace_follow,
+    trace_mask,
+)
 from vaescan.errors import VaescanInputError
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)

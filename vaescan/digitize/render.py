@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from vaescan.data.records import Record
-from vaescan.digitize.layout import Panel, STRIP_MM, layout_panels, layout_rows, parse_layout, shown_duration_s
+from vaescan.digitize.layout import STRIP_MM, Panel, layout_panels, layout_rows, parse_layout, shown_duration_s
 from vaescan.errors import VaescanInputError
 
 if TYPE_CHECKING:
@@ -496,7 +496,7 @@ def _draw_page_text(text: np.ndarray, style: PageStyle, name: str, ppm: float, b
 
 
 def page_write(record: Record, path: str | os.PathLike[str], style: PageStyle | None = None,
-               distortion: "Distortion | None" = None) -> tuple[Path, Path]:
+               distortion: Distortion | None = None) -> tuple[Path, Path]:
     """Render ``record`` (and distort it) to an image file, with its truth as JSON beside it.
 
     Writes ``path`` (PNG, or JPEG by suffix) and ``path`` with suffix ``.json``; both atomic.

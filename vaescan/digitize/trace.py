@@ -496,7 +496,9 @@ def path_polyline(path: Path, width_px: float, max_gap_px: int = 3) -> tuple[np.
     xs, ys = [], []
     prev_x = None
     for x, y in arr:
-        if prev_x is not None and not col_ok[int(np.floor(prev_x - path.x0 + 0.5)):int(np.floor(x - path.x0)) + 1].all():
+        gap = prev_x is not None and not col_ok[int(np.floor(prev_x - path.x0 + 0.5)):
+                                                int(np.floor(x - path.x0)) + 1].all()
+        if gap:
             xs.append(np.nan)
             ys.append(np.nan)
         xs.append(x)

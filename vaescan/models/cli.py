@@ -1,4 +1,7 @@
-"""Subcommands of the model stage: ``train-vae``, ``train-scan``, ``predict``, ``traverse``, ``associate``, ``generate``."""
+"""Subcommands of the model stage.
+
+``train-vae``, ``train-scan``, ``predict``, ``traverse``, ``associate``, ``generate``.
+"""
 
 from __future__ import annotations
 

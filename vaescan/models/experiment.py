@@ -33,8 +33,15 @@ from vaescan.data.records import Record, write_record
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.evaluate import scan_metrics, vae_metrics
-from vaescan.models.run import (CHECKPOINT_FILE, CONFIG_FILE, finish_run, read_run, require_done,
-                                save_param_store, start_run)
+from vaescan.models.run import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    finish_run,
+    read_run,
+    require_done,
+    save_param_store,
+    start_run,
+)
 from vaescan.models.scan import SCAN, SCANConfig
 from vaescan.models.train import pyro_params
 from vaescan.models.traverse import VISIBLE_CHANGE, traversal_effects, traversal_spearman, traversal_table
@@ -364,7 +371,8 @@ def associate_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *
     with atomic_path(out / "scan_weights.csv") as tmp:
         weights.to_csv(tmp, index_label="variable", float_format="%.5f")
     names = dict(zip([f"z{i}" for i in range(scan.vae.config.latent_dim)], scan.vae.factor_names_))
-    save_figure(plot_heatmap(weights.rename(columns=names), title="SCAN p(y|z) weights (logit, or units per factor unit)", center=0,
+    title = "SCAN p(y|z) weights (logit, or units per factor unit)"
+    save_figure(plot_heatmap(weights.rename(columns=names), title=title, center=0,
                              cbar_label="weight"), out / "scan_weights.png")
     z = scan.vae.transform(beats)
     binary = [c for c in scan.binary_names_ if c in rows and rows[c].dropna().nunique() == 2]
@@ -445,7 +453,7 @@ class SCANPredictor:
         self.beat_config = beat_config
 
     @classmethod
-    def load(cls, folder: Path) -> "SCANPredictor":
+    def load(cls, folder: Path) -> SCANPredictor:
         """The predictor of a finished SCAN run folder."""
         config = load_config(SCANRunConfig, folder / CONFIG_FILE)
         return cls(SCAN.load(folder), config.data.beats)

@@ -233,7 +233,7 @@ class SCAN:
     def fit(self, beats: BeatSet | np.ndarray, Y: pd.DataFrame, val: tuple | None = None, *,
             binary: Sequence[str] | None = None, continuous: Sequence[str] | None = None,
             checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-            progress: bool = True) -> "SCAN":
+            progress: bool = True) -> SCAN:
         """Train q(z|y) and p(y|z) on beats and their clinical table ``Y`` (one row per beat).
 
         ``binary``/``continuous`` name the columns of each kind; by default
@@ -422,7 +422,7 @@ class SCAN:
         return folder
 
     @classmethod
-    def load(cls, folder: str | os.PathLike[str], device: str = "auto") -> "SCAN":
+    def load(cls, folder: str | os.PathLike[str], device: str = "auto") -> SCAN:
         """Read a SCAN written by :meth:`save` (weights loaded with ``weights_only=True``).
 
         Example

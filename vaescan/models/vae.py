@@ -257,7 +257,7 @@ class VAE:
     # -- training -----------------------------------------------------------------------------
     def fit(self, beats: BeatSet | np.ndarray, val: BeatSet | np.ndarray | None = None, *,
             checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-            progress: bool = True) -> "VAE":
+            progress: bool = True) -> VAE:
         """Train on ``beats`` (validation curve on ``val``); checkpoint every epoch, resume if asked.
 
         Example
@@ -469,7 +469,7 @@ class VAE:
         return folder
 
     @classmethod
-    def load(cls, folder: str | os.PathLike[str], device: str = "auto") -> "VAE":
+    def load(cls, folder: str | os.PathLike[str], device: str = "auto") -> VAE:
         """Read a VAE written by :meth:`save` (weights loaded with ``weights_only=True``).
 
         Example

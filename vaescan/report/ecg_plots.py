@@ -20,7 +20,6 @@ from vaescan.data.leads import LEADS
 from vaescan.io import atomic_path
 
 
-
 def traversal_cmap() -> mpl.colors.Colormap:
     """Colour ramp of traversals: blue at -3 sd, dark grey at the mean, red at +3 sd (every step visible on white).
 

@@ -6,7 +6,14 @@ import pytest
 
 from vaescan.data.leads import LEADS
 from vaescan.data.synth.clinical import (
-    EXCLUSIVE, LABELS, LVH_VOLTAGE_MV, PEAKED_T_MV, RISK, label_probability, sample_patient, sample_physiology,
+    EXCLUSIVE,
+    LABELS,
+    LVH_VOLTAGE_MV,
+    PEAKED_T_MV,
+    RISK,
+    label_probability,
+    sample_patient,
+    sample_physiology,
 )
 from vaescan.data.synth.leadfield import vcg_to_leads
 from vaescan.data.synth.morphology import beat_dipole

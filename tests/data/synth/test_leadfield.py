@@ -3,7 +3,11 @@ import pytest
 
 from vaescan.data.leads import LEADS
 from vaescan.data.synth.leadfield import (
-    DOWER, electrodes_to_independent, independent_to_leads, vcg_to_independent, vcg_to_leads,
+    DOWER,
+    electrodes_to_independent,
+    independent_to_leads,
+    vcg_to_independent,
+    vcg_to_leads,
 )
 
 

@@ -95,7 +95,7 @@ class Kernel:
         out[down] = 0.5 * (1.0 + np.cos(np.pi * (t[down] - (self.end_ms - self.fall)) / self.fall))
         return out
 
-    def scaled(self, factor: float) -> "Kernel":
+    def scaled(self, factor: float) -> Kernel:
         """The same kernel with its vector multiplied by ``factor``."""
         return replace(self, vector=tuple(float(v) * factor for v in self.vector))
 
@@ -174,7 +174,7 @@ class BeatDipole:
             total += np.asarray(k.vector) * (k.width - (k.rise + k.fall) / 2.0)
         return total
 
-    def transformed(self, matrix: np.ndarray, *waves: str) -> "BeatDipole":
+    def transformed(self, matrix: np.ndarray, *waves: str) -> BeatDipole:
         """A copy whose kernels of ``waves`` have their vectors multiplied by a 3x3 ``matrix``."""
         m = np.asarray(matrix, dtype=np.float64)
         return BeatDipole(tuple(
@@ -182,10 +182,10 @@ class BeatDipole:
             for k in self.kernels
         ))
 
-    def scaled(self, factor: float, *waves: str) -> "BeatDipole":
+    def scaled(self, factor: float, *waves: str) -> BeatDipole:
         """A copy whose kernels of ``waves`` are multiplied by ``factor``."""
         return BeatDipole(tuple(k.scaled(factor) if k.wave in waves else k for k in self.kernels))
 
-    def with_kernels(self, *kernels: Kernel) -> "BeatDipole":
+    def with_kernels(self, *kernels: Kernel) -> BeatDipole:
         """A copy with ``kernels`` added."""
         return BeatDipole(self.kernels + tuple(kernels))

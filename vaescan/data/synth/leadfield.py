@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaescan.data.leads import LEADS
-
 INDEPENDENT_LEADS: tuple[str, ...] = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
 """The eight leads the Dower transform gives; the other four follow from I and II."""
 

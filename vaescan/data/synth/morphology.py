@@ -135,8 +135,10 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
     >>> rng = np.random.default_rng(0)
     >>> phys = sample_physiology(Patient(50.0, 0, frozenset({"NORM"})), rng)
     >>> beat = beat_dipole(phys, rng)
-    >>> abs(beat.end("QRS") - beat.onset("QRS") - phys.qrs_ms) < 1e-9, round(beat.peak_magnitude("QRS"), 3) == round(phys.r_amp_mv, 3)
-    (True, True)
+    >>> abs(beat.end("QRS") - beat.onset("QRS") - phys.qrs_ms) < 1e-9
+    True
+    >>> round(beat.peak_magnitude("QRS"), 3) == round(phys.r_amp_mv, 3)
+    True
     """
     d, qt = phys.qrs_ms, phys.qt_ms
 
