@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vaescan.cli import main as vaescan_main  # noqa: E402
+from vaescan.cli.main import main as vaescan_main  # noqa: E402
 from vaescan.data.synth import simulate_cohort  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
 

@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vaescan.analysis.disentangle import disentanglement_report  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
+from vaescan.stats.disentangle import disentanglement_report  # noqa: E402
 
 FACTOR_NAMES = ["normal", "binary_a", "uniform", "binary_b", "lognormal"]
 

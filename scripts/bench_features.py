@@ -22,8 +22,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vaescan.cli import main as vaescan_main  # noqa: E402
-from vaescan.data.cohort import load_cohort  # noqa: E402
+from vaescan.cli.main import main as vaescan_main  # noqa: E402
+from vaescan.data.sources import load_cohort  # noqa: E402
 from vaescan.data.synth import simulate_cohort  # noqa: E402
 from vaescan.data.synth.recovery import feature_recovery  # noqa: E402
 from vaescan.io import write_json  # noqa: E402

@@ -41,8 +41,8 @@ from pyro.infer import SVI, Trace_ELBO, TraceMeanField_ELBO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vaescan.data.dataset import DataConfig, load_data  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
-from vaescan.models.experiment import DataConfig, load_data  # noqa: E402
 from vaescan.models.train import make_svi  # noqa: E402
 from vaescan.models.vae import VAE, BetaVAE, VAEConfig, downsample_beats  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The quickstart's model stage on a small synthetic cohort: time and summary of ``run_vae_scan``; JSON out.
 
 Simulates ``--n`` synthetic records into ``--data`` (once), then calls
-:func:`vaescan.models.experiment.run_vae_scan` with the quick configs into ``--output-dir``
+:func:`vaescan.workflows.vae_scan.run_vae_scan` with the quick configs into ``--output-dir``
 (delete it to measure again: finished stages are skipped).
 
 Usage::
@@ -23,7 +23,7 @@ import torch  # noqa: E402
 
 from vaescan.data.synth import simulate_cohort  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
-from vaescan.models.experiment import run_vae_scan  # noqa: E402
+from vaescan.workflows.vae_scan import run_vae_scan  # noqa: E402
 
 
 def main() -> int:

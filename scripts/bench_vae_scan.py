@@ -38,7 +38,9 @@ import torch  # noqa: E402
 
 from vaescan.config import load_config  # noqa: E402
 from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.models.experiment import SCANRunConfig, VAERunConfig, generate_run, train_scan_run, train_vae_run  # noqa: E402
+from vaescan.models.run_configs import SCANRunConfig, VAERunConfig
+from vaescan.workflows.products import generate_run
+from vaescan.workflows.training import train_scan_run, train_vae_run  # noqa: E402
 
 READOUT = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 MONOTONIC = ("qrs_ms", "qt_ms", "t_amp_mv")
@@ -59,8 +61,8 @@ def pca_readout(vae_cfg: VAERunConfig, components: tuple[int, ...]) -> dict:
     beats (fitted on train), to tell what the VAE misses from what a linear code of the beats misses."""
     from sklearn.decomposition import PCA
 
-    from vaescan.models.evaluate import linear_readout
-    from vaescan.models.experiment import load_data
+    from vaescan.analysis.model_metrics import linear_readout
+    from vaescan.data.dataset import load_data
 
     data = load_data(vae_cfg.data, progress=False)
     (train, rows_train), (test, rows_test) = data.split("train"), data.split("test")

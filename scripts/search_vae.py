@@ -30,13 +30,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.decomposition import FastICA  # noqa: E402
 
-from vaescan.analysis.disentangle import mutual_info_gap  # noqa: E402
+from vaescan.analysis.model_metrics import best_single_factor, vae_metrics  # noqa: E402
 from vaescan.config import load_config  # noqa: E402
 from vaescan.data.beats import BeatSet  # noqa: E402
+from vaescan.data.dataset import load_data
 from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.models.evaluate import best_single_factor, vae_metrics  # noqa: E402
-from vaescan.models.experiment import VAERunConfig, load_data  # noqa: E402
+from vaescan.models.run_configs import VAERunConfig  # noqa: E402
 from vaescan.models.vae import VAE  # noqa: E402
+from vaescan.stats.disentangle import mutual_info_gap  # noqa: E402
 
 TARGET_R2 = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 TARGET_RHO = ("qrs_ms", "qt_ms", "t_amp_mv")

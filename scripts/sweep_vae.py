@@ -28,8 +28,9 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from vaescan.config import load_config  # noqa: E402
 from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.models.experiment import VAERunConfig, train_vae_run  # noqa: E402
+from vaescan.models.run_configs import VAERunConfig
 from vaescan.report.ecg_plots import save_figure  # noqa: E402
+from vaescan.workflows.training import train_vae_run  # noqa: E402
 
 READOUT = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 

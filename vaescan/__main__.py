@@ -2,6 +2,6 @@
 
 import sys
 
-from vaescan.cli import main
+from vaescan.cli.main import main
 
 sys.exit(main())

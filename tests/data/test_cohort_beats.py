@@ -4,7 +4,7 @@ import pytest
 import vaescan.data.cohort_beats as cb
 from tests.conftest import write_toy_cohort
 from vaescan.data.beats import BeatConfig, BeatSet
-from vaescan.data.cohort import load_cohort
+from vaescan.data.sources import load_cohort
 from vaescan.errors import VaescanInputError
 
 

@@ -3,9 +3,9 @@ import pytest
 
 from tests.conftest import AnalyticECG, analytic_ecg
 from vaescan.data.beats import record_to_beat
-from vaescan.data.cohort import load_cohort
 from vaescan.data.features import beat_features, cohort_features, ecg_features, feature_names, features_of_record
 from vaescan.data.records import Record
+from vaescan.data.sources import load_cohort
 
 # Tolerances at 500 Hz on noiseless analytic ECGs built from compact waves (ms, bpm, deg, mV).
 # QT is allowed more: the tangent method ends the T wave early on wide symmetric T waves.

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaescan.data.cohort import load_cohort
 from vaescan.data.ptbxl import SUPERCLASSES, load_ptbxl, scp_to_superclasses, split_from_fold
+from vaescan.data.sources import load_cohort
 from vaescan.errors import VaescanInputError
 
 

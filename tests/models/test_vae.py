@@ -6,9 +6,9 @@ from pyro.poutine.util import site_is_subsample
 from scipy.stats import spearmanr
 from sklearn.linear_model import LinearRegression
 
+from vaescan.analysis.model_metrics import reconstruction_rmse_uv
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
-from vaescan.models.evaluate import reconstruction_rmse_uv
 from vaescan.models.vae import VAE, BetaVAE, VAEConfig, total_correlation
 
 from .conftest import TINY as SMALL

@@ -1,1 +1,1 @@
-"""Analysis: disentanglement metrics against known factors, and factor-to-variable associations."""
+"""Analysis of trained models: their metrics, traversals measured with the ECG features, (later) the trade-off."""

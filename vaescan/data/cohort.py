@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vaescan.data.records import Record, find_records, read_record
+from vaescan.data.records import Record, read_record
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 
@@ -88,42 +88,14 @@ def _is_bool_mask(mask: Any) -> bool:
     return np.asarray(mask).dtype == np.bool_
 
 
-def load_cohort(path: str | os.PathLike[str], **ptbxl_kwargs: Any) -> Cohort:
-    """Open a cohort: a PTB-XL release, a vaescan cohort folder, or any folder of WFDB records.
-
-    A PTB-XL root is recognised by ``ptbxl_database.csv`` (keyword arguments go
-    to :func:`vaescan.data.ptbxl.load_ptbxl`), a vaescan cohort by
-    ``metadata.csv`` + ``cohort.json``. Any other folder (or a single record)
-    becomes an unlabelled cohort, every record in the test split.
+def read_cohort(root: str | os.PathLike[str]) -> Cohort:
+    """Read a vaescan-format cohort folder (``metadata.csv`` + ``cohort.json``, as :func:`write_cohort` writes).
 
     Example
     -------
-    >>> cohort = load_cohort("../shared/data/ptbxl_sample")  # doctest: +SKIP
-    >>> cohort.kind, len(cohort)  # doctest: +SKIP
-    ('folder', 1)
+    >>> cohort = read_cohort("runs/quickstart/cohort")  # doctest: +SKIP
     """
-    path = Path(path)
-    if (path / "ptbxl_database.csv").is_file():
-        from vaescan.data.ptbxl import load_ptbxl
-
-        return load_ptbxl(path, **ptbxl_kwargs)
-    if (path / "metadata.csv").is_file():
-        return _load_vaescan_cohort(path)
-    records = find_records(path)
-    root = path if path.is_dir() else path.parent
-    ids = [p.name for p in records]
-    metadata = pd.DataFrame({
-        "record_id": ids,
-        "record": [p.relative_to(root).as_posix() for p in records],
-        "patient_id": ids,
-        "age": np.nan,
-        "sex": np.nan,
-        "split": "test",
-    })
-    return Cohort(root, metadata, kind="folder")
-
-
-def _load_vaescan_cohort(root: Path) -> Cohort:
+    root = Path(root)
     info_path = root / "cohort.json"
     info = read_json(info_path) if info_path.is_file() else {}
     csv = root / "metadata.csv"

@@ -95,7 +95,7 @@ def cohort_beats(
 
     Example
     -------
-    >>> from vaescan.data.cohort import load_cohort
+    >>> from vaescan.data.sources import load_cohort
     >>> beats = cohort_beats(load_cohort("runs/quickstart/cohort"))  # doctest: +SKIP
     >>> beats.beats.shape  # doctest: +SKIP
     (500, 12, 500)

@@ -331,7 +331,7 @@ def cohort_features(cohort: Cohort, config: BeatConfig = BeatConfig(), *, jobs: 
 
     Example
     -------
-    >>> from vaescan.data.cohort import load_cohort
+    >>> from vaescan.data.sources import load_cohort
     >>> table, batch = cohort_features(load_cohort("../shared/data/ptbxl_sample"), progress=False)  # doctest: +SKIP
     >>> round(table.hr_bpm[0]), batch.skipped  # doctest: +SKIP
     (64, [])

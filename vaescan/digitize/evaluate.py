@@ -436,7 +436,7 @@ def eval_records(n: int, seed: int = 0, data: str | os.PathLike[str] | None = No
 
         config = _hum_free(SynthConfig()) if noiseless else SynthConfig()
         return [record for record, _ in simulate_records(n, seed=seed, config=config)]
-    from vaescan.data.cohort import load_cohort
+    from vaescan.data.sources import load_cohort
 
     cohort = load_cohort(data)
     if len(cohort) == 0:
@@ -465,7 +465,8 @@ def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | Cohort
     if data is None:
         return [simulate_record(i, seed, _hum_free(SynthConfig()))[0] for i in range(n)]
     from vaescan.config import config_from_dict
-    from vaescan.data.cohort import Cohort, load_cohort
+    from vaescan.data.cohort import Cohort
+    from vaescan.data.sources import load_cohort
 
     cohort = data if isinstance(data, Cohort) else load_cohort(data)
     if cohort.kind != "synthetic" or "config" not in cohort.info or "seed" not in cohort.info or len(cohort) == 0:
@@ -496,7 +497,8 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     >>> table[["category", "snr_db"]]  # doctest: +SKIP
     """
 
-    from vaescan.data.cohort import Cohort, load_cohort
+    from vaescan.data.cohort import Cohort
+    from vaescan.data.sources import load_cohort
     from vaescan.digitize.render import random_style
 
     out_dir = Path(out_dir)

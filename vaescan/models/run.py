@@ -13,43 +13,28 @@
       metrics.json      measured numbers
       skipped.csv       records that gave no median beat, and why
 
-``kind`` selects how ``vaescan predict`` serves the run (:func:`load_predictor`):
-other model families register a loader in :data:`PREDICTORS`.
+``kind`` selects how ``vaescan predict`` serves the run (:mod:`vaescan.models.predict`).
+The figures (``curves.png``) are drawn by the training workflows, not here.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 import torch
 
 from vaescan import __version__
 from vaescan.config import load_config, save_config
-from vaescan.data.cohort import Cohort
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
-from vaescan.report.ecg_plots import plot_curves, save_figure
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "checkpoint.pt"
-
-PREDICTORS: dict[str, str] = {"scan": "vaescan.models.experiment:SCANPredictor"}
-"""Run kind -> ``module:Class`` with a ``load(folder)`` classmethod returning a :class:`RunPredictor`."""
-
-
-class RunPredictor(Protocol):
-    """What ``vaescan predict`` needs from a trained run of any kind."""
-
-    def predict_cohort(self, cohort: Cohort, *, jobs: int = 1, progress: bool = True,
-                       cache_dir: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """Predictions (one row per record, ``record_id`` first) and per-factor contributions (long) or None."""
-
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -96,9 +81,8 @@ def start_run(folder: str | os.PathLike[str], kind: str, config: Any, *, resume:
     return config
 
 
-def finish_run(folder: str | os.PathLike[str], metrics: dict, curves: pd.DataFrame | None = None,
-               title: str = "") -> Path:
-    """Write ``metrics.json`` (and the curves as CSV and PNG) and mark the run ``done``.
+def finish_run(folder: str | os.PathLike[str], metrics: dict, curves: pd.DataFrame | None = None) -> Path:
+    """Write ``metrics.json`` (and the curves as CSV) and mark the run ``done``.
 
     Example
     -------
@@ -108,7 +92,6 @@ def finish_run(folder: str | os.PathLike[str], metrics: dict, curves: pd.DataFra
     if curves is not None:
         with atomic_path(folder / "curves.csv") as tmp:
             curves.to_csv(tmp, index=False, float_format="%.6g")
-        save_figure(plot_curves(curves, title), folder / "curves.png")
     write_json(folder / "metrics.json", metrics)
     info = read_json(folder / RUN_FILE)
     info.update(status="done", finished=_now())
@@ -169,19 +152,3 @@ def save_param_store(folder: str | os.PathLike[str], params: dict[str, torch.Ten
     with atomic_path(path) as tmp:
         torch.save({k: v.detach().cpu().clone() for k, v in params.items()}, tmp)
     return path
-
-
-def load_predictor(folder: str | os.PathLike[str]) -> RunPredictor:
-    """The predictor of a finished run, by its ``kind`` (see :data:`PREDICTORS`).
-
-    Example
-    -------
-    >>> predictor = load_predictor("runs/scan1")  # doctest: +SKIP
-    """
-    info = require_done(folder)
-    target = PREDICTORS.get(info["kind"])
-    if target is None:
-        raise VaescanInputError(folder, f"a {info['kind']} run makes no clinical predictions; runs that do: "
-                                f"{sorted(PREDICTORS)}")
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name).load(Path(folder))

@@ -48,7 +48,7 @@ from vaescan.config import config_from_dict, config_to_dict
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
-from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, resolve_device, svi_train
+from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, pyro_params, resolve_device, svi_train
 from vaescan.models.vae import VAE
 
 
@@ -284,6 +284,19 @@ class SCAN:
             torch.as_tensor(x_loc, dtype=torch.float32, device=device),
             torch.as_tensor(x_scale, dtype=torch.float32, device=device),
         ]
+
+    def param_store(self, beats: BeatSet | np.ndarray, table: pd.DataFrame) -> dict[str, torch.Tensor]:
+        """pyro's parameters of the fitted model and guide (name -> tensor), traced on the first record.
+
+        Example
+        -------
+        >>> sorted({name.split("$$$")[0] for name in scan.param_store(beats, table)})
+        ['scan_decoder', 'scan_encoder']
+        """
+        self._check_fitted()
+        first = beats.beats[:1] if isinstance(beats, BeatSet) else np.asarray(beats)[:1]
+        example = self._tensors(first, table.iloc[:1], self.vae.device_)
+        return pyro_params(self.net_.model, self.net_.guide, *example)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):

@@ -51,7 +51,7 @@ from vaescan.data.features import SUMMARY_FEATURES, beat_summary
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.nets import BeatDecoder, BeatEncoder
-from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, resolve_device, svi_train
+from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, pyro_params, resolve_device, svi_train
 
 
 @dataclass
@@ -445,6 +445,18 @@ class VAE:
         return self.inverse_transform(self.transform(beats))
 
     # -- persistence --------------------------------------------------------------------------
+    def param_store(self, beats: BeatSet | np.ndarray) -> dict[str, torch.Tensor]:
+        """pyro's parameters of the fitted model and guide (name -> tensor), traced on the first beat.
+
+        Example
+        -------
+        >>> sorted({name.split("$$$")[0] for name in vae.param_store(beats)})
+        ['vae_decoder', 'vae_encoder']
+        """
+        self._check_fitted()
+        example = self._to_model(_beats_array(beats)[:1], self.device_)
+        return pyro_params(self.net_.model, self.net_.guide, example)
+
     def save(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``vae.json`` (settings and learned non-tensor state) and ``vae_weights.pt`` (state_dict).
 

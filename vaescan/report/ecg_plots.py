@@ -95,7 +95,7 @@ def plot_traversal_overview(table: pd.DataFrame, beats: np.ndarray, fs: float, w
                             factor_labels: Mapping[int, str] | None = None) -> Figure:
     """Every traversed factor at a glance: one row per factor, one column per lead in ``leads``.
 
-    ``table`` and ``beats`` come from :func:`vaescan.models.traverse.latent_traversal`.
+    ``table`` and ``beats`` come from :func:`vaescan.analysis.traversal.latent_traversal`.
 
     Example
     -------

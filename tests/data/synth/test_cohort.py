@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import wfdb
 
-from vaescan.data.cohort import load_cohort
 from vaescan.data.leads import LEADS
 from vaescan.data.records import read_record
+from vaescan.data.sources import load_cohort
 from vaescan.data.synth import FACTORS, LABELS, NoiseConfig, SynthConfig, simulate_cohort, simulate_records
 from vaescan.errors import VaescanInputError
 

@@ -1,6 +1,6 @@
 """Synthetic cohorts in memory (:func:`simulate_records`) and on disk (:func:`simulate_cohort`).
 
-On disk a cohort is a vaescan cohort folder that :func:`vaescan.data.cohort.load_cohort`
+On disk a cohort is a vaescan cohort folder that :func:`vaescan.data.sources.load_cohort`
 reads like PTB-XL::
 
     DIR/records/00001.hea, 00001.dat, ...   WFDB, 12 leads, 16-bit at 1 uV
@@ -27,7 +27,7 @@ import pandas as pd
 from vaescan import __version__
 from vaescan.batch import run_batch
 from vaescan.config import config_to_dict, save_config
-from vaescan.data.cohort import SPLITS, Cohort, load_cohort, write_cohort
+from vaescan.data.cohort import SPLITS, Cohort, read_cohort, write_cohort
 from vaescan.data.records import Record, write_record
 from vaescan.data.synth.clinical import LABEL_DESCRIPTIONS, LABELS
 from vaescan.data.synth.config import SynthConfig
@@ -150,4 +150,4 @@ def simulate_cohort(
               "nuisance": list(NOISE_COLUMNS),
               "config": config_to_dict(config)},
     )
-    return load_cohort(out_dir)
+    return read_cohort(out_dir)

@@ -6,10 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from vaescan.cli.options import add_jobs, add_ptbxl_rate
 from vaescan.data.beats import BeatConfig
-from vaescan.data.cohort import Cohort, load_cohort
+from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cohort_beats
 from vaescan.data.features import cohort_features
+from vaescan.data.sources import load_cohort
 from vaescan.io import atomic_path
 
 
@@ -33,9 +35,8 @@ def add_beat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fs", type=float, default=BeatConfig.fs, help="common sampling rate in Hz (default 500)")
     p.add_argument("--powerline", type=float, default=BeatConfig.powerline_hz,
                    help="mains frequency to remove in Hz (default 50)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--ptbxl-rate", type=int, choices=(100, 500), default=500,
-                   help="which PTB-XL records to read when PATH is a PTB-XL release (default 500)")
+    add_jobs(p)
+    add_ptbxl_rate(p)
 
 
 def _cohort(args: argparse.Namespace) -> Cohort:

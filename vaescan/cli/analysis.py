@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaescan.cli.options import add_jobs
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, write_json
 
@@ -36,7 +37,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trees", type=int, default=100, help="trees per DCI random forest (default 100)")
     p.add_argument("--test-size", type=float, default=0.3,
                    help="held-out fraction for DCI informativeness and SAP (default 0.3)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for the forests (default 1)")
+    add_jobs(p, "the forests")
     p.add_argument("--plot", metavar="PNG", help="also save a heatmap of the normalised mutual information")
     p.set_defaults(func=cmd_disentangle)
 
@@ -94,8 +95,8 @@ def _align(latents: pd.DataFrame, factors: pd.DataFrame,
 
 def cmd_disentangle(args: argparse.Namespace) -> int:
     """``vaescan disentangle LATENTS.csv FACTORS.csv -o report.json``."""
-    from vaescan.analysis.associations import plot_heatmap  # seaborn: imported only when used
-    from vaescan.analysis.disentangle import disentanglement_report
+    from vaescan.report.heatmap import plot_heatmap  # seaborn: imported only when used
+    from vaescan.stats.disentangle import disentanglement_report
 
     latents, factors = _align(_read_table(args.latents), _read_table(args.factors), args)
     z = _columns(latents, args.latents, args.latent_columns, args.on)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
+from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate
 from vaescan.config import load_config
+from vaescan.errors import VaescanInputError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -44,10 +47,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="a finished run folder")
     p.add_argument("path", help="a WFDB record or a folder of them (vaescan cohort, PTB-XL release, plain)")
     p.add_argument("-o", "--output", default="preds.csv", help="predictions CSV (default preds.csv)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for the median beats (default 1)")
-    p.add_argument("--ptbxl-rate", type=int, choices=(100, 500), default=500,
-                   help="which PTB-XL records to read when PATH is a PTB-XL release (default 500)")
-    p.add_argument("--cache-dir", help="median-beat cache folder (default: the user cache)")
+    add_jobs(p, "the median beats")
+    add_ptbxl_rate(p)
+    add_cache_dir(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(
@@ -88,8 +90,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, help="override the config's number of epochs")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the device (default auto: CUDA "
                    "when present)")
-    p.add_argument("--jobs", type=int, help="worker processes for the median beats")
-    p.add_argument("--cache-dir", help="median-beat cache folder (default: the user cache)")
+    add_jobs(p, "the median beats", default=None)
+    add_cache_dir(p)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     p.add_argument("--force", action="store_true", help="start over in a folder that already holds a run")
 
@@ -110,26 +112,48 @@ def _overrides(args: argparse.Namespace, config, model_field: str):
     return dataclasses.replace(config, data=data, **{model_field: model})
 
 
+def parse_assignments(items: Sequence[str]) -> dict[str, float]:
+    """``["LBBB=1", "age=70"]`` -> ``{"LBBB": 1.0, "age": 70.0}`` (the ``--set`` options).
+
+    Example
+    -------
+    >>> parse_assignments(["LBBB=1", "age=70"])
+    {'LBBB': 1.0, 'age': 70.0}
+    """
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise VaescanInputError(None, f"--set {item!r}: expected NAME=VALUE with a number, e.g. LBBB=1") from None
+    return out
+
+
 def cmd_train_vae(args: argparse.Namespace) -> int:
     """``vaescan train-vae --data DIR -o RUN [--config FILE]``."""
-    from vaescan.models import experiment as ex
+    from vaescan.models.run_configs import VAERunConfig
+    from vaescan.workflows.training import train_vae_run
 
-    config = load_config(ex.VAERunConfig, args.config) if args.config else ex.VAERunConfig()
+    config = load_config(VAERunConfig, args.config) if args.config else VAERunConfig()
     config = _overrides(args, config, "vae")
-    run = ex.train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
+    run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
     _summary(run)
     return 0
 
 
 def cmd_train_scan(args: argparse.Namespace) -> int:
     """``vaescan train-scan --vae RUN --data DIR -o RUN2 [--config FILE]``."""
-    from vaescan.models import experiment as ex
+    from vaescan.models.run_configs import SCANRunConfig
+    from vaescan.workflows.training import train_scan_run
 
-    config = load_config(ex.SCANRunConfig, args.config) if args.config else ex.SCANRunConfig()
+    config = load_config(SCANRunConfig, args.config) if args.config else SCANRunConfig()
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
     config = _overrides(args, config, "scan")
-    run = ex.train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
+    run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
     _summary(run)
     return 0
 
@@ -150,9 +174,9 @@ def _summary(run: Path) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """``vaescan predict RUN PATH -o preds.csv``."""
-    from vaescan.models import experiment as ex
+    from vaescan.models.predict import predict_run
 
-    preds, contrib = ex.predict_run(args.run, args.path, args.output, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
+    preds, contrib = predict_run(args.run, args.path, args.output, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
                                     cache_dir=args.cache_dir, progress=not args.quiet)
     print(f"wrote {preds}" + (f" and {contrib}" if contrib else ""))
     return 0
@@ -160,27 +184,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_traverse(args: argparse.Namespace) -> int:
     """``vaescan traverse RUN -o DIR``."""
-    from vaescan.models import experiment as ex
+    from vaescan.workflows.products import traverse_run
 
-    rho = ex.traverse_run(args.run, args.output, factors=args.factors, span=args.span, steps=args.steps)
+    rho = traverse_run(args.run, args.output, factors=args.factors, span=args.span, steps=args.steps)
     print(f"traversed {len(rho)} factor(s); wrote {Path(args.output)}/traversal_*.png, traversal.csv")
     return 0
 
 
 def cmd_associate(args: argparse.Namespace) -> int:
     """``vaescan associate RUN2 -o DIR``."""
-    from vaescan.models import experiment as ex
+    from vaescan.workflows.products import associate_run
 
-    ex.associate_run(args.run, args.output, data=args.data, split=args.split, progress=not args.quiet)
+    associate_run(args.run, args.output, data=args.data, split=args.split, progress=not args.quiet)
     print(f"wrote {Path(args.output)}/scan_weights.png, single_factor_*.png and CSVs")
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """``vaescan generate RUN2 --set LBBB=1 --set age=70 -o OUT``."""
-    from vaescan.models import experiment as ex
+    from vaescan.workflows.products import generate_run
 
-    table = ex.generate_run(args.run, ex.parse_assignments(args.values), args.output)
+    table = generate_run(args.run, parse_assignments(args.values), args.output)
     g, r = table.loc["generated"], table.loc["reference"]
     print(f"wrote {Path(args.output)}/generated.hea/.dat/.png: QRS {g.qrs_ms:.0f} ms, QT {g.qt_ms:.0f} ms "
           f"(reference QRS {r.qrs_ms:.0f} ms, QT {r.qt_ms:.0f} ms)")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.linalg import hadamard
 
-from vaescan.analysis.disentangle import (
+from vaescan.stats.disentangle import (
     dci_scores,
     discretize,
     disentanglement_report,

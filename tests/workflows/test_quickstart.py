@@ -4,7 +4,7 @@ import pytest
 
 from vaescan.errors import VaescanInputError
 from vaescan.io import read_json
-from vaescan.quickstart import QuickstartConfig, run_quickstart
+from vaescan.workflows.quickstart import QuickstartConfig, run_quickstart
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import pytest
 from scipy.stats import norm, spearmanr
 from sklearn.metrics import roc_auc_score
 
-from vaescan.analysis.associations import bootstrap_ci, plot_heatmap, single_factor_scores, spearman_matrix
+from vaescan.report.heatmap import plot_heatmap
+from vaescan.stats.associations import bootstrap_ci, single_factor_scores, spearman_matrix
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from vaescan.batch import run_batch
-from vaescan.cli import positive_int
+from vaescan.cli.options import positive_int
 from vaescan.errors import VaescanInputError
 
 

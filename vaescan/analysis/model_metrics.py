@@ -70,7 +70,7 @@ def best_single_factor(z: np.ndarray, table: pd.DataFrame) -> dict[str, dict[str
     >>> best["qt_ms"]["factor"], round(best["qt_ms"]["rho"], 6)
     (1, -1.0)
     """
-    from vaescan.analysis.associations import spearman_matrix
+    from vaescan.stats.associations import spearman_matrix
 
     rho = spearman_matrix(z, table)
     out = {}
@@ -89,7 +89,7 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
     With ground-truth factor tables (one row per beat): the test R2 of a
     linear read-out of every factor, the single factor with the largest
     |Spearman rho| per factor, and MIG, DCI and SAP
-    (:func:`vaescan.analysis.disentangle.disentanglement_report`, on the test
+    (:func:`vaescan.stats.disentangle.disentanglement_report`, on the test
     rows whose factors are all known). For a VAE with anchored factors also
     ``anchored_factor`` (each anchored factor's Spearman rho with the true
     factor of the same name) and ``best_free_factor`` (the best single factor
@@ -112,7 +112,7 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
     }
     if factors_train is None or factors_test is None or factors_test.empty:
         return out
-    from vaescan.analysis.disentangle import disentanglement_report
+    from vaescan.stats.disentangle import disentanglement_report
 
     z_train, z_test = vae.transform(train), vae.transform(test)
     out["readout_r2"] = linear_readout(z_train, factors_train, z_test, factors_test)
@@ -120,7 +120,7 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
     k = len(vae.config.anchor_features)
     if k:
         # anchored factors (weak supervision from measured features) apart from the free, unsupervised ones
-        from vaescan.analysis.associations import spearman_matrix
+        from vaescan.stats.associations import spearman_matrix
 
         rho = spearman_matrix(z_test[:, :k], factors_test)
         out["anchored_factor"] = {name: {"factor": j, "rho": float(rho[name].iloc[j])}

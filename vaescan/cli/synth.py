@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from vaescan.cli import positive_int
+from vaescan.cli.options import add_jobs, positive_int
 from vaescan.config import load_config
 from vaescan.data.synth.cohort import simulate_cohort
 from vaescan.data.synth.config import SynthConfig
@@ -29,7 +29,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, help="record length in s (default 10)")
     p.add_argument("--config", type=Path, help="a SynthConfig as JSON or YAML (prevalences, noise, split); "
                                                "--fs and --duration override it")
-    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    add_jobs(p, "the simulation")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the cohort files (records/, metadata.csv, cohort.json) of a non-empty DIR")
     p.set_defaults(func=cmd_synth)

@@ -110,7 +110,7 @@ def traversal_spearman(table: pd.DataFrame, min_change: dict[str, float] | None 
     z0     1.0
     z1     NaN
     """
-    from vaescan.analysis.associations import spearman_matrix
+    from vaescan.stats.associations import spearman_matrix
 
     min_change = VISIBLE_CHANGE if min_change is None else min_change
     features = [c for c in table.columns if c not in ("factor", "step", "z")]

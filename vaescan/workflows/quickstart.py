@@ -18,7 +18,6 @@ printed at the end.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Callable
@@ -26,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaescan.config import config_to_dict, save_config
-from vaescan.data.cohort import load_cohort
 from vaescan.data.features import cohort_features
+from vaescan.data.sources import load_cohort
 from vaescan.data.synth import simulate_cohort
 from vaescan.data.synth.recovery import feature_recovery
 from vaescan.errors import VaescanInputError
@@ -85,7 +84,7 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"trained": False}
-    from vaescan.models.experiment import run_vae_scan  # torch: imported only when training
+    from vaescan.workflows.vae_scan import run_vae_scan  # torch: imported only when training
 
     summary = run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)
     cohort = load_cohort(out / "cohort")
@@ -200,35 +199,3 @@ def summary_markdown(summary: dict) -> str:
                      f"{v['reference_qrs_ms']:.0f} ms for NORM; figures in `vae_scan/traversal`, "
                      "`vae_scan/associations`, `vae_scan/generated`")
     return "\n".join(lines) + "\n"
-
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``quickstart``."""
-    p = sub.add_parser("quickstart", help="run the pipeline on the built-in synthetic cohort",
-                       description="Run the pipeline end to end on the built-in synthetic cohort: simulate it, "
-                       "measure features against the truth, print and digitise a few pages, train a small VAE-SCAN "
-                       "and draw its traversal, association and generated-beat figures. Finished steps are skipped, "
-                       "so an interrupted "
-                       "run resumes. Writes summary.md and summary.json.")
-    p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
-    p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,
-                   help=f"synthetic records (default {QuickstartConfig.n_records})")
-    p.add_argument("--seed", type=int, default=QuickstartConfig.seed, help="cohort and page seed (default 0)")
-    p.add_argument("--pages", type=int, default=QuickstartConfig.n_pages,
-                   help=f"records to print and digitise, clean and distorted (default {QuickstartConfig.n_pages})")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for per-record work (default 1)")
-    p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
-    p.set_defaults(func=cmd_quickstart)
-
-
-def cmd_quickstart(args: argparse.Namespace) -> int:
-    """``vaescan quickstart -o DIR``."""
-    config = QuickstartConfig(n_records=args.n_records, seed=args.seed, n_pages=args.pages,
-                              models=not args.no_models)
-    if config.n_records < 20:
-        raise VaescanInputError(None, f"the quickstart needs at least 20 records, got {config.n_records}")
-    summary = run_quickstart(args.output, config, jobs=args.jobs, progress=not args.quiet)
-    print()
-    print(summary_markdown(summary), end="")
-    print(f"wrote {Path(args.output) / 'summary.md'}")
-    return 0

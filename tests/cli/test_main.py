@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import AnalyticECG, analytic_ecg
-from vaescan.cli import build_parser, main
+from vaescan.cli.main import build_parser, main
 from vaescan.data.beats import BeatSet
 from vaescan.data.records import write_record
 

@@ -1,51 +1,24 @@
 """The ``vaescan`` command: one subcommand per pipeline step.
 
-Each pipeline stage declares its own subcommands in its ``cli`` module
-(``vaescan/data/cli.py``, ...); this module gathers them, sets up logging and
-turns every :class:`~vaescan.errors.VaescanError` into a one-line message with
-exit code 2 (no traceback).
+Each stage's subcommands are declared in a module beside this one (``data.py``,
+``digitize.py``, ...); this module gathers them, sets up logging and turns every
+:class:`~vaescan.errors.VaescanError` into a one-line message with exit code 2
+(no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from vaescan import __version__
+from vaescan.cli import analysis, data, digitize, models, quickstart, synth
 from vaescan.errors import VaescanError
 
-STAGE_CLIS: tuple[str, ...] = (
-    "vaescan.quickstart",
-    "vaescan.data.cli",
-    "vaescan.data.synth.cli",
-    "vaescan.analysis.cli",
-    "vaescan.models.cli",
-    "vaescan.digitize.cli",
-)
-
-
-def positive_int(text: str) -> int:
-    """argparse type for counts (records, pages, jobs): a whole number of at least 1.
-
-    Example
-    -------
-    >>> positive_int("3")
-    3
-    >>> positive_int("0")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: must be at least 1, got 0
-    """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+STAGE_CLIS = (quickstart, data, synth, analysis, models, digitize)
+"""The modules whose ``add_commands`` register subcommands, in the order ``--help`` lists them."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in STAGE_CLIS:
-        importlib.import_module(module).add_commands(sub)
+        module.add_commands(sub)
     return parser
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaescan.analysis.disentangle import disentanglement_report
-from vaescan.cli import main
+from vaescan.cli.main import main
 from vaescan.io import read_json
+from vaescan.stats.disentangle import disentanglement_report
 
 
 @pytest.fixture

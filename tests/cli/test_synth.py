@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from vaescan.cli import main
+from vaescan.cli.main import main
 
 
 def test_synth_writes_a_cohort_that_features_reads(tmp_path, capsys):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.conftest import write_toy_cohort
-from vaescan.cli import main
+from vaescan.cli.main import main
 from vaescan.data.leads import LEADS
 from vaescan.data.records import read_record
 
@@ -172,7 +172,7 @@ def test_unusable_input_gives_one_clear_line(workspace, scan_run, argv, message,
 
 
 def test_run_vae_scan_trains_draws_and_resumes(workspace, monkeypatch):
-    from vaescan.models.experiment import run_vae_scan
+    from vaescan.workflows.vae_scan import run_vae_scan
 
     monkeypatch.setenv("VAESCAN_CACHE_DIR", str(workspace / "cache"))
 

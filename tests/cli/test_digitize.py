@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from vaescan.cli import main
+from vaescan.cli.main import main
 from vaescan.data.records import read_record
 
 

@@ -1,0 +1,92 @@
+"""A cohort as training data: where its records come from, and its median beats split by the ``split`` column.
+
+:class:`DataConfig` is the ``data:`` part of every run config; :func:`load_data`
+opens the cohort (simulating the synthetic one first if asked) and returns its
+median beats (cached) with the metadata rows they belong to.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from vaescan.data.beats import BeatConfig, BeatSet
+from vaescan.data.cohort import Cohort
+from vaescan.data.cohort_beats import beats_cohort, cohort_beats
+from vaescan.data.sources import load_cohort
+from vaescan.errors import VaescanInputError
+
+log = logging.getLogger("vaescan")
+
+
+@dataclass
+class DataConfig:
+    """Where a run's records come from and how they become median beats.
+
+    path: a vaescan cohort folder, a PTB-XL release or a folder of WFDB records.
+    ptbxl_rate: which PTB-XL records to read (100 or 500 Hz).
+    simulate_n: if > 0 and ``path`` holds no cohort yet, simulate a synthetic cohort of this many records there.
+    simulate_seed: seed of that simulation.
+    cache_dir: where median beats are cached ("" = the default user cache, see :mod:`vaescan.data.cohort_beats`).
+    jobs: worker processes for the median beats.
+    beats: median-beat settings.
+    """
+
+    path: str = ""
+    ptbxl_rate: int = 500
+    simulate_n: int = 0
+    simulate_seed: int = 0
+    cache_dir: str = ""
+    jobs: int = 1
+    beats: BeatConfig = field(default_factory=BeatConfig)
+
+
+
+@dataclass
+class CohortData:
+    """Median beats of a cohort and the metadata rows they belong to (row i describes beat i)."""
+
+    cohort: Cohort
+    beats: BeatSet
+
+    def split(self, name: str) -> tuple[BeatSet, pd.DataFrame]:
+        """Beats and metadata rows of one split (``train``, ``val`` or ``test``)."""
+        mask = (self.cohort.metadata["split"] == name).to_numpy()
+        b = self.beats
+        subset = BeatSet(b.beats[mask], [r for r, m in zip(b.record_ids, mask) if m], b.fs, b.window_ms)
+        return subset, self.cohort.metadata[mask].reset_index(drop=True)
+
+
+def open_cohort(data: DataConfig, progress: bool = True) -> Cohort:
+    """Open the cohort of a data config, simulating the synthetic cohort first if asked and missing.
+
+    Example
+    -------
+    >>> cohort = open_cohort(DataConfig(path="runs/synthetic", simulate_n=500))  # doctest: +SKIP
+    """
+    if not data.path:
+        raise VaescanInputError(None, "no data path given (--data DIR or data.path in the config)")
+    path = Path(data.path)
+    if data.simulate_n > 0 and not (path / "metadata.csv").is_file():
+        from vaescan.data.synth import simulate_cohort
+
+        log.info("simulating a synthetic cohort of %d records (seed %d) in %s", data.simulate_n,
+                 data.simulate_seed, path)
+        simulate_cohort(data.simulate_n, data.simulate_seed, path, progress=progress)
+    return load_cohort(path, sampling_rate=data.ptbxl_rate)
+
+
+def load_data(data: DataConfig, progress: bool = True) -> CohortData:
+    """The cohort of ``data`` and its median beats (computed once, then read from the cache).
+
+    Example
+    -------
+    >>> d = load_data(DataConfig(path="runs/synthetic"))  # doctest: +SKIP
+    >>> train_beats, train_rows = d.split("train")  # doctest: +SKIP
+    """
+    cohort = open_cohort(data, progress)
+    beats = cohort_beats(cohort, data.beats, cache_dir=data.cache_dir or None, jobs=data.jobs, progress=progress)
+    return CohortData(beats_cohort(cohort, beats), beats)

@@ -1,0 +1,1 @@
+"""Statistics that need no model and no ECG: correlations, bootstrap intervals, disentanglement scores."""

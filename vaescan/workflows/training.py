@@ -1,0 +1,142 @@
+"""Training runs from configs: cohort -> median beats (cached) -> train/val/test -> a run folder.
+
+Both model families follow one template (:func:`_train_run`): open the run
+folder (:mod:`vaescan.models.run`), load the cohort's beats, fit on ``train``
+(``val`` for validation), save the model and pyro's parameters, measure on the
+evaluation split (``test``, else ``val``, else ``train``), and finish the run
+with its metrics, curves and curves figure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from vaescan.analysis.model_metrics import scan_metrics, vae_metrics
+from vaescan.data.beats import BeatSet
+from vaescan.data.dataset import CohortData, DataConfig, load_data
+from vaescan.errors import VaescanInputError
+from vaescan.io import atomic_path
+from vaescan.models.run import CHECKPOINT_FILE, finish_run, require_done, save_param_store, start_run
+from vaescan.models.run_configs import SCANRunConfig, VAERunConfig, resolve_scan_config
+from vaescan.models.scan import SCAN
+from vaescan.models.vae import VAE
+from vaescan.report.ecg_plots import plot_curves, save_figure
+
+Split = tuple[BeatSet, pd.DataFrame]
+"""Median beats of one split and the metadata rows they belong to."""
+
+
+def _eval_split(data: CohortData) -> str:
+    for name in ("test", "val", "train"):
+        if (data.cohort.metadata["split"] == name).any():
+            return name
+    return "train"
+
+
+def _train_run(folder: Path, data_config: DataConfig, *, fit: Callable[[CohortData, Split, Split], Any],
+               params: Callable[[Any, Split], dict[str, torch.Tensor]],
+               measure: Callable[[Any, CohortData, Split], dict], title: str, progress: bool) -> Path:
+    """The template of every training run, in a folder :func:`~vaescan.models.run.start_run` opened (see the
+    module docstring); ``fit``, ``params`` and ``measure`` are the model family's own steps."""
+    data = load_data(data_config, progress)
+    with atomic_path(folder / "skipped.csv") as tmp:
+        pd.DataFrame(data.beats.skipped, columns=["record_id", "reason"]).to_csv(tmp, index=False)
+    train = data.split("train")
+    if not train[0].record_ids:
+        raise VaescanInputError(data_config.path, "no 'train' records with a median beat; training needs a "
+                                "cohort with a split column (a vaescan cohort or PTB-XL)")
+    model = fit(data, train, data.split("val"))
+    model.save(folder)
+    save_param_store(folder, params(model, train))
+    split = _eval_split(data)
+    metrics = measure(model, data, data.split(split))
+    metrics.update(eval_split=split, n_skipped=len(data.beats.skipped),
+                   train_seconds=float(model.curves_["seconds"].sum()), epochs=len(model.curves_))
+    finish_run(folder, metrics, model.curves_)
+    save_figure(plot_curves(model.curves_, f"{title} ({folder.name})"), folder / "curves.png")
+    return folder
+
+
+def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = None, *, resume: bool = False,
+                  force: bool = False, progress: bool = True) -> Path:
+    """Train the beta-VAE of ``config`` into a run folder and measure it; returns the folder.
+
+    ``metrics.json`` holds the reconstruction RMSE (uV), the KL per factor and
+    the active factors, the training time, and on a cohort with ground-truth
+    factors the linear read-out R2, the best single factor per true factor and
+    MIG/DCI/SAP (:func:`vaescan.analysis.model_metrics.vae_metrics`, on the test split).
+
+    Example
+    -------
+    >>> from vaescan.config import load_config
+    >>> run = train_vae_run(load_config(VAERunConfig, "configs/vae_synthetic.yaml"))  # doctest: +SKIP
+    """
+    folder = Path(output or config.output)
+    config = start_run(folder, "vae", config, resume=resume, force=force, data=config.data.path)
+
+    def fit(data: CohortData, train: Split, val: Split) -> VAE:
+        return VAE(config.vae).fit(train[0], val[0], checkpoint=folder / CHECKPOINT_FILE, resume=resume,
+                                   progress=progress)
+
+    def measure(vae: VAE, data: CohortData, evaluation: Split) -> dict:
+        factors = data.cohort.factor_names
+        train, train_rows = data.split("train")
+        metrics = vae_metrics(vae, train, evaluation[0],
+                              train_rows[factors] if factors else None, evaluation[1][factors] if factors else None,
+                              seed=config.vae.seed)
+        metrics.update(device=str(vae.device_), torch_threads=torch.get_num_threads())
+        return metrics
+
+    return _train_run(folder, config.data, fit=fit, params=lambda vae, train: vae.param_store(train[0]),
+                      measure=measure, title="beta-VAE", progress=progress)
+
+
+def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None = None, *,
+                   resume: bool = False, force: bool = False, progress: bool = True) -> Path:
+    """Train SCAN over the frozen VAE of ``config.vae_run`` into a run folder and measure it; returns the folder.
+
+    The SCAN run keeps a copy of the VAE, so it predicts and generates on its
+    own. ``metrics.json`` holds the test AUROC per binary variable, R2/MAE per
+    continuous one, and the measured features of the beat generated for each
+    binary variable (:func:`vaescan.analysis.model_metrics.scan_metrics`).
+
+    Example
+    -------
+    >>> from vaescan.config import load_config
+    >>> run = train_scan_run(load_config(SCANRunConfig, "configs/scan_synthetic.yaml"))  # doctest: +SKIP
+    """
+    folder = Path(output or config.output)
+    if not resume:
+        config = resolve_scan_config(config)
+    config = start_run(folder, "scan", config, resume=resume, force=force, data=config.data.path)
+    columns: list[str] = []
+
+    def fit(data: CohortData, train: Split, val: Split) -> SCAN:
+        require_done(config.vae_run, ("vae",))
+        vae = VAE.load(config.vae_run, device=config.scan.device)
+        binary = list(data.cohort.label_names if config.binary is None else config.binary)
+        continuous = list(data.cohort.continuous_names if config.continuous is None else config.continuous)
+        missing = [c for c in binary + continuous if c not in data.cohort.metadata.columns]
+        if missing:
+            raise VaescanInputError(config.data.path, f"the cohort has no column(s) {missing} (clinical "
+                                    f"variables of the SCAN config); columns: {list(data.cohort.metadata.columns)}")
+        columns.extend(binary + continuous)
+        return SCAN(vae, config.scan).fit(
+            train[0], train[1][columns], val=(val[0], val[1][columns]) if val[0].record_ids else None,
+            binary=binary, continuous=continuous, checkpoint=folder / CHECKPOINT_FILE, resume=resume,
+            progress=progress)
+
+    def measure(scan: SCAN, data: CohortData, evaluation: Split) -> dict:
+        metrics = scan_metrics(scan, evaluation[0], evaluation[1][columns])
+        metrics.update(vae_run=str(config.vae_run))
+        return metrics
+
+    return _train_run(folder, config.data, fit=fit,
+                      params=lambda scan, train: scan.param_store(train[0], train[1][columns]),
+                      measure=measure, title="SCAN", progress=progress)
