@@ -22,9 +22,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from vaescan.data.records import Record
-from vaescan.digitize.distort import Distortion, image_distort
-from vaescan.digitize.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 from vaescan.errors import VaescanError, VaescanInputError
+from vaescan.pages.distort import Distortion, image_distort
+from vaescan.pages.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 
 if TYPE_CHECKING:  # annotations only: the cohort and simulator are imported where they are used
     from vaescan.data.cohort import Cohort
@@ -297,8 +297,8 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
     row["error"] = error
     if out_dir is not None:
         from vaescan.data.records import write_record
-        from vaescan.digitize.image import image_write
         from vaescan.io import write_json
+        from vaescan.pages.image import image_write
 
         out_dir = Path(out_dir)
         image_write(out_dir / f"{case.page}.png", image)
@@ -497,7 +497,7 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     """
 
     from vaescan.data.cohort import Cohort, load_cohort
-    from vaescan.digitize.render import random_style
+    from vaescan.pages.render import random_style
 
     out_dir = Path(out_dir)
     csv = out_dir / "pages.csv"
