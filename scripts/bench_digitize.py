@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from vaescan.data.synth import simulate_records  # noqa: E402
 from vaescan.digitize.pipeline import image_digitize  # noqa: E402
-from vaescan.digitize.render import PageStyle, ecg_render  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
+from vaescan.pages.render import PageStyle, ecg_render  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

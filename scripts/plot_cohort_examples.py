@@ -2,7 +2,7 @@
 
 For NORM and each label, the first record (in seed order) that carries that label alone is
 rendered as a clinical 3x4 printout with a lead II rhythm strip (25 mm/s, 10 mm/mV) by
-``vaescan.digitize.render.ecg_render``, with the label and its ground truth printed in the header,
+``vaescan.pages.render.ecg_render``, with the label and its ground truth printed in the header,
 and saved as a 64-colour PNG (small enough to keep in the repository).
 
     python scripts/plot_cohort_examples.py --seed 0 -o data_cards/images
@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image  # noqa: E402
 
 from vaescan.data.synth import LABELS, simulate_records  # noqa: E402
-from vaescan.digitize.render import PageStyle, ecg_render  # noqa: E402
 from vaescan.io import atomic_path  # noqa: E402
+from vaescan.pages.render import PageStyle, ecg_render  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaescan"
 
-FLOORS = ("basics", "stats", "data", "digitize", "models", "explain", "analysis", "report", "workflows",
+FLOORS = ("basics", "stats", "data", "pages", "digitize", "models", "explain", "analysis", "report", "workflows",
           "cli")
 """Bottom to top; a module's floor is its folder under vaescan/ (top-level modules are the basics)."""
 

@@ -77,11 +77,14 @@ def test_evaluate_pages_scores_the_ceiling_of_a_synthetic_cohort(tmp_path):
     """The quickstart's cohort is synthetic, so each page also gets the perfect reader's SNR: finite with hum,
     'infinite' (99 dB) for a cohort written without hum and muscle noise."""
     from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_cohort
+    from vaescan.digitize.evaluate import eval_underlying
 
     def ceiling(name: str, hum_mv: float) -> float:
         noise = NoiseConfig(powerline_mv=(hum_mv, hum_mv), muscle_mv=(0.0, 0.0))
         cohort = simulate_cohort(1, 2, tmp_path / name, SynthConfig(noise=noise), progress=False)
-        table = evaluate_pages(cohort, tmp_path / f"{name}_pages", n_pages=1, categories=("clean",))
+        records, underlying = [cohort.read_record(0)], eval_underlying(1, data=cohort)
+        table = evaluate_pages(records, tmp_path / f"{name}_pages", n_pages=1, categories=("clean",),
+                               underlying=underlying)
         return float(table.ceiling_db.iloc[0])
 
     with_hum, quiet = ceiling("hum", 0.04), ceiling("quiet", 0.0)

@@ -1,12 +1,12 @@
-"""Grid lattice detection (`vaescan.digitize.grid`) on small synthetic pages with a known pitch."""
+"""Grid lattice detection (`vaescan.digitize.grid_lattice`) on small synthetic pages with a known pitch."""
 
 import cv2
 import numpy as np
 import pytest
 
 from tests.conftest import AnalyticECG, analytic_ecg
-from vaescan.digitize.grid import grid_detect
-from vaescan.digitize.render import PageStyle, ecg_render
+from vaescan.digitize.grid_lattice import grid_detect
+from vaescan.pages.render import PageStyle, ecg_render
 
 
 def _grey_grid_blue_lattice(dpi: float = 100.0) -> np.ndarray:

@@ -5,7 +5,7 @@ all read at the drawn height and foot."""
 import numpy as np
 
 from vaescan.digitize.page import find_pulse
-from vaescan.digitize.trace import Path
+from vaescan.digitize.runs import Path
 
 R = 8.0  # px per mm
 

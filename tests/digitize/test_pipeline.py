@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from vaescan.digitize.pipeline import _follow_rows, _heart_rate
-from vaescan.digitize.trace import column_runs
+from vaescan.digitize.runs import column_runs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

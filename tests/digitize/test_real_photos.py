@@ -3,9 +3,9 @@
 import numpy as np
 
 from vaescan.data.leads import LEADS
-from vaescan.digitize.layout import layout_panels
 from vaescan.digitize.pipeline import HR_TOLERANCE, _heart_rate, image_digitize
 from vaescan.errors import VaescanInputError
+from vaescan.pages.layout import layout_panels
 
 
 def test_real_photos(shared_data):

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from vaescan.data.synth import NoiseConfig, SynthConfig, simulate_records
-from vaescan.digitize.distort import Distortion, image_distort
 from vaescan.digitize.evaluate import record_snr, truth_signals
-from vaescan.digitize.image import image_write
 from vaescan.digitize.pipeline import image_digitize
-from vaescan.digitize.render import PageStyle, ecg_render
 from vaescan.errors import VaescanInputError
+from vaescan.pages.distort import Distortion, image_distort
+from vaescan.pages.image import image_write
+from vaescan.pages.render import PageStyle, ecg_render
 
 QUIET = SynthConfig(noise=NoiseConfig(wander_mv=(0.02, 0.1), powerline_mv=(0.0, 0.0), muscle_mv=(0.0, 0.0)))
 
@@ -51,7 +51,7 @@ def test_two_lead_page_is_rejected(record, tmp_path):
 
 
 def test_bad_images(tmp_path, monkeypatch):
-    from vaescan.digitize import image as image_module
+    from vaescan.pages import image as image_module
 
     (tmp_path / "text.png").write_text("not an image")
     (tmp_path / "empty.png").write_bytes(b"")

@@ -6,16 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from vaescan.digitize.trace import (
-    column_runs,
-    ink_map,
-    path_polyline,
-    paths_unshare,
-    pen_width,
-    polyline_refine,
-    polyline_sample,
-    trace_follow,
-)
+from vaescan.digitize.ink import ink_map
+from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
+from vaescan.digitize.runs import column_runs, paths_unshare, pen_width, trace_follow
 
 SUPER = 8  # supersampling of the drawing: anti-aliased like a rendered or scanned page
 

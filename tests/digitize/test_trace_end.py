@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vaescan.digitize.page import trace_end
-from vaescan.digitize.trace import Path, column_runs
+from vaescan.digitize.runs import Path, column_runs
 
 S = 8  # supersampling
 

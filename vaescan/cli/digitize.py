@@ -13,8 +13,8 @@ from vaescan.errors import VaescanInputError
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``render``, ``digitize`` and ``digitize-eval``."""
-    from vaescan.digitize.layout import GRIDS
-    from vaescan.digitize.render import FONTS, GRID_RGB, STYLE_FAMILIES
+    from vaescan.pages.layout import GRIDS
+    from vaescan.pages.render import FONTS, GRID_RGB, STYLE_FAMILIES
 
     p = sub.add_parser(
         "render", help="draw a record as an ECG printout (PNG) with its exact truth (JSON)",
@@ -78,8 +78,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     import numpy as np
 
     from vaescan.data.records import read_record
-    from vaescan.digitize.distort import parse_distortion
-    from vaescan.digitize.render import PageStyle, page_write, random_style
+    from vaescan.pages.distort import parse_distortion
+    from vaescan.pages.render import PageStyle, page_write, random_style
 
     record = read_record(args.record)
     if args.style:
@@ -112,7 +112,7 @@ def cmd_digitize(args: argparse.Namespace) -> int:
 def cmd_digitize_eval(args: argparse.Namespace) -> int:
     """``vaescan digitize-eval --n 60 --seed S -o DIR``."""
     from vaescan.digitize.evaluate import digitize_evaluate, eval_records, eval_underlying
-    from vaescan.digitize.render import STYLE_FAMILIES
+    from vaescan.pages.render import STYLE_FAMILIES
 
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     unknown = [f for f in families if f not in STYLE_FAMILIES]

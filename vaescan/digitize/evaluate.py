@@ -22,9 +22,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from vaescan.data.records import Record
-from vaescan.digitize.distort import Distortion, image_distort
-from vaescan.digitize.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 from vaescan.errors import VaescanError, VaescanInputError
+from vaescan.pages.distort import Distortion, image_distort
+from vaescan.pages.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 
 if TYPE_CHECKING:  # annotations only: the cohort and simulator are imported where they are used
     from vaescan.data.cohort import Cohort
@@ -297,8 +297,8 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
     row["error"] = error
     if out_dir is not None:
         from vaescan.data.records import write_record
-        from vaescan.digitize.image import image_write
         from vaescan.io import write_json
+        from vaescan.pages.image import image_write
 
         out_dir = Path(out_dir)
         image_write(out_dir / f"{case.page}.png", image)
@@ -476,12 +476,14 @@ def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | Cohort
     return [simulate_record(int(ids[i % len(ids)]) - 1, int(cohort.info["seed"]), config)[0] for i in range(n)]
 
 
-def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
-                   categories: Sequence[str] = ("clean", "distorted")) -> pd.DataFrame:
+def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
+                   categories: Sequence[str] = ("clean", "distorted"),
+                   underlying: Sequence[Record | None] | None = None) -> pd.DataFrame:
     """Render a few records as clean and distorted pages, digitise them and score them (the quickstart's step).
 
-    ``records_or_cohort``: a list of :class:`Record`, a :class:`~vaescan.data.cohort.Cohort`
-    or a cohort path. Each of the first ``n_pages`` records is printed once per category
+    ``underlying``: per record, the ECG without mains hum and muscle noise (for a synthetic
+    cohort: :func:`eval_underlying`), or None where it is not known (the ceiling is then
+    not scored). Each of the first ``n_pages`` records is printed once per category
     (``clean``: the classic style; ``distorted``: the ``phone`` mix of rotation,
     perspective, shadow, creases, blur, noise and JPEG). Writes under ``out_dir``
     the pages (``<page>.png`` + truth ``.json``), the digitised records
@@ -497,21 +499,12 @@ def evaluate_pages(records_or_cohort, out_dir: str | os.PathLike[str], n_pages: 
     >>> table[["category", "snr_db"]]  # doctest: +SKIP
     """
 
-    from vaescan.data.cohort import Cohort
-    from vaescan.data.sources import load_cohort
-    from vaescan.digitize.render import random_style
+    from vaescan.pages.render import random_style
 
     out_dir = Path(out_dir)
     csv = out_dir / "pages.csv"
-    if isinstance(records_or_cohort, (str, os.PathLike)):
-        records_or_cohort = load_cohort(records_or_cohort)
-    if isinstance(records_or_cohort, Cohort):
-        cohort = records_or_cohort
-        records = [cohort.read_record(i) for i in range(min(n_pages, len(cohort)))]
-        underlying = eval_underlying(len(records), data=cohort)
-    else:
-        records = list(records_or_cohort)[:n_pages]
-        underlying = [None] * len(records)
+    records = list(records)[:n_pages]
+    underlying = list(underlying)[:n_pages] if underlying is not None else [None] * len(records)
     if not records:
         raise VaescanInputError(None, "evaluate_pages needs at least one record")
     unknown = [c for c in categories if c not in ("clean", "distorted")]

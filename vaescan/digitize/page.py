@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
-from vaescan.digitize.layout import GRIDS, layout_name, layout_panels
-from vaescan.digitize.trace import Path, true_stretches
+from vaescan.digitize.runs import Path, true_stretches
+from vaescan.pages.layout import GRIDS, layout_name, layout_panels
 
 ROW_MIN_MM = 12.0
 """Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""

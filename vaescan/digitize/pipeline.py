@@ -1,10 +1,12 @@
 """``image_digitize``: an ECG page image in, a 12-lead record and a report of how it was read out.
 
-The steps, each in its own module: read the image (:mod:`~vaescan.digitize.image`),
-find the grid and rectify the page (:mod:`~vaescan.digitize.grid`), separate and
-follow the traces (:mod:`~vaescan.digitize.trace`), read rows, calibration pulses,
-time origin and layout (:mod:`~vaescan.digitize.page`), then cut each row into
-its panels (:mod:`~vaescan.digitize.layout`) and resample to ``fs``.
+The steps, each in its own module: read the image (:mod:`~vaescan.pages.image`),
+find the grid (:mod:`~vaescan.digitize.grid_lattice`) and rectify the page
+(:mod:`~vaescan.digitize.rectify`), separate the ink (:mod:`~vaescan.digitize.ink`),
+follow the traces (:mod:`~vaescan.digitize.runs`) and draw them as polylines
+(:mod:`~vaescan.digitize.polyline`), read rows, calibration pulses, time origin and
+layout (:mod:`~vaescan.digitize.page`), then cut each row into its panels
+(:mod:`~vaescan.pages.layout`) and resample to ``fs``.
 
 The record always has the 12 standard leads at ``fs`` for ``duration_s``, in mV;
 samples a page does not show are NaN. The report says what was detected (layout,
@@ -23,25 +25,15 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.grid import Lattice, grid_detect, page_outside, page_rectify
-from vaescan.digitize.image import image_read
-from vaescan.digitize.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
+from vaescan.digitize.grid_lattice import Lattice, grid_detect
+from vaescan.digitize.ink import grid_darkness, ink_map, straight_lines, trace_mask
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
-from vaescan.digitize.trace import (
-    Path,
-    column_runs,
-    grid_darkness,
-    ink_map,
-    path_polyline,
-    paths_unshare,
-    pen_width,
-    polyline_refine,
-    polyline_sample,
-    straight_lines,
-    trace_follow,
-    trace_mask,
-)
+from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
+from vaescan.digitize.rectify import page_outside, page_rectify
+from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
 from vaescan.errors import VaescanInputError
+from vaescan.pages.image import image_read
+from vaescan.pages.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
 HR_TOLERANCE = 0.1
@@ -97,7 +89,7 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
 
     Example
     -------
-    >>> from vaescan.digitize.render import ecg_render, PageStyle
+    >>> from vaescan.pages.render import ecg_render, PageStyle
     >>> t = np.arange(5000) / 500.0
     >>> beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)                 # one 'R wave' every 0.8 s
     >>> rec = Record(np.outer(beats, np.linspace(0.5, 1.5, 12)), 500.0, list(LEADS), name="demo")
@@ -142,7 +134,7 @@ def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[
     Example
     -------
     >>> import tempfile
-    >>> from vaescan.digitize.render import page_write, PageStyle
+    >>> from vaescan.pages.render import page_write, PageStyle
     >>> t = np.arange(5000) / 500.0
     >>> beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)
     >>> tmp = FsPath(tempfile.mkdtemp())

@@ -71,9 +71,12 @@ def _step_features(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if cfg.n_pages == 0:
         return {"pages": 0}
-    from vaescan.digitize.evaluate import evaluate_pages
+    from vaescan.digitize.evaluate import eval_underlying, evaluate_pages
 
-    table = evaluate_pages(out / "cohort", out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed)
+    cohort = load_cohort(out / "cohort")
+    records = [cohort.read_record(i) for i in range(min(cfg.n_pages, len(cohort)))]
+    table = evaluate_pages(records, out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed,
+                           underlying=eval_underlying(len(records), data=cohort))
     by_category = table.groupby("category")[["snr_db", "snr_shift_db", "ceiling_db"]].mean().round(2)
     return {"pages": len(table), "snr_db": by_category["snr_db"].to_dict(),
             "snr_shift_db": by_category["snr_shift_db"].to_dict(),

@@ -4,8 +4,8 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.layout import layout_shown_mask
-from vaescan.digitize.render import PageStyle, ecg_render
+from vaescan.pages.layout import layout_shown_mask
+from vaescan.pages.render import PageStyle, ecg_render
 
 
 def test_3x4_windows():

@@ -3,7 +3,7 @@
 :func:`ecg_render` turns a :class:`~vaescan.data.records.Record` into an RGB page
 image and a *truth* dict: px per mm, the layout, and per panel the lead, the
 exact sample range shown, the pixel position of its first sample, px per second,
-its baseline (0 mV) in px, and its box. Distortions (:mod:`vaescan.digitize.distort`)
+its baseline (0 mV) in px, and its box. Distortions (:mod:`vaescan.pages.distort`)
 add the transform they apply to the same dict, so a page can be scored without
 guessing.
 
@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.layout import STRIP_MM, Panel, layout_panels, layout_rows, parse_layout, shown_duration_s
 from vaescan.errors import VaescanInputError
+from vaescan.pages.layout import STRIP_MM, Panel, layout_panels, layout_rows, parse_layout, shown_duration_s
 
 if TYPE_CHECKING:
-    from vaescan.digitize.distort import Distortion
+    from vaescan.pages.distort import Distortion
 
 GRID_RGB: dict[str, tuple[int, int, int] | None] = {
     "red": (225, 45, 50),
@@ -90,7 +91,7 @@ class PageStyle:
     """How a page is printed. Lengths in mm, resolution in dpi, colours as RGB 0-255.
 
     layout: ``"3x4"``, ``"3x4+II"``, ``"3x4+V1,II,V5"``, ``"6x2"``, ``"12x1"``
-    (:mod:`vaescan.digitize.layout`). speed_mm_s: 25 or 50. gain_mm_mv: 5, 10 or 20.
+    (:mod:`vaescan.pages.layout`). speed_mm_s: 25 or 50. gain_mm_mv: 5, 10 or 20.
     page_mm: (width, height). margins_mm: (left, top, right, bottom) around the grid.
     grid_color: a key of :data:`GRID_RGB`. minor_grid: ``lines``, ``dots`` or ``none``.
     label_position: lead names ``above`` or ``below`` the trace start, or ``none``.
@@ -315,7 +316,7 @@ def ecg_render(record: Record, style: PageStyle | None = None) -> tuple[np.ndarr
     ``samples`` (half-open index range into the record at its own ``fs``), ``x0_px``
     (x of the panel's first sample), ``px_per_s``, ``baseline_px`` (y of 0 mV),
     ``px_per_mv`` and ``box_px``. ``transform`` is the identity until a distortion
-    is applied (:func:`vaescan.digitize.distort.image_distort`).
+    is applied (:func:`vaescan.pages.distort.image_distort`).
 
     Example
     -------
@@ -495,6 +496,21 @@ def _draw_page_text(text: np.ndarray, style: PageStyle, name: str, ppm: float, b
                    gx0, gy1 + 1.5 * ppm, 2.5 * ppm, style.font)
 
 
+def blank_page(dpi: float) -> np.ndarray:
+    """A page of grid only, at ``dpi``: a flat (all-zero) 10 s 12-lead record in the default style.
+
+    An example page for trying the grid detector and the rectification on.
+
+    Example
+    -------
+    >>> page = blank_page(100)
+    >>> page.shape, page.dtype.name
+    ((827, 1169, 3), 'uint8')
+    """
+    page, _ = ecg_render(Record(np.zeros((5000, 12)), 500.0, list(LEADS)), PageStyle(dpi=dpi))
+    return page
+
+
 def page_write(record: Record, path: str | os.PathLike[str], style: PageStyle | None = None,
                distortion: Distortion | None = None) -> tuple[Path, Path]:
     """Render ``record`` (and distort it) to an image file, with its truth as JSON beside it.
@@ -512,9 +528,9 @@ def page_write(record: Record, path: str | os.PathLike[str], style: PageStyle | 
     >>> png.name, js.name
     ('demo.png', 'demo.json')
     """
-    from vaescan.digitize.distort import image_distort
-    from vaescan.digitize.image import image_write
     from vaescan.io import write_json
+    from vaescan.pages.distort import image_distort
+    from vaescan.pages.image import image_write
 
     path = Path(path)
     if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):

@@ -99,7 +99,7 @@ def image_distort(image: np.ndarray, distortion: Distortion, truth: dict | None 
                   px_per_mm: float | None = None) -> np.ndarray:
     """Apply ``distortion`` to an RGB uint8 page; returns the new image.
 
-    When the page's ``truth`` dict (from :func:`vaescan.digitize.render.ecg_render`)
+    When the page's ``truth`` dict (from :func:`vaescan.pages.render.ecg_render`)
     is given, its ``transform`` is updated with the homography from page px to
     image px, the wrinkle field and the distortion settings, and its
     ``image_size`` with the new size. ``px_per_mm`` (default: the truth's) scales

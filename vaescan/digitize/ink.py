@@ -1,0 +1,184 @@
+"""Separating the trace's ink from paper, grid, text and shadows, on the rectified page (known px per mm).
+
+1. :func:`ink_map`: each channel is divided by its local paper brightness (a
+   wide max-filter then blur: shadows and uneven light drop out); the brightest
+   channel of the result stays near white on a coloured grid line, so
+   ``1 - max channel`` shows dark ink only. What is left of the grid (grey grids,
+   JPEG colour bleed) repeats every 5 mm cell; the median cell around each
+   place is that residue and is subtracted.
+2. :func:`trace_mask`: hysteresis threshold relative to the ink level of the
+   page's strokes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] | None = None,
+            cell_mm: float = 5.0) -> np.ndarray:
+    """Darkness of ink in [0, 1] on a rectified RGB page, with paper, shadows and grid removed.
+
+    ``phase_px`` (x, y of a major grid line) enables removing the periodic grid residue,
+    cell by cell, with the median of the 7x7 cells around each cell. An opaque pen covers
+    the grid where it crosses a line, so the residue g is not simply subtracted (that dims
+    the trace on every grey line it crosses, by the line's darkness): a pixel of ink i
+    holds a pen coverage c = (i - g) / (P - g), P being the darkest strokes' ink (99th
+    percentile of inked pixels), and keeps i - g + c^2 g: P where the pen covers it, while
+    faint leftovers of the grid (c near 0) are not amplified. Only pixels within about
+    0.3 mm of the pen's clear strokes are unmixed; elsewhere the residue is subtracted.
+
+    Example
+    -------
+    >>> page = np.full((200, 300, 3), 255, np.uint8)
+    >>> page[:, ::20] = (240, 130, 160)        # pink grid lines: no ink
+    >>> page[100, 50:250] = (20, 20, 20)       # a black trace: ink
+    >>> ink = ink_map(page, 4.0)
+    >>> float(ink[100, 150]) > 0.8, float(ink[50, 40]) < 0.1
+    (True, True)
+    """
+    img = image.astype(np.float32)
+    h, w = img.shape[:2]
+    # paper brightness: max filter over ~3 mm removes lines, text and trace; computed small, then blurred
+    f = max(1, int(px_per_mm // 2))
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = max(3, int(round(3.0 * px_per_mm / f)) | 1)
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.GaussianBlur(paper, (0, 0), sigmaX=k)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    norm = np.minimum(img / np.maximum(paper, 1.0), 1.0)
+    ink = 1.0 - norm.max(axis=2)
+    if phase_px is not None:
+        residue = _grid_residue(ink, px_per_mm * cell_mm, phase_px)
+        sample = ink[::2, ::2]
+        inked = sample[sample > 0.15]
+        pen = float(np.percentile(inked, 99)) if inked.size > 50 else 1.0
+        clean = ink - residue
+        # only beside the pen's clear strokes (where the grid is light): a grid line as dark as the pen
+        # would otherwise have every leftover of its own amplified into a line of "trace"
+        k = 2 * max(1, int(round(0.3 * px_per_mm))) + 1
+        near = cv2.dilate((clean > 0.5 * pen).astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        near &= (residue > 0.005) & (residue < pen - 0.05)
+        g = residue[near]
+        cover = np.clip(clean[near] / (pen - g), 0.0, 1.0)
+        clean[near] += cover ** 2 * g
+        ink = np.clip(clean, 0.0, 1.0)
+    return ink
+
+
+def _grid_residue(ink: np.ndarray, cell_px: float, phase_px: tuple[float, float], block: int = 7) -> np.ndarray:
+    """The periodic part of ``ink``: per cell, the median of the ``block`` x ``block`` cells around it.
+
+    Cells with less than half the typical ink of a gridded cell of the page (page margins
+    without grid) are left out of the median. The typical cell is taken over the whole page,
+    not per block: at the edge of the grid a block may hold more margin than grid.
+    """
+    p = int(round(cell_px))
+    if p < 4 or abs(cell_px - p) > 0.05:
+        return np.zeros_like(ink)
+    h, w = ink.shape
+    ox, oy = int(round(phase_px[0])) % p, int(round(phase_px[1])) % p
+    # pad so that cells start at the grid phase and tile the image
+    top, left = (p - oy) % p, (p - ox) % p
+    ny, nx = -(-(h + top) // p), -(-(w + left) // p)
+    padded = np.full((ny * p, nx * p), np.nan, np.float32)
+    padded[top:top + h, left:left + w] = ink
+    cells = padded.reshape(ny, p, nx, p).transpose(0, 2, 1, 3)  # (ny, nx, p, p)
+    totals_all = np.nansum(cells, axis=(2, 3))
+    typical = _typical_cell(totals_all)
+    by, bx = max(1, ny // block), max(1, nx // block)
+    residue = np.empty_like(cells)
+    ys = np.linspace(0, ny, by + 1).round().astype(int)
+    xs = np.linspace(0, nx, bx + 1).round().astype(int)
+    for y0, y1 in zip(ys[:-1], ys[1:]):
+        for x0, x1 in zip(xs[:-1], xs[1:]):
+            group = cells[y0:y1, x0:x1].reshape(-1, p, p)
+            # cells of the margin (no grid) would hide the grid of the others: leave them out
+            keep = totals_all[y0:y1, x0:x1].reshape(-1) >= 0.5 * typical
+            residue[y0:y1, x0:x1] = np.nanmedian(group[keep], axis=0) if keep.any() else 0.0
+    out = residue.transpose(0, 2, 1, 3).reshape(ny * p, nx * p)[top:top + h, left:left + w]
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _typical_cell(totals: np.ndarray) -> float:
+    """The ink of a typical gridded cell: the most common cell total (log scale, 0.1 decade bins).
+
+    Gridded cells repeat one pattern, so their totals pile up at one value; cells
+    with trace spread over a wide range, and empty margin cells sit far below.
+    """
+    t = totals[np.isfinite(totals) & (totals > 0)]
+    if t.size == 0:
+        return 0.0
+    logs = np.log10(t)
+    edges = np.arange(logs.min(), logs.max() + 0.2, 0.1)
+    counts, edges = np.histogram(logs, bins=edges)
+    counts = np.convolve(counts, np.ones(3), mode="same")
+    k = int(np.argmax(counts))
+    return float(10 ** (0.5 * (edges[k] + edges[k + 1])))
+
+
+def trace_mask(ink: np.ndarray, level: float | None = None, floor: float = 0.0) -> np.ndarray:
+    """Boolean mask of trace (and text) strokes: hysteresis at 45 % / 22 % of the stroke ink level.
+
+    ``level`` defaults to the 90th percentile of ink among clearly inked pixels.
+    ``floor``: ink of what is left of the grid (:func:`grid_darkness`); the thresholds
+    stay above it (low: 1.3 x, high: 2 x, at most 0.8 of the stroke level).
+
+    Example
+    -------
+    >>> ink = np.zeros((50, 50), np.float32); ink[25, 5:45] = 0.9; ink[24, 5:45] = 0.3
+    >>> m = trace_mask(ink)
+    >>> int(m[25].sum()), int(m[24].sum()), int(m[10].sum())
+    (40, 40, 0)
+    """
+    from skimage.filters import apply_hysteresis_threshold
+
+    if level is None:
+        strong = ink[ink > 0.15]
+        level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
+    level = max(level, 0.2)
+    low = min(max(0.22 * level, 1.3 * floor), 0.6 * level)
+    high = min(max(0.45 * level, 2.0 * floor), 0.8 * level)
+    return apply_hysteresis_threshold(ink, low, max(high, low))
+
+
+def grid_darkness(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, float], cell_mm: float = 5.0) -> float:
+    """Ink left on the major grid lines (80th percentile along them, the darkest of +-2 px around each).
+
+    High when a dark (grey, black) grid survives :func:`ink_map`'s removal, e.g. on a
+    wrinkled page whose grid is no longer periodic, where removal leaves it in patches.
+
+    Example
+    -------
+    >>> ink = np.zeros((100, 100), np.float32); ink[:, ::20] = 0.5; ink[50, :] = 1.0
+    >>> round(grid_darkness(ink, 4.0, (0.0, 0.0)), 2)
+    0.5
+    """
+    h, w = ink.shape
+    step = px_per_mm * cell_mm
+    xs = np.arange(phase_px[0] % step, w, step).round().astype(int)
+    if xs.size == 0:
+        return 0.0
+    cols = [ink[:, max(0, x - 2):min(w, x + 3)].max(axis=1) for x in xs]
+    # a high percentile: removal may leave the grid in patches; traces cross the lines rarely
+    return float(np.percentile(np.concatenate(cols), 80))
+
+
+def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> np.ndarray:
+    """Pixels of ``mask`` on perfectly straight horizontal lines at least ``min_mm`` long (grid borders, rules).
+
+    A trace never stays within one pixel row for 40 mm (1.6 s at 25 mm/s); the edges
+    of a grid, underlines and table rules do.
+
+    Example
+    -------
+    >>> m = np.zeros((20, 400), bool); m[5, 10:390] = True                  # a rule
+    >>> m[12, :] = np.arange(400) % 50 < 25                                 # a trace that moves
+    >>> s = straight_lines(m, 4.0)
+    >>> bool(s[5, 10:390].all()), int(s[12].sum())
+    (True, 0)
+    """
+    length = max(3, int(round(min_mm * px_per_mm)) | 1)  # odd: the opening stays centred
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
