@@ -5,8 +5,9 @@ import torch
 
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
+from vaescan.models.persist import load_tensors
 from vaescan.models.run import save_param_store
-from vaescan.models.train import load_tensors, pyro_params
+from vaescan.models.train import pyro_params
 from vaescan.models.vae import VAE, BetaVAE
 
 SMALL = dict(latent_dim=3, channels=(8, 16), hidden=32, batch_size=32, warmup_epochs=2, downsample=4)

@@ -48,7 +48,8 @@ from vaescan.config import config_from_dict, config_to_dict
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
-from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, pyro_params, resolve_device, svi_train
+from vaescan.models.persist import load_weights, reading_description
+from vaescan.models.train import TrainConfig, linear_warmup, pyro_params, resolve_device, svi_train
 from vaescan.models.vae import VAE
 
 
@@ -322,6 +323,23 @@ class SCAN:
         cols = [f"z{i}" for i in range(w.shape[1])]
         return pd.DataFrame(np.column_stack([w, b]), index=self.output_names_, columns=cols + ["intercept"])
 
+    def link(self, z: torch.Tensor) -> torch.Tensor:
+        """p(y|z) as a torch function of the factors: (records, latent_dim) -> (records, outputs), link scale.
+
+        The numbers of :meth:`decision_function`, from factors instead of beats
+        and differentiable in ``z``: the ``forward_func`` that :mod:`vaescan.explain`
+        attributes (the head is linear, so ``LinearContributions(scan.link)`` gives
+        the exact per-factor contributions of :meth:`explain`).
+
+        Example
+        -------
+        >>> z = torch.as_tensor(scan.vae.transform(beats))
+        >>> np.allclose(scan.link(z).numpy(), scan.decision_function(beats))
+        True
+        """
+        w = torch.as_tensor(self.weights().to_numpy(), dtype=z.dtype, device=z.device)
+        return z @ w[:, :-1].T + w[:, -1]
+
     def explain(self, beats: BeatSet | np.ndarray) -> np.ndarray:
         """Per-factor contributions to each output: (records, outputs, latent_dim + 1), the last the intercept.
 
@@ -448,19 +466,13 @@ class SCAN:
         folder = Path(folder)
         vae = VAE.load(folder, device=device)
         meta = read_json(folder / "scan.json")
-        try:
+        with reading_description(folder / "scan.json", "SCAN"):
             scan = cls(vae, config_from_dict(SCANConfig, meta["config"], str(folder / "scan.json")), device=device)
             scan.binary_names_, scan.continuous_names_ = list(meta["binary"]), list(meta["continuous"])
             scan.output_names_ = scan.binary_names_ + scan.continuous_names_
             scan.y_mean_ = np.asarray(meta["y_mean"], dtype=np.float64)
             scan.y_sd_ = np.asarray(meta["y_sd"], dtype=np.float64)
             scan.impute_ = np.asarray(meta["impute"], dtype=np.float64)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise VaescanInputError(folder / "scan.json", f"not a vaescan SCAN description ({exc})") from None
         net = SCANNet(len(scan.binary_names_), len(scan.continuous_names_), vae.config.latent_dim, scan.config)
-        try:
-            net.load_state_dict(load_tensors(folder / "scan_weights.pt"))
-        except RuntimeError as exc:
-            raise VaescanInputError(folder / "scan_weights.pt", f"weights do not match scan.json ({exc})") from None
-        scan.net_ = net.to(resolve_device(device)).eval()
+        scan.net_ = load_weights(net, folder / "scan_weights.pt", "scan.json", resolve_device(device))
         return scan

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
+from vaescan.models.persist import load_tensors
 
 
 @dataclass
@@ -228,26 +229,6 @@ def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: pyro.opti
         return int(state["epoch"]), rows
     except (KeyError, RuntimeError) as exc:
         raise VaescanInputError(path, f"checkpoint does not match this model ({exc})") from None
-
-
-def load_tensors(path: str | os.PathLike[str]) -> dict:
-    """Load a ``.pt`` file of tensors and plain values with ``weights_only=True`` (never unpickles code).
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.pt"
-    >>> torch.save({"w": torch.ones(2)}, p)
-    >>> load_tensors(p)["w"].tolist()
-    [1.0, 1.0]
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise VaescanInputError(path, "file not found")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise VaescanInputError(path, f"not a readable tensor file ({type(exc).__name__}: {exc})") from None
 
 
 def pyro_params(model: Callable, guide: Callable, *args, **kwargs) -> dict[str, torch.Tensor]:

@@ -51,7 +51,8 @@ from vaescan.data.features import SUMMARY_FEATURES, beat_summary
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.nets import BeatDecoder, BeatEncoder
-from vaescan.models.train import TrainConfig, linear_warmup, load_tensors, pyro_params, resolve_device, svi_train
+from vaescan.models.persist import load_weights, reading_description
+from vaescan.models.train import TrainConfig, linear_warmup, pyro_params, resolve_device, svi_train
 
 
 @dataclass
@@ -493,7 +494,7 @@ class VAE:
         """
         folder = Path(folder)
         meta = read_json(folder / "vae.json")
-        try:
+        with reading_description(folder / "vae.json", "VAE"):
             config = config_from_dict(VAEConfig, meta["config"], str(folder / "vae.json"))
             vae = cls(config, device=device)
             vae.fs_, vae.window_ms_ = float(meta["fs"]), tuple(meta["window_ms"])
@@ -507,13 +508,6 @@ class VAE:
             if len(vae.anchor_mean_) != len(config.anchor_features):
                 raise ValueError(f"{len(config.anchor_features)} anchor features but {len(vae.anchor_mean_)} "
                                  "standardisation values")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise VaescanInputError(folder / "vae.json", f"not a vaescan VAE description ({exc})") from None
         net = BetaVAE(vae.n_leads_, vae.n_samples_ // config.downsample, config)
-        try:
-            net.load_state_dict(load_tensors(folder / "vae_weights.pt"))
-        except RuntimeError as exc:
-            raise VaescanInputError(folder / "vae_weights.pt", f"weights do not match vae.json ({exc})") from None
-        vae.net_ = net.to(resolve_device(device))
-        vae.net_.eval()
+        vae.net_ = load_weights(net, folder / "vae_weights.pt", "vae.json", resolve_device(device))
         return vae
