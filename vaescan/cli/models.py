@@ -22,21 +22,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Train the beta-VAE (stage 1 of VAE-SCAN) on the median beats of a cohort's train split "
         "(validation curve on val, metrics on test) and write a run folder: config, weights, pyro param "
         "store, curves (CSV, PNG), metrics.json, and a checkpoint per epoch for --resume.")
-    p.add_argument("--config", help="YAML/JSON run config (see configs/vae_*.yaml); options below override it")
-    p.add_argument("--data", help="cohort folder: a vaescan cohort, a PTB-XL release or WFDB records")
-    p.add_argument("-o", "--output", help="run folder (default: the config's output)")
-    _add_training_options(p)
+    _add_training_options(p, "vae", "cohort folder: a vaescan cohort, a PTB-XL release or WFDB records")
     p.set_defaults(func=cmd_train_vae)
 
     p = sub.add_parser(
         "train-scan", help="train SCAN: link a frozen VAE's factors to clinical variables",
         description="Train SCAN (stage 2 of VAE-SCAN) over the frozen VAE of a finished train-vae run, on the "
         "cohort's clinical variables (labels as binary, e.g. age as continuous), and write a run folder.")
-    p.add_argument("--config", help="YAML/JSON run config (see configs/scan_*.yaml); options below override it")
     p.add_argument("--vae", help="the finished train-vae run folder")
-    p.add_argument("--data", help="cohort folder (default: the VAE run's data)")
-    p.add_argument("-o", "--output", help="run folder (default: the config's output)")
-    _add_training_options(p)
+    _add_training_options(p, "scan", "cohort folder (default: the VAE run's data)")
     p.set_defaults(func=cmd_train_scan)
 
     p = sub.add_parser(
@@ -86,7 +80,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_generate)
 
 
-def _add_training_options(p: argparse.ArgumentParser) -> None:
+def _add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str) -> None:
+    p.add_argument("--config", help=f"YAML/JSON run config (see configs/{kind}_*.yaml); options below override it")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("-o", "--output", help="run folder (default: the config's output)")
     p.add_argument("--epochs", type=int, help="override the config's number of epochs")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the device (default auto: CUDA "
                    "when present)")
