@@ -20,6 +20,34 @@ def test_evaluate_pages_and_resume(tmp_path):
     assert np.allclose(again.snr_db.values, table.snr_db.values, atol=1e-3)
 
 
+def test_evaluate_pages_reuses_pages_csv_only_for_the_same_pages(tmp_path, monkeypatch):
+    """pages.csv is read back for the same records, seed and categories; another seed or record is scored anew."""
+    from vaescan.digitize import evaluate
+
+    scored = []
+
+    def fake_page_evaluate(case, out_dir=None):             # a row that tells the page's style and record apart
+        scored.append(case.page)
+        return {"page": case.page, "record": case.record.name, "category": case.category,
+                "snr_db": float(case.distortion.seed % 1000) + float(case.record.signal[:, 1].sum())}
+
+    monkeypatch.setattr(evaluate, "page_evaluate", fake_page_evaluate)
+    one, other = eval_records(1, seed=3, noiseless=True), eval_records(1, seed=4, noiseless=True)
+    assert one[0].name == other[0].name                      # same page and record names, other samples
+
+    def run(records, seed):
+        before = len(scored)
+        table = evaluate_pages(records, tmp_path, n_pages=1, seed=seed, categories=("clean",))
+        return round(float(table.snr_db.iloc[0]), 3), len(scored) - before     # pages.csv keeps 3 decimals
+
+    first, n = run(one, 0)
+    assert n == 1 and run(one, 0) == (first, 0)               # read back, not redone
+    seed1, n = run(one, 1)
+    assert n == 1 and seed1 != first and run(one, 1) == (seed1, 0)
+    records, n = run(other, 1)
+    assert n == 1 and records != seed1 and run(other, 1) == (records, 0)
+
+
 def test_ceiling_of_a_hum_record_matches_the_analytic_value():
     """Hum only (no wander, no muscle noise): the scored truth minus the underlying ECG is a 50 Hz sine per
     lead, and the ceiling is 10 log10(sum x^2 / (N A^2 / 2)) with A that sine's amplitude."""
