@@ -4,7 +4,7 @@ import pytest
 
 from vaescan.errors import VaescanInputError
 from vaescan.io import read_json
-from vaescan.quickstart import QuickstartConfig, run_quickstart
+from vaescan.quickstart import QuickstartConfig, run_quickstart, summary_markdown
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +49,13 @@ def test_other_settings_in_the_same_folder_are_refused(quick):
     out, _ = quick
     with pytest.raises(VaescanInputError, match="other settings"):
         run_quickstart(out, QuickstartConfig(n_records=25, seed=3, n_pages=1, models=False), progress=False)
+
+
+def test_summary_says_plainly_when_no_label_is_scored():
+    """A cohort whose only label is NORM, with too few test positives: no AUROC, no generated beat."""
+    summary = {"vae_scan": {"trained": True, "test_rmse_uv": 31.2, "n_active": 3, "readout_r2_mean": None,
+                            "auroc": {"NORM": 0.8}, "test_positives": {"NORM": 2}, "generated_label": None,
+                            "generated_qrs_ms": None, "reference_qrs_ms": None}}
+    text = summary_markdown(summary)
+    assert "SCAN test AUROC none: no label could be scored; not scored, under 5 test positives: NORM" in text
+    assert "Generated beats: none (no label other than NORM and sex to set)" in text and "None" not in text
