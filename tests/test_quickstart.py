@@ -31,6 +31,9 @@ def test_pages_are_printed_digitised_and_scored(quick):
         assert (out / "digitize" / f"{page['page']}.png").is_file()
         assert (out / "digitize" / f"{page['page']}.hea").is_file()
     assert all(5.0 < p["ceiling_db"] < 99.0 for p in pages)           # the cohort has hum: a finite ceiling
+    # the pages are read: measured clean 6.02 dB (shifted 10.43), phone 6.03 (9.71), under ceilings of 11.9 dB
+    assert all(4.0 <= p["snr_db"] <= p["ceiling_db"] and p["snr_shift_db"] >= 7.5 for p in pages), pages
+    assert all(v >= 4.0 for v in summary["digitize"]["snr_db"].values()), summary["digitize"]["snr_db"]
     assert "Challenge 2024 SNR" in (out / "summary.md").read_text()
     assert "ceiling" in (out / "summary.md").read_text()
 
