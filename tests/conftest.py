@@ -20,12 +20,25 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get("VAESCAN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+def on_ci() -> bool:
+    """True when the environment variable ``CI`` is set (CI sets ``CI=true``), other than to ``false``/``0``."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_shared_data() -> Path:
+    """The real sample data; without it the calling test is skipped, or fails on CI (which has it)."""
+    path = shared_data_dir()
+    if not (path / "ptbxl_sample").is_dir() or not (path / "real_photos").is_dir():
+        message = f"real sample data not found at {path} (set VAESCAN_SHARED_DATA)"
+        if on_ci():
+            pytest.fail(f"{message}; CI must run the tests on the real data", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
-    path = shared_data_dir()
-    if not (path / "ptbxl_sample").is_dir():
-        pytest.skip(f"real sample data not found at {path} (set VAESCAN_SHARED_DATA)")
-    return path
+    return require_shared_data()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 
 from vaescan.cli.main import main
 from vaescan.data.records import read_record
+from vaescan.digitize.evaluate import record_snr, truth_signals
 
 
 @pytest.mark.parametrize("command", ["render", "digitize", "digitize-eval"])
@@ -28,6 +29,10 @@ def test_render_then_digitize_batch(ptbxl_record, tmp_path, capsys):
     assert record.fs == 500.0 and record.signal.shape == (5000, 12)
     assert np.isfinite(record.signal[:, 1]).all()               # lead II: the 10 s rhythm strip
     assert np.isnan(record.signal[3000, 0])                     # lead I: shown for 0-2.5 s only
+    x, shown = truth_signals(read_record(ptbxl_record), truth)
+    snr = record_snr(x, record.signal, shown, 500.0)          # the traces read back: 100 dpi, real record
+    assert np.nanmean(snr["snr_db"]) >= 3.0, snr              # dB; measured 4.44
+    assert np.nanmean(snr["snr_shift_db"]) >= 7.0, snr        # dB; measured 9.37
     report = json.loads((out / "p.json").read_text())
     assert report["layout"] == "3x4+II" and "quality" in report
     assert "1 images done, 1 skipped" in capsys.readouterr().out

@@ -57,9 +57,13 @@ def test_train_vae_writes_a_complete_run_folder(vae_run):
             "curves.csv", "curves.png", "metrics.json", "skipped.csv"} <= names
     info = json.loads((vae_run / "run.json").read_text())
     assert info["kind"] == "vae" and info["status"] == "done"
-    assert len(pd.read_csv(vae_run / "curves.csv")) == 3
+    curves = pd.read_csv(vae_run / "curves.csv")
+    assert len(curves) == 3
+    assert curves.val_rmse_uv.iloc[-1] <= curves.val_rmse_uv.iloc[0] - 10.0, curves   # uV; measured 183.5 -> 165.5
     metrics = json.loads((vae_run / "metrics.json").read_text())
-    assert metrics["n_skipped"] == 1 and metrics["eval_split"] == "test" and metrics["test_rmse_uv"] > 0
+    assert metrics["n_skipped"] == 1 and metrics["eval_split"] == "test"
+    # uV; measured 164.3 (3 epochs: the test beats' own RMS is 174, so the band is for units and failures)
+    assert 150.0 <= metrics["test_rmse_uv"] <= 180.0, metrics["test_rmse_uv"]
     assert set(metrics["readout_r2"]) == {"qrs_ms", "qt_ms"}  # the cohort's ground-truth factors
     assert pd.read_csv(vae_run / "skipped.csv").record_id.tolist() == ["r005"]
     weights = torch.load(vae_run / "vae_weights.pt", weights_only=True)
@@ -99,7 +103,10 @@ def test_train_scan_measures_the_clinical_links(scan_run):
     info = json.loads((scan_run / "run.json").read_text())
     assert info["kind"] == "scan" and info["status"] == "done"
     metrics = json.loads((scan_run / "metrics.json").read_text())
-    assert set(metrics["auroc"]) <= {"NORM", "WIDE"} and "age" in metrics["r2"]
+    # the 6 test records hold both classes, so both AUROCs are measured (scan_metrics drops a one-class label)
+    assert set(metrics["auroc"]) == {"NORM", "WIDE"} and "age" in metrics["r2"]
+    assert metrics["auroc"]["WIDE"] >= 0.9, metrics["auroc"]      # measured 1.00
+    assert metrics["auroc"]["NORM"] >= 0.6, metrics["auroc"]      # measured 0.75 (one swapped pair of 8: 0.625)
     assert set(metrics["generated"]) == {"NORM", "WIDE", "none"}
     assert {"scan_weights.pt", "scan.json", "vae_weights.pt", "param_store.pt"} <= {p.name for p in scan_run.iterdir()}
 
@@ -182,7 +189,9 @@ def test_run_vae_scan_trains_draws_and_resumes(workspace, monkeypatch):
     out = workspace / "quick"
     summary = run_vae_scan(workspace / "cohort", out, vae_config=vae_yaml, scan_config=scan_yaml, progress=False)
     assert summary["generated_label"] == "WIDE" and summary["latent_dim"] == 3
-    assert set(summary["readout_r2"]) == {"qrs_ms", "qt_ms"} and set(summary["auroc"]) <= {"NORM", "WIDE"}
+    assert set(summary["readout_r2"]) == {"qrs_ms", "qt_ms"} and set(summary["auroc"]) == {"NORM", "WIDE"}
+    assert summary["auroc"]["WIDE"] >= 0.9 and summary["auroc"]["NORM"] >= 0.6, summary["auroc"]  # measured 1.00, 0.75
+    assert 150.0 <= summary["test_rmse_uv"] <= 180.0, summary["test_rmse_uv"]                      # uV; measured 164.3
     for folder, name in (("traversal", "traversal_overview.png"), ("associations", "scan_weights.png"),
                          ("generated", "generated.png"), ("vae", "metrics.json"), ("scan", "metrics.json")):
         assert (out / folder / name).is_file(), (folder, name)

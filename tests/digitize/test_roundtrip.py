@@ -1,9 +1,9 @@
 """Render -> digitise round trips at a stated SNR, and bad input gives a clear error.
 
-Stated thresholds (measured on these pages when written: clean 12-14 dB, shadow 14 dB):
-clean and shadowed 150 dpi pages of a noiseless synthetic record reach a mean
-Challenge SNR of at least 10 dB. These are below the issue's targets (20 / 12 dB);
-see docs/digitize.md.
+Regression floors, about 2.5 dB under what these pages measure: clean and shadowed
+150 dpi pages of a noiseless synthetic record reach a mean Challenge SNR of at least
+16 dB (measured 18.60 dB clean, 18.49 dB shadowed). The issue's targets are 20 dB clean,
+12 dB distorted; see docs/digitize.md.
 """
 
 import numpy as np
@@ -38,7 +38,7 @@ def test_round_trip_snr(record, distortion):
     assert not (got & ~shown).any()                          # NaN wherever the page shows nothing
     assert got[shown].mean() > 0.98                          # and a value nearly everywhere it does
     snr = record_snr(x, out.signal, shown, 500.0)["snr_db"]
-    assert np.nanmean(snr) >= 10.0, snr
+    assert np.nanmean(snr) >= 16.0, snr                      # measured 18.60 dB clean, 18.49 dB shadowed
 
 
 def test_two_lead_page_is_rejected(record, tmp_path):

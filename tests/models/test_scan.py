@@ -29,6 +29,22 @@ def test_explain_contributions_sum_exactly_to_the_logit(scan, toy_test):
     assert abs(np.mean(contributions[:, 2].sum(-1)) - np.mean(toy_test[1].age)) < 10
 
 
+def test_weights_are_the_networks_own_decoder_in_original_units(scan, toy_test):
+    import torch
+
+    beats, truth = toy_test
+    z = scan.vae.transform(beats)
+    with torch.no_grad():
+        logits, mean = scan.net_.decoder(torch.as_tensor(z, dtype=torch.float32))
+    scores = scan.decision_function(beats)
+    # weights() read against p(y|z) itself: logits as they are, continuous outputs un-standardised
+    np.testing.assert_allclose(scores[:, :2], logits.numpy(), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(scores[:, 2], scan.y_mean_[0] + scan.y_sd_[0] * mean.numpy()[:, 0], rtol=0, atol=1e-3)
+    # ... and in years: age (20-80, sd about 17) is predicted to within a few years
+    mae = float(np.mean(np.abs(scan.predict(beats).age - truth.age)))
+    assert mae <= 7.0, mae                                                   # years; measured 5.75
+
+
 def test_predictions_follow_the_clinical_truth(scan, toy_test):
     beats, truth = toy_test
     pred = scan.predict(beats)

@@ -10,6 +10,8 @@ shift of y within +-0.2 s (the 2025 re-run of the Challenge allowed this).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -476,6 +478,33 @@ def eval_underlying(n: int, seed: int = 0, data: str | os.PathLike[str] | Cohort
     return [simulate_record(int(ids[i % len(ids)]) - 1, int(cohort.info["seed"]), config)[0] for i in range(n)]
 
 
+def _signal_hash(record: Record | None) -> str | None:
+    """SHA-256 of a record's rate, lead names and samples (None for None)."""
+    if record is None:
+        return None
+    h = hashlib.sha256(json.dumps([record.fs, list(record.sig_name)]).encode())
+    h.update(np.ascontiguousarray(record.signal, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def pages_cache_key(cases: Sequence[EvalCase]) -> str:
+    """Hash of everything a page's score depends on: its name, style, distortion, record and underlying record.
+
+    :func:`evaluate_pages` reads ``pages.csv`` back only when this key matches the one saved beside it.
+
+    Example
+    -------
+    >>> from vaescan.data.leads import LEADS
+    >>> recs = [Record(np.zeros((5000, 12)), 500.0, list(LEADS), name="r")]
+    >>> pages_cache_key(eval_cases(recs, 1, seed=0)) == pages_cache_key(eval_cases(recs, 1, seed=1))
+    False
+    """
+    payload = [[c.page, c.category, c.family, c.record.name, dataclasses.asdict(c.style),
+                dataclasses.asdict(c.distortion), _signal_hash(c.record), _signal_hash(c.underlying)]
+               for c in cases]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
 def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
                    categories: Sequence[str] = ("clean", "distorted"),
                    underlying: Sequence[Record | None] | None = None) -> pd.DataFrame:
@@ -488,7 +517,8 @@ def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n
     perspective, shadow, creases, blur, noise and JPEG). Writes under ``out_dir``
     the pages (``<page>.png`` + truth ``.json``), the digitised records
     (``<page>.hea/.dat``) and ``pages.csv``; when ``pages.csv`` exists for the
-    same pages it is read back instead of redone. Returns the per-page table
+    same pages (same records, seed and categories: :func:`pages_cache_key`, kept in
+    ``pages.key.json``) it is read back instead of redone. Returns the per-page table
     (``snr_db``, ``snr_shift_db``, per-lead SNR and, for a synthetic cohort, the
     perfect reader's ``ceiling_db``, all in dB).
 
@@ -519,13 +549,14 @@ def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n
             distortion = Distortion(seed=int(rng.integers(2**31)), **{
                 k: float(rng.uniform(lo, hi)) for k, (lo, hi) in DISTORTION_CATEGORIES[kind].items()})
             cases.append(EvalCase(f"{category}{i:02d}", record, style, distortion, kind, "classic", underlying[i]))
-    if csv.exists():
-        done = pd.read_csv(csv, keep_default_na=False, na_values=[""])
-        if sorted(done.page.astype(str)) == sorted(c.page for c in cases):
-            return done
-    table = pd.DataFrame([page_evaluate(case, out_dir) for case in cases])
-    from vaescan.io import atomic_path
+    from vaescan.io import atomic_path, read_json, write_json
 
+    key_file, key = out_dir / "pages.key.json", pages_cache_key(cases)
+    if csv.exists() and key_file.exists() and read_json(key_file).get("key") == key:
+        return pd.read_csv(csv, keep_default_na=False, na_values=[""])
+    key_file.unlink(missing_ok=True)                     # an interrupted redo must not pass for the old pages
+    table = pd.DataFrame([page_evaluate(case, out_dir) for case in cases])
     with atomic_path(csv) as tmp:
         table.to_csv(tmp, index=False, float_format="%.3f")
+    write_json(key_file, {"key": key})
     return table

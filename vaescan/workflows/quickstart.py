@@ -192,13 +192,17 @@ def summary_markdown(summary: dict) -> str:
         readout = f"; linear read-out R2 of the true factors {v['readout_r2_mean']:.2f} (mean)" \
             if v.get("readout_r2_mean") is not None else ""
         lines.append(f"- VAE-SCAN: test reconstruction RMSE {v['test_rmse_uv']:.1f} uV, {v['n_active']} active "
-                     f"factors{readout}; SCAN test AUROC {auroc or 'none scored'}"
+                     f"factors{readout}; SCAN test AUROC {auroc or 'none: no label could be scored'}"
                      + (f"; not scored, under {MIN_POSITIVES} test positives: {', '.join(rare)}" if rare else ""))
         if v.get("anchored_rho"):
             rho = ", ".join(f"{k} {r:.2f}" for k, r in v["anchored_rho"].items())
             lines.append(f"- Anchored factors (tied to measured intervals in training) vs the true factors, "
                          f"test Spearman rho: {rho}")
-        lines.append(f"- Generated beats: QRS {v['generated_qrs_ms']:.0f} ms for the label vs "
-                     f"{v['reference_qrs_ms']:.0f} ms for NORM; figures in `vae_scan/traversal`, "
-                     "`vae_scan/associations`, `vae_scan/generated`")
+        if v.get("generated_qrs_ms") is None:               # no label other than NORM (and sex) to generate
+            lines.append("- Generated beats: none (no label other than NORM and sex to set); figures in "
+                         "`vae_scan/traversal`, `vae_scan/associations`")
+        else:
+            lines.append(f"- Generated beats: QRS {v['generated_qrs_ms']:.0f} ms for the label vs "
+                         f"{v['reference_qrs_ms']:.0f} ms for NORM; figures in `vae_scan/traversal`, "
+                         "`vae_scan/associations`, `vae_scan/generated`")
     return "\n".join(lines) + "\n"
