@@ -8,11 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Fuzz suites (hypothesis): bounded in CI, longer by HYPOTHESIS_PROFILE=nightly.
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("nightly", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def shared_data_dir() -> Path:
