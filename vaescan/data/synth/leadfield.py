@@ -82,6 +82,7 @@ def independent_to_leads(independent: np.ndarray) -> np.ndarray:
 
     Example
     -------
+    >>> from vaescan.data.leads import LEADS
     >>> leads = independent_to_leads(np.array([[1.0, 0.4, 0, 0, 0, 0, 0, 0]]))
     >>> dict(zip(LEADS[:6], np.round(leads[0, :6], 3).tolist()))
     {'I': 1.0, 'II': 0.4, 'III': -0.6, 'aVR': -0.7, 'aVL': 0.8, 'aVF': -0.1}
@@ -100,6 +101,7 @@ def vcg_to_leads(vcg: np.ndarray) -> np.ndarray:
 
     Example
     -------
+    >>> from vaescan.data.leads import LEADS
     >>> leads = vcg_to_leads(np.array([[0.0, 1.0, 0.0]]))                # an inferior dipole
     >>> round(float(leads[0, LEADS.index("aVF")]), 3), round(float(leads[0, LEADS.index("aVL")]), 3)
     (1.183, -0.768)
