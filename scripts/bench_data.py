@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
     p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_data.json"))
     args = p.parse_args(argv)
+    load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         cohort = Path(tmp) / "cohort"
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "met": ptbxl_minutes["features_jobs2"]
                                                  <= TARGET_PTBXL_MINUTES_TWO_CORES},
         },
+        "load_average": {**load, "after": os.getloadavg()},
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
     }
     write_json(args.output, result)

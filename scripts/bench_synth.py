@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1: the target is per core)")
     p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_synth.json"))
     args = p.parse_args(argv)
+    load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", progress=False, jobs=args.jobs)
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         "records_per_s": args.n / seconds, "seconds_per_1000_records": per_1000,
         "target_seconds_per_1000_records": TARGET_SECONDS_PER_1000,
         "met": bool(per_1000 < TARGET_SECONDS_PER_1000), "bytes_written": size,
+        "load_average": {**load, "after": os.getloadavg()},
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "cpus": os.cpu_count()},
     }

@@ -112,6 +112,7 @@ def cmd_digitize(args: argparse.Namespace) -> int:
 def cmd_digitize_eval(args: argparse.Namespace) -> int:
     """``vaescan digitize-eval --n 60 --seed S -o DIR``."""
     from vaescan.digitize.evaluate import digitize_evaluate, eval_records, eval_underlying
+    from vaescan.io import write_json
     from vaescan.pages.render import STYLE_FAMILIES
 
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
@@ -122,8 +123,20 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
         raise VaescanInputError(args.data, "--noiseless applies to simulated records, not to --data")
     records = eval_records(args.n, args.seed, args.data, noiseless=args.noiseless)
     underlying = records if args.noiseless else eval_underlying(args.n, args.seed, args.data)
-    _, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
-                                   keep_pages=args.keep_pages, progress=not args.quiet, underlying=underlying)
+    table, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
+                                       keep_pages=args.keep_pages, progress=not args.quiet, underlying=underlying)
+    # what was run, beside the numbers: the summary is the record the docs' numbers are taken from
+    targets = summary["targets_db"]
+    distorted = table.category != "clean"
+    summary.update(
+        records=str(args.data) if args.data else ("synthetic, noiseless" if args.noiseless else "synthetic cohort"),
+        command="vaescan digitize-eval " + " ".join(
+            [f"--n {args.n}", f"--seed {args.seed}"] + (["--noiseless"] if args.noiseless else [])
+            + ([f"--data {args.data}"] if args.data else [])
+            + ([f"--families {','.join(families)}"] if families != tuple(STYLE_FAMILIES) else [])),
+        pages_at_target={"clean": int((table.snr_db[~distorted] >= targets["clean"]).sum()),
+                         "distorted": int((table.snr_db[distorted] >= targets["distorted"]).sum())})
+    write_json(args.output / "summary.json", summary)
     for key in ("clean", "distorted"):
         s = summary[key]
         if s:

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _Parser(
         prog="vaescan",
-        description="Interpretable ECG modelling: digitise, learn latent factors (VAE-SCAN), explain.",
+        description="Interpretable ECG modelling: digitise, measure features, learn latent factors (VAE-SCAN).",
     )
     parser.add_argument("--version", action="version", version=f"vaescan {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")

@@ -1,1 +1,1 @@
-"""Reports and figures: ECGs on paper, trade-off tables and plots."""
+"""Figures: beats, traversals and training curves. Trade-off tables and plots are planned, not built yet."""

@@ -1,0 +1,43 @@
+"""The documented numbers match the runs' JSON in docs/results/ (scripts/readme_status.py)."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "readme_status.py"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("readme_status", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_match_the_results_json():
+    run = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, (
+        "README.md or docs/digitize.md differs from docs/results/*.json; run python scripts/readme_status.py\n"
+        + run.stdout[-3000:])
+
+
+def test_a_missing_json_leaves_its_row_out_and_says_so(tmp_path):
+    rs = _module()
+    (tmp_path / "bench_vae.json").write_text(json.dumps({"ratio": 1.5, "target_ratio": 1.3, "meets_target": False}))
+    block = rs.status_block(tmp_path)
+    assert "| pyro SVI step vs plain torch | 1.50x | <= 1.3x: **missed** |" in block
+    assert "bench_features.json" in block.split("Not in this table")[1]
+    assert "MAE QRS" not in block
+
+
+def test_replace_block_needs_one_marker_pair():
+    rs = _module()
+    text = "a\n<!-- x:start -->\nold\n<!-- x:end -->\nb\n"
+    assert rs.replace_block(text, "x", "new", "doc") == "a\n<!-- x:start -->\nnew\n<!-- x:end -->\nb\n"
+    with pytest.raises(SystemExit):
+        rs.replace_block("no markers", "x", "new", "doc")
