@@ -263,6 +263,8 @@ class VAE:
         Example
         -------
         >>> import tempfile, pathlib
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
         >>> ckpt = pathlib.Path(tempfile.mkdtemp()) / "checkpoint.pt"
         >>> small = VAE(latent_dim=2, epochs=2, channels=(8,), hidden=8)
         >>> small.fit(beats, beats, checkpoint=ckpt, progress=False).curves_.epoch.tolist(), ckpt.is_file()
@@ -331,6 +333,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.fiducial_
         200
         """
@@ -347,6 +352,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.factor_names_
         ['z0', 'z1', 'z2', 'z3']
         """
@@ -399,6 +407,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> loc, scale = vae.encode(beats)
         >>> loc.shape == scale.shape == (len(beats.record_ids), vae.config.latent_dim), bool((scale > 0).all())
         (True, True)
@@ -412,6 +423,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.transform(beats).shape
         (96, 4)
         """
@@ -422,6 +436,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.inverse_transform(np.zeros((1, vae.config.latent_dim))).shape  # at fs_ = 500 Hz
         (1, 12, 500)
         """
@@ -439,6 +456,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.reconstruct(beats).shape == beats.beats.shape
         True
         """
@@ -450,6 +470,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> sorted({name.split("$$$")[0] for name in vae.param_store(beats)})
         ['vae_decoder', 'vae_encoder']
         """
@@ -462,6 +485,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> import tempfile
         >>> folder = vae.save(tempfile.mkdtemp())
         >>> sorted(p.name for p in folder.iterdir())
@@ -486,6 +512,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> import tempfile
         >>> again = VAE.load(vae.save(tempfile.mkdtemp()))
         >>> np.array_equal(again.transform(beats), vae.transform(beats))
