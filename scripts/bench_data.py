@@ -11,19 +11,15 @@ Timings depend on the machine and on what else runs on it.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from vaescan.cli.main import main as vaescan_main  # noqa: E402
-from vaescan.data.synth import simulate_cohort  # noqa: E402
-from vaescan.io import write_json  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.cli.main import main as vaescan_main
+from vaescan.data.synth import simulate_cohort
+from vaescan.io import write_json
 
 PTBXL_RECORDS = 21_799
 TARGET_BEATS_PER_S_ONE_CORE = 20.0
@@ -31,18 +27,17 @@ TARGET_PTBXL_MINUTES_TWO_CORES = 30.0
 
 
 def _time(command: list[str]) -> float:
-    start = time.perf_counter()
-    code = vaescan_main(command)
+    with Stopwatch() as watch:
+        code = vaescan_main(command)
     if code != 0:
         raise SystemExit(f"vaescan {' '.join(command)} failed with exit code {code}")
-    return time.perf_counter() - start
+    return watch.seconds
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = bench_parser(__doc__, "runs/bench/bench_data.json")
     p.add_argument("--n", type=int, default=400, help="records (default 400)")
     p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
-    p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_data.json"))
     args = p.parse_args(argv)
     load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     runs = {}
@@ -68,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  <= TARGET_PTBXL_MINUTES_TWO_CORES},
         },
         "load_average": {**load, "after": os.getloadavg()},
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": machine_info("platform", "python", "cpus"),
     }
     write_json(args.output, result)
     for name, r in runs.items():

@@ -6,20 +6,16 @@ Targets (issue 4): at most 3 s per page, at most 2 GB peak memory.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import sys
-import time
-from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy and OpenCV load their thread pools
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
-
+from vaescan.bench import Stopwatch, bench_parser  # noqa: E402
 from vaescan.data.synth import simulate_records  # noqa: E402
 from vaescan.digitize.pipeline import image_digitize  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
@@ -27,18 +23,17 @@ from vaescan.pages.render import PageStyle, ecg_render  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = bench_parser(__doc__, "bench_digitize.json")
     parser.add_argument("--pages", type=int, default=5)
-    parser.add_argument("-o", "--output", default="bench_digitize.json")
     args = parser.parse_args(argv)
     load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     cv2.setNumThreads(1)
     times = []
     for record, _ in simulate_records(args.pages, seed=0):
         image, _ = ecg_render(record, PageStyle(dpi=200))
-        start = time.perf_counter()
-        image_digitize(image)
-        times.append(time.perf_counter() - start)
+        with Stopwatch() as watch:
+            image_digitize(image)
+        times.append(watch.seconds)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     result = {"pages": args.pages, "dpi": 200, "threads": 1, "seconds_per_page_mean": round(float(np.mean(times)), 3),
               "seconds_per_page_max": round(float(np.max(times)), 3), "peak_rss_mb": round(peak_mb, 1),

@@ -16,18 +16,13 @@ one CPU thread for 32 latents (FactorECG's size) and 8 factors.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from vaescan.io import write_json  # noqa: E402
-from vaescan.stats.disentangle import disentanglement_report  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.io import write_json
+from vaescan.stats.disentangle import disentanglement_report
 
 FACTOR_NAMES = ["normal", "binary_a", "uniform", "binary_b", "lognormal"]
 
@@ -89,16 +84,15 @@ def speed(sizes: list[int], k: int = 32, m: int = 8) -> list[dict]:
         rng = np.random.default_rng(0)
         f = make_factors(n, rng, m)
         z = np.column_stack([f, rng.normal(size=(n, k - m))])
-        start = time.perf_counter()
-        disentanglement_report(z, f)
-        out.append({"n_samples": n, "n_latents": k, "n_factors": m, "seconds": time.perf_counter() - start})
+        with Stopwatch() as watch:
+            disentanglement_report(z, f)
+        out.append({"n_samples": n, "n_latents": k, "n_factors": m, "seconds": watch.seconds})
         print(f"speed n={n}: {out[-1]['seconds']:.1f} s", flush=True)
     return out
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", default="runs/bench/disentangle.json", help="JSON output")
+    parser = bench_parser(__doc__.splitlines()[0], "runs/bench/disentangle.json")
     parser.add_argument("--quick", action="store_true", help="one seed, small sizes (a smoke run)")
     args = parser.parse_args()
     sizes, seeds, speed_sizes = ([1000], [0], [2000]) if args.quick else ([500, 2000, 10000], [0, 1, 2],
@@ -110,8 +104,7 @@ def main() -> int:
         "seeds": seeds,
         "calibration": calibration(sizes, seeds, n_estimators=100),
         "speed": speed(speed_sizes),
-        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
-                    "note": "timings on a shared machine are indicative only"},
+        "machine": {**machine_info("python", "processor"), "note": "timings on a shared machine are indicative only"},
     }
     write_json(args.output, result)
     print(f"wrote {args.output}")

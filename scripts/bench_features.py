@@ -12,21 +12,18 @@ Targets (issue 3): MAE <= 10 ms for QRS, <= 20 ms for PR and QT, <= 2 bpm for HR
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from vaescan.cli.main import main as vaescan_main  # noqa: E402
-from vaescan.data.sources import load_cohort  # noqa: E402
-from vaescan.data.synth import simulate_cohort  # noqa: E402
-from vaescan.data.synth.recovery import feature_recovery  # noqa: E402
-from vaescan.io import write_json  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser
+from vaescan.cli.main import main as vaescan_main
+from vaescan.data.sources import load_cohort
+from vaescan.data.synth import simulate_cohort
+from vaescan.data.synth.recovery import feature_recovery
+from vaescan.io import write_json
 
 
 def evaluate(cohort_dir: Path, features_csv: Path) -> dict:
@@ -37,12 +34,11 @@ def evaluate(cohort_dir: Path, features_csv: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = bench_parser(__doc__, "runs/bench/bench_features.json")
     p.add_argument("--n", type=int, default=500, help="records to simulate (default 500)")
     p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--cohort", type=Path, help="reuse this synthetic cohort instead of writing a new one")
-    p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_features.json"))
     args = p.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cohort is None:
             simulate_cohort(args.n, args.seed, cohort_dir, progress=False, jobs=args.jobs)
         features_csv = Path(tmp) / "features.csv"
-        start = time.perf_counter()
-        code = vaescan_main(["-q", "features", str(cohort_dir), "-o", str(features_csv), "--jobs", str(args.jobs)])
-        seconds = time.perf_counter() - start
+        with Stopwatch() as watch:
+            code = vaescan_main(["-q", "features", str(cohort_dir), "-o", str(features_csv), "--jobs", str(args.jobs)])
+        seconds = watch.seconds
         if code != 0:
             print(f"vaescan features failed with exit code {code}", file=sys.stderr)
             return code

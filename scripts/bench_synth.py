@@ -8,34 +8,29 @@ records per second. Timings depend on the machine and on what else runs on it.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from vaescan.data.synth import simulate_cohort  # noqa: E402
-from vaescan.io import write_json  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.data.synth import simulate_cohort
+from vaescan.io import write_json
 
 TARGET_SECONDS_PER_1000 = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = bench_parser(__doc__, "runs/bench/bench_synth.json")
     p.add_argument("--n", type=int, default=1000, help="records to write (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1: the target is per core)")
-    p.add_argument("-o", "--output", type=Path, default=Path("runs/bench/bench_synth.json"))
     args = p.parse_args(argv)
     load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", progress=False, jobs=args.jobs)
-        seconds = time.perf_counter() - start
+        with Stopwatch() as watch:
+            simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", progress=False, jobs=args.jobs)
+        seconds = watch.seconds
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
     per_1000 = seconds / args.n * 1000.0
     result = {
@@ -44,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "target_seconds_per_1000_records": TARGET_SECONDS_PER_1000,
         "met": bool(per_1000 < TARGET_SECONDS_PER_1000), "bytes_written": size,
         "load_average": {**load, "after": os.getloadavg()},
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count()},
+        "machine": machine_info("platform", "python", "cpus"),
     }
     write_json(args.output, result)
     print(f"{args.n} records in {seconds:.1f} s ({args.n / seconds:.1f} records/s, {per_1000:.1f} s per 1000; "

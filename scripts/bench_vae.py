@@ -24,27 +24,22 @@ Without ``--data`` a 1,000-record synthetic cohort is simulated into ``runs/benc
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import os
-import platform
 import statistics
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pyro
 import torch
 from pyro.infer import SVI, Trace_ELBO, TraceMeanField_ELBO
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from vaescan.data.dataset import DataConfig, load_data  # noqa: E402
-from vaescan.io import write_json  # noqa: E402
-from vaescan.models.train import make_svi  # noqa: E402
-from vaescan.models.vae import VAE, BetaVAE, VAEConfig, downsample_beats  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.data.dataset import DataConfig, load_data
+from vaescan.io import write_json
+from vaescan.models.train import make_svi
+from vaescan.models.vae import VAE, BetaVAE, VAEConfig, downsample_beats
 
 
 def torch_step_fn(net: BetaVAE, x: torch.Tensor, anneal: float, lr: float):
@@ -120,10 +115,10 @@ def overhead(x: torch.Tensor, config: VAEConfig, rounds: int, steps: int, warmup
         names = list(fns)
         for r in range(rounds):
             for name in names[r % len(names):] + names[: r % len(names)]:
-                tic = time.perf_counter()
-                for _ in range(steps):
-                    losses[name].append(fns[name]())
-                times[name].append((time.perf_counter() - tic) / steps)
+                with Stopwatch() as watch:
+                    for _ in range(steps):
+                        losses[name].append(fns[name]())
+                times[name].append(watch.seconds / steps)
     med = {k: statistics.median(v) for k, v in times.items()}
     paired = {k: statistics.median(a / b for a, b in zip(times[k], times["torch"])) for k in fns if k != "torch"}
     return {
@@ -151,7 +146,7 @@ def throughput(beats, config: VAEConfig, n_train: int, epochs: int) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__.split("\n\n")[0], "runs/bench/bench_vae.json")
     parser.add_argument("--data", help="cohort folder (default: simulate 1,000 synthetic records)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2: the reference machine)")
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
@@ -159,7 +154,6 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="warm-up steps per variant (default 5)")
     parser.add_argument("--n-train", type=int, default=512, help="beats for the throughput run (default 512)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the throughput run (default 3)")
-    parser.add_argument("-o", "--output", default="runs/bench/bench_vae.json", help="JSON output")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -174,7 +168,7 @@ def main() -> int:
         "config": {"latent_dim": config.latent_dim, "channels": list(config.channels), "hidden": config.hidden,
                    "downsample": config.downsample, "batch_size": config.batch_size},
         "data": data.path, "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
-        "torch": torch.__version__, "pyro": pyro.__version__, "python": platform.python_version(),
+        "torch": torch.__version__, "pyro": pyro.__version__, **machine_info("python"),
         "overhead": overhead(x, config, args.rounds, args.steps, args.warmup),
         "throughput": throughput(beats, config, args.n_train, args.epochs),
         "load_average_before": load_before, "load_average_after": os.getloadavg(),

@@ -11,44 +11,39 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from vaescan.data.synth import simulate_cohort  # noqa: E402
-from vaescan.io import write_json  # noqa: E402
-from vaescan.workflows.vae_scan import run_vae_scan  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser
+from vaescan.data.synth import simulate_cohort
+from vaescan.io import write_json
+from vaescan.workflows.vae_scan import run_vae_scan
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__.split("\n\n")[0], "runs/bench/bench_vae_quick.json")
     parser.add_argument("--n", type=int, default=300, help="synthetic records (default 300)")
     parser.add_argument("--data", default="runs/synthetic_300", help="cohort folder (simulated if missing)")
     parser.add_argument("--output-dir", default="runs/bench/vae_quick", help="run_vae_scan output folder")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("-o", "--output", default="runs/bench/bench_vae_quick.json", help="JSON output")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     load = {"before": os.getloadavg()}
-    tic = time.perf_counter()
-    if not (Path(args.data) / "metadata.csv").is_file():
-        simulate_cohort(args.n, 0, args.data, progress=False)
-    simulated = time.perf_counter()
-    summary = run_vae_scan(args.data, args.output_dir, progress=False)
-    done = time.perf_counter()
+    with Stopwatch() as simulate:
+        if not (Path(args.data) / "metadata.csv").is_file():
+            simulate_cohort(args.n, 0, args.data, progress=False)
+    with Stopwatch() as run:
+        summary = run_vae_scan(args.data, args.output_dir, progress=False)
     load["after"] = os.getloadavg()
     result = {"n_records": args.n, "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
-              "simulate_s": simulated - tic, "run_vae_scan_s": done - simulated, "load_average": load,
+              "simulate_s": simulate.seconds, "run_vae_scan_s": run.seconds, "load_average": load,
               "summary": summary}
     write_json(args.output, result)
-    print(f"run_vae_scan: {done - simulated:.0f} s; generated {summary['generated_label']} QRS "
+    print(f"run_vae_scan: {run.seconds:.0f} s; generated {summary['generated_label']} QRS "
           f"{summary['generated_qrs_ms']} ms vs NORM {summary['reference_qrs_ms']} ms; wrote {args.output}")
     return 0
 

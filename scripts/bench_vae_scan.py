@@ -22,25 +22,21 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import operator
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import torch  # noqa: E402
-
-from vaescan.config import load_config  # noqa: E402
-from vaescan.io import read_json, write_json  # noqa: E402
+from vaescan.bench import Stopwatch, bench_parser
+from vaescan.config import load_config
+from vaescan.io import read_json, write_json
 from vaescan.models.run_configs import SCANRunConfig, VAERunConfig
 from vaescan.workflows.products import generate_run
-from vaescan.workflows.training import train_scan_run, train_vae_run  # noqa: E402
+from vaescan.workflows.training import train_scan_run, train_vae_run
 
 READOUT = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 MONOTONIC = ("qrs_ms", "qt_ms", "t_amp_mv")
@@ -76,13 +72,12 @@ def pca_readout(vae_cfg: VAERunConfig, components: tuple[int, ...]) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__.split("\n\n")[0], "runs/bench/bench_vae_scan.json")
     parser.add_argument("--vae-config", default="configs/vae_synthetic.yaml")
     parser.add_argument("--scan-config", default="configs/scan_synthetic.yaml")
     parser.add_argument("--runs", default="runs/bench/vae_scan", help="folder for the two run folders")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--reuse", action="store_true", help="measure finished runs in --runs without training")
-    parser.add_argument("-o", "--output", default="runs/bench/bench_vae_scan.json", help="JSON output")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -94,13 +89,13 @@ def main() -> int:
     load = {"before": os.getloadavg()}
     wall = {}
     if not args.reuse:
-        tic = time.perf_counter()
-        train_vae_run(vae_cfg, force=True)
-        wall["vae_run_s"] = time.perf_counter() - tic
+        with Stopwatch() as watch:
+            train_vae_run(vae_cfg, force=True)
+        wall["vae_run_s"] = watch.seconds
         load["after_vae"] = os.getloadavg()
-        tic = time.perf_counter()
-        train_scan_run(scan_cfg, force=True)
-        wall["scan_run_s"] = time.perf_counter() - tic
+        with Stopwatch() as watch:
+            train_scan_run(scan_cfg, force=True)
+        wall["scan_run_s"] = watch.seconds
     load["after"] = os.getloadavg()
     vm, sm = read_json(runs / "vae" / "metrics.json"), read_json(runs / "scan" / "metrics.json")
 

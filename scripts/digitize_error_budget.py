@@ -22,14 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
-
-from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, eval_records, signal_shift, snr_db, truth_signals  # noqa: E402
-from vaescan.digitize.pipeline import DigitizeConfig, image_digitize  # noqa: E402
-from vaescan.errors import VaescanError  # noqa: E402
-from vaescan.io import atomic_path, write_json  # noqa: E402
-from vaescan.pages.distort import Distortion, image_distort  # noqa: E402
-from vaescan.pages.render import STYLE_FAMILIES, ecg_render, random_style  # noqa: E402
+from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, eval_records, signal_shift, snr_db, truth_signals
+from vaescan.digitize.pipeline import DigitizeConfig, image_digitize
+from vaescan.errors import VaescanError
+from vaescan.io import atomic_path, write_json
+from vaescan.pages.distort import Distortion, image_distort
+from vaescan.pages.render import STYLE_FAMILIES, ecg_render, random_style
 
 STAGES = ("raw", "fill", "shift", "offset", "scale")
 MAX_SHIFT = 100  # samples at 500 Hz: 0.2 s

@@ -14,13 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from PIL import Image
 
-from PIL import Image  # noqa: E402
-
-from vaescan.data.synth import LABELS, simulate_records  # noqa: E402
-from vaescan.io import atomic_path  # noqa: E402
-from vaescan.pages.render import PageStyle, ecg_render  # noqa: E402
+from vaescan.data.synth import LABELS, simulate_records
+from vaescan.io import atomic_path
+from vaescan.pages.render import PageStyle, ecg_render
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,20 +24,18 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+import torch
+from sklearn.decomposition import FastICA
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.decomposition import FastICA  # noqa: E402
-
-from vaescan.analysis.model_metrics import best_single_factor, vae_metrics  # noqa: E402
-from vaescan.config import load_config  # noqa: E402
-from vaescan.data.beats import BeatSet  # noqa: E402
+from vaescan.analysis.model_metrics import best_single_factor, vae_metrics
+from vaescan.config import load_config
+from vaescan.data.beats import BeatSet
 from vaescan.data.dataset import load_data
-from vaescan.io import read_json, write_json  # noqa: E402
-from vaescan.models.run_configs import VAERunConfig  # noqa: E402
-from vaescan.models.vae import VAE  # noqa: E402
-from vaescan.stats.disentangle import mutual_info_gap  # noqa: E402
+from vaescan.io import read_json, write_json
+from vaescan.models.run_configs import VAERunConfig
+from vaescan.models.vae import VAE
+from vaescan.stats.disentangle import mutual_info_gap
 
 TARGET_R2 = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 TARGET_RHO = ("qrs_ms", "qt_ms", "t_amp_mv")

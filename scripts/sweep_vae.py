@@ -20,17 +20,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
+from matplotlib.figure import Figure
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from vaescan.config import load_config  # noqa: E402
-from vaescan.io import read_json, write_json  # noqa: E402
+from vaescan.config import load_config
+from vaescan.io import read_json, write_json
 from vaescan.models.run_configs import VAERunConfig
-from vaescan.report.ecg_plots import save_figure  # noqa: E402
-from vaescan.workflows.training import train_vae_run  # noqa: E402
+from vaescan.report.ecg_plots import save_figure
+from vaescan.workflows.training import train_vae_run
 
 READOUT = ("qrs_ms", "qt_ms", "pr_ms", "st_mv_anterior", "t_amp_mv", "r_amp_mv")
 

@@ -6,11 +6,8 @@ Usage::
 """
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a fresh clone without installing
-
-from vaescan.cli.main import main  # noqa: E402
+from vaescan.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(["train-scan", *sys.argv[1:]]))

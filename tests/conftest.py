@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
+from vaescan.data.toy import hann_bump
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,12 +53,6 @@ def shared_data() -> Path:
 @pytest.fixture
 def ptbxl_record(shared_data: Path) -> Path:
     return shared_data / "ptbxl_sample" / "records100" / "00000" / "00001_lr"
-
-
-def hann_bump(t_ms: np.ndarray, start_ms: float, width_ms: float) -> np.ndarray:
-    """A raised-cosine wave that is exactly zero outside [start, start + width] (ms)."""
-    u = (t_ms - start_ms) / width_ms
-    return np.where((u >= 0) & (u <= 1), 0.5 * (1 - np.cos(2 * np.pi * u)), 0.0)
 
 
 @dataclass

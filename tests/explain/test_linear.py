@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.models.conftest import toy_beats
+from vaescan.data.toy import toy_beats
 from vaescan.explain import LinearContributions
 from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE

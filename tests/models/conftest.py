@@ -1,52 +1,11 @@
-"""Toy beats with known factors for the model tests: built from compact waves, no preprocessing needed."""
+"""Fixtures of the model tests: toy beats with known factors (:func:`vaescan.data.toy.toy_beats`) and a tiny VAE."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import hann_bump
-from vaescan.data.beats import BeatConfig, BeatSet
-from vaescan.data.leads import LEADS
-
-# lead gains of a dipole at 45 degrees (frontal) and a typical precordial progression
-GAINS = np.array([0.71, 0.97, 0.26, -0.84, 0.22, 0.61, -0.6, -0.3, 0.4, 0.9, 1.0, 0.8])
-
-
-RANGES = {"qrs_ms": (80.0, 160.0), "qt_ms": (340.0, 480.0), "t_mv": (0.1, 0.6), "r_mv": (0.8, 1.6)}
-
-
-def toy_beats(n: int, seed: int = 0, noise_mv: float = 0.0,
-              vary: tuple[str, ...] = tuple(RANGES)) -> tuple[BeatSet, pd.DataFrame]:
-    """``n`` median beats (12 x 500 at 500 Hz, fiducial at index 200) and their true factors.
-
-    Factors (:data:`RANGES`): ``qrs_ms`` (80-160), ``qt_ms`` (340-480), ``t_mv`` (0.1-0.6),
-    ``r_mv`` (0.8-1.6), independent and uniform; those not in ``vary`` stay at mid-range.
-    Clinical table: ``WIDE`` = QRS >= 120 ms (a bundle-branch-block-like label),
-    ``TALLT`` = T >= 0.4 mV, and ``age`` = 20 + 60 * (QT - 340) / 140 years (+ noise).
-    """
-    rng = np.random.default_rng(seed)
-    cfg = BeatConfig()
-    t = cfg.window_ms[0] + np.arange(cfg.n_samples) * 1000.0 / cfg.fs
-    f = pd.DataFrame({k: rng.uniform(lo, hi, n) if k in vary else np.full(n, (lo + hi) / 2)
-                      for k, (lo, hi) in RANGES.items()})
-    beats = np.empty((n, len(LEADS), cfg.n_samples), np.float32)
-    for i, row in f.iterrows():
-        onset = -row.qrs_ms / 2
-        p = hann_bump(t, onset - 160.0, 100.0)
-        r = hann_bump(t, onset, row.qrs_ms)
-        tw = hann_bump(t, onset + row.qt_ms - 0.45 * row.qt_ms, 0.45 * row.qt_ms)
-        x = GAINS[:, None] * (0.15 * p + row.r_mv * r) + np.abs(GAINS)[:, None] * row.t_mv * tw
-        beats[i] = x + noise_mv * rng.standard_normal(x.shape)
-    table = pd.DataFrame({
-        "WIDE": (f.qrs_ms >= 120).astype(float), "TALLT": (f.t_mv >= 0.4).astype(float),
-        "age": 20 + 60 * (f.qt_ms - 340) / 140 + rng.normal(0, 2, n),
-    })
-    ids = [f"toy{i:04d}" for i in range(n)]
-    return BeatSet(beats, ids, cfg.fs, cfg.window_ms), pd.concat([f, table], axis=1)
-
+from vaescan.data.toy import toy_beats
 
 VARY = ("qrs_ms", "qt_ms", "t_mv")
 """The factors varied in the shared toy set: those behind WIDE, age and TALLT (R amplitude fixed)."""

@@ -26,6 +26,10 @@ def reconstruction_rmse_uv(vae: VAE, beats: BeatSet | np.ndarray) -> float:
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> beats, _ = toy_beats(96, seed=5)
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> 0 < reconstruction_rmse_uv(vae, beats) < 1000 * float(np.abs(beats.beats).max())
     True
     """
@@ -97,6 +101,10 @@ def vae_metrics(vae: VAE, train: BeatSet, test: BeatSet, factors_train: pd.DataF
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> beats, _ = toy_beats(96, seed=5)
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> truth = pd.DataFrame({"t_mv": beats.beats[:, 10, 330]})  # the T-wave height in V5
     >>> m = vae_metrics(vae, beats, beats, truth, truth)
     >>> sorted(m)[:5]
@@ -143,6 +151,12 @@ def scan_metrics(scan: SCAN, test: BeatSet, table_test: pd.DataFrame) -> dict:
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> from vaescan.models.scan import SCAN
+    >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+    >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
     >>> m = scan_metrics(scan, beats, table)
     >>> sorted(m["auroc"]), sorted(m["r2"]), sorted(m["generated"])
     (['TALLT', 'WIDE'], ['age'], ['TALLT', 'WIDE', 'none'])
@@ -170,6 +184,12 @@ def generated_summaries(scan: SCAN, names: Sequence[str]) -> dict[str, dict[str,
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> from vaescan.models.scan import SCAN
+    >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+    >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
     >>> sorted(generated_summaries(scan, ["WIDE"])["WIDE"])[:3]
     ['axis_deg', 'pr_ms', 'qrs_ms']
     """

@@ -40,6 +40,10 @@ def latent_traversal(vae: VAE, factors: Sequence[int] | None = None, span: float
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> beats, _ = toy_beats(96, seed=5)
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> steps, decoded = latent_traversal(vae, [0, 3])
     >>> len(steps), decoded.shape, float(steps.step.iloc[0])
     (26, (26, 12, 500), -3.0)
@@ -64,6 +68,10 @@ def traversal_table(vae: VAE, factors: Sequence[int] | None = None, span: float 
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> beats, _ = toy_beats(96, seed=5)
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> measured, decoded = traversal_table(vae, [0], steps=3)
     >>> measured.columns[:4].tolist(), len(measured)
     (['factor', 'step', 'z', 'qrs_ms'], 3)

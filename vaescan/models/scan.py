@@ -181,6 +181,10 @@ class SCAN:
 
     Example
     -------
+    >>> from vaescan.data.toy import toy_beats
+    >>> from vaescan.models.vae import VAE
+    >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+    >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> table.columns.tolist()  # toy labels WIDE (QRS >= 120 ms), TALLT (T >= 0.4 mV), and age
     ['WIDE', 'TALLT', 'age']
     >>> model = SCAN(vae, lam=10, epochs=2).fit(beats, table, progress=False)
@@ -243,6 +247,10 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> SCAN(vae, epochs=1).fit(beats, table, binary=["WIDE"], continuous=["age"], progress=False).output_names_
         ['WIDE', 'age']
         """
@@ -291,6 +299,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> sorted({name.split("$$$")[0] for name in scan.param_store(beats, table)})
         ['scan_decoder', 'scan_encoder']
         """
@@ -311,6 +324,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> scan.weights().columns.tolist()
         ['z0', 'z1', 'z2', 'z3', 'intercept']
         """
@@ -350,6 +368,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> c = scan.explain(beats)
         >>> c.shape  # records, outputs (WIDE, TALLT, age), 4 factors + intercept
         (96, 3, 5)
@@ -367,6 +390,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> scores = scan.decision_function(beats)
         >>> np.allclose(1 / (1 + np.exp(-scores[:, :2])), scan.predict_proba(beats))
         True
@@ -380,6 +408,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> p = scan.predict_proba(beats)
         >>> p.shape, bool(((p > 0) & (p < 1)).all())
         ((96, 2), True)
@@ -392,6 +425,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> scan.predict(beats).columns.tolist()
         ['WIDE', 'TALLT', 'age']
         """
@@ -409,6 +447,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> loc, scale = scan.encode_clinical({"WIDE": 1})
         >>> loc.shape, scale.shape
         ((1, 4), (1, 4))
@@ -424,6 +467,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> wide, narrow = scan.generate(pd.DataFrame({"WIDE": [1, 0]}))
         >>> wide.shape
         (12, 500)
@@ -436,6 +484,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> import tempfile
         >>> sorted(p.name for p in scan.save(tempfile.mkdtemp()).iterdir())
         ['scan.json', 'scan_weights.pt', 'vae.json', 'vae_weights.pt']
@@ -458,6 +511,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> import tempfile
         >>> again = SCAN.load(scan.save(tempfile.mkdtemp()))
         >>> np.array_equal(again.predict_proba(beats), scan.predict_proba(beats))

@@ -264,6 +264,8 @@ class VAE:
         Example
         -------
         >>> import tempfile, pathlib
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
         >>> ckpt = pathlib.Path(tempfile.mkdtemp()) / "checkpoint.pt"
         >>> small = VAE(latent_dim=2, epochs=2, channels=(8,), hidden=8)
         >>> small.fit(beats, beats, checkpoint=ckpt, progress=False).curves_.epoch.tolist(), ckpt.is_file()
@@ -332,6 +334,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.fiducial_
         200
         """
@@ -348,6 +353,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.factor_names_
         ['z0', 'z1', 'z2', 'z3']
         """
@@ -400,6 +408,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> loc, scale = vae.encode(beats)
         >>> loc.shape == scale.shape == (len(beats.record_ids), vae.config.latent_dim), bool((scale > 0).all())
         (True, True)
@@ -413,6 +424,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.transform(beats).shape
         (96, 4)
         """
@@ -423,6 +437,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.inverse_transform(np.zeros((1, vae.config.latent_dim))).shape  # at fs_ = 500 Hz
         (1, 12, 500)
         """
@@ -440,6 +457,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> vae.reconstruct(beats).shape == beats.beats.shape
         True
         """
@@ -451,6 +471,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> sorted({name.split("$$$")[0] for name in vae.param_store(beats)})
         ['vae_decoder', 'vae_encoder']
         """
@@ -463,6 +486,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> import tempfile
         >>> folder = vae.save(tempfile.mkdtemp())
         >>> sorted(p.name for p in folder.iterdir())
@@ -487,6 +513,9 @@ class VAE:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> beats, _ = toy_beats(96, seed=5)
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
         >>> import tempfile
         >>> again = VAE.load(vae.save(tempfile.mkdtemp()))
         >>> np.array_equal(again.transform(beats), vae.transform(beats))
