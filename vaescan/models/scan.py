@@ -351,6 +351,11 @@ class SCAN:
 
         Example
         -------
+        >>> from vaescan.data.toy import toy_beats
+        >>> from vaescan.models.vae import VAE
+        >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
+        >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
+        >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
         >>> z = torch.as_tensor(scan.vae.transform(beats))
         >>> np.allclose(scan.link(z).numpy(), scan.decision_function(beats))
         True
