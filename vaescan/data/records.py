@@ -113,7 +113,10 @@ def _folder_lock(folder: Path, exclusive: bool):
         yield
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except OSError:  # a file system without locks (some network mounts): go on unlocked
+            pass
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
