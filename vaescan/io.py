@@ -48,6 +48,38 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp.unlink()
 
 
+def check_output_file(path: str | os.PathLike[str]) -> Path:
+    """Check, before any work, that a file can be written at ``path``; return it as a :class:`Path`.
+
+    Refused with :class:`~vaescan.errors.VaescanInputError`: an existing folder at ``path``, a file where
+    one of its folders should be, and a folder that cannot be written.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output_file(folder / "new" / "features.csv").name
+    'features.csv'
+    >>> check_output_file(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vaescan.errors.VaescanInputError: ...: output is a folder; give a file name
+    """
+    from vaescan.errors import VaescanInputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise VaescanInputError(path, "output is a folder; give a file name")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise VaescanInputError(path, f"cannot write here: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise VaescanInputError(path, f"cannot write here: folder {parent} is not writable")
+            break
+    return path
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` atomically and return the path.
 

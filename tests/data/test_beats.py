@@ -109,3 +109,21 @@ def test_beatset_round_trip(tmp_path):
     with pytest.raises(VaescanInputError, match="not a vaescan beats file"):
         np.savez(tmp_path / "other.npz", x=np.ones(2))
         BeatSet.load(tmp_path / "other.npz")
+
+
+# --- minimum sampling rate (issue 14): 50 Hz and 2 Hz records gave QRS 202 ms for 88, axis -25 for 2 ---
+
+@pytest.mark.parametrize("fs", [50.0, 2.0])
+def test_records_too_slow_to_delineate_are_refused_with_the_reason(fs):
+    rec, _ = analytic_ecg()
+    step = max(1, int(round(rec.fs / fs)))
+    n = max(2, int(rec.n_samples * fs / rec.fs))
+    slow = Record(rec.signal[::step][:n], fs, list(LEADS), name="slow")
+    with pytest.raises(VaescanInputError, match=f"slow: sampled at {fs:g} Hz; median beats and features need 100 "
+                                                "to 20000 Hz \\(below 100 Hz QRS, PR and QT cannot be delineated"):
+        record_to_beat(slow)
+
+
+def test_beat_rate_outside_the_range_is_refused():
+    with pytest.raises(VaescanInputError, match=r"beat sampling rate \(--fs\) must be 100 to 20000 Hz, got 0.001"):
+        BeatConfig(fs=0.001)

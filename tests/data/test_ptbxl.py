@@ -71,3 +71,71 @@ def test_missing_column_and_bad_codes_are_named(ptbxl_release):
     (ptbxl_release / "scp_statements.csv").unlink()
     with pytest.raises(VaescanInputError, match="scp_statements.csv: file not found"):
         load_ptbxl(ptbxl_release)
+
+
+# --- hostile metadata tables (issue 14); built without records: the table is refused before any is read ---
+
+def _table_release(tmp_path, rows: list[dict]):
+    from tests.conftest import _SCP_STATEMENTS
+
+    root = tmp_path / "ptb-xl"
+    root.mkdir()
+    (root / "scp_statements.csv").write_text(_SCP_STATEMENTS)
+    base = {"ecg_id": 1, "patient_id": 15709.0, "age": 56.0, "sex": 1, "scp_codes": "{'NORM': 100.0}",
+            "strat_fold": 3, "filename_lr": "records100/00000/00001_lr", "filename_hr": "records500/00000/00001_hr"}
+    pd.DataFrame([{**base, **row} for row in rows]).to_csv(root / "ptbxl_database.csv", index=False)
+    return root
+
+
+def test_non_numeric_patient_id_is_read_as_an_id(tmp_path):
+    root = _table_release(tmp_path, [{"ecg_id": 1}, {"ecg_id": 2, "patient_id": "P-77"},
+                                     {"ecg_id": 3, "patient_id": None}])
+    cohort = load_ptbxl(root, sampling_rate=100)
+    assert cohort.metadata.patient_id.tolist() == ["15709", "P-77", ""]
+    assert cohort.metadata.record_id.tolist() == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("column,value,message", [
+    ("age", "old", "ecg_id 2: age 'old' is not a number"),
+    ("strat_fold", "x", "ecg_id 2: strat_fold 'x' is not a number"),
+    ("strat_fold", 11, "ecg_id 2: strat_fold 11 is not a fold 1-10"),
+    ("sex", 7, r"ecg_id 2: sex 7 is not 0 \(male\) or 1 \(female\)"),
+    ("age", 200, r"ecg_id 2: age 200.0 is not an age 0-130 \(PTB-XL codes ages over 89 as 300\)"),
+    ("scp_codes", "{'NORM': 'high'}", "ecg_id 2: scp_codes \"{'NORM': 'high'}\" is not a dict of code -> likelihood"),
+    ("ecg_id", 1, "ptbxl_database.csv: ecg_id 1 appears 2 times"),
+])
+def test_bad_values_are_named_by_row(tmp_path, column, value, message):
+    root = _table_release(tmp_path, [{"ecg_id": 1}, {"ecg_id": 2, column: value}])
+    with pytest.raises(VaescanInputError, match=message):
+        load_ptbxl(root, sampling_rate=100)
+
+
+@pytest.mark.parametrize("rate,column", [(100, "filename_lr"), (500, "filename_hr")])
+@pytest.mark.parametrize("value,why", [
+    ("../outside/00001_lr", "has a '..' part"),
+    ("records100/../../outside", "has a '..' part"),
+    ("/etc/passwd", "is an absolute path"),
+    ("", "is empty"),
+])
+def test_record_paths_outside_the_release_are_refused(tmp_path, rate, column, value, why):
+    root = _table_release(tmp_path, [{"ecg_id": 1}, {"ecg_id": 2, column: value}])
+    with pytest.raises(VaescanInputError, match=f"ptbxl_database.csv: ecg_id 2: {column} .* {why}"):
+        load_ptbxl(root, sampling_rate=rate)
+
+
+def test_record_ids_holding_paths_are_refused(tmp_path):
+    root = _table_release(tmp_path, [{"ecg_id": "../../x"}])
+    with pytest.raises(VaescanInputError, match=r"ecg_id '../../x' \(record .*\) is not a usable id"):
+        load_ptbxl(root, sampling_rate=100)
+
+
+def test_vaescan_cohort_paths_outside_are_refused(tmp_path):
+    from vaescan.data.cohort import read_cohort
+
+    root = tmp_path / "c"
+    root.mkdir()
+    pd.DataFrame({"record_id": ["a"], "record": ["../../elsewhere/a"], "patient_id": ["a"], "age": [50.0],
+                  "sex": [0.0], "split": ["train"]}).to_csv(root / "metadata.csv", index=False)
+    with pytest.raises(VaescanInputError,
+                       match="metadata.csv: record_id a: record '../../elsewhere/a' has a '..' part"):
+        read_cohort(root)

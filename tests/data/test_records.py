@@ -120,3 +120,111 @@ def test_find_records_walks_folders(tmp_path):
         find_records(empty)
     with pytest.raises(VaescanInputError, match="neither a folder nor a WFDB record"):
         find_records(tmp_path / "missing")
+
+
+# --- hostile headers (issue 14): refuse what would be read wrongly, with one line naming the file ---
+
+def _good_record(tmp_path: Path, name: str = "r") -> Path:
+    rng = np.random.default_rng(0)
+    write_record(Record(rng.normal(0, 1, (5000, 12)), 500.0, list(LEADS), name=name), tmp_path / name)
+    return tmp_path / name
+
+
+def _edit_header(path: Path, old: str, new: str, signals: bool = False) -> None:
+    hea = path.with_suffix(".hea")
+    lines = hea.read_text().splitlines()
+    if signals:
+        lines = [lines[0]] + [line.replace(old, new) for line in lines[1:]]
+    else:
+        lines[0] = lines[0].replace(old, new)
+    hea.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("fs,message", [
+    ("-500", "sampling rate '-500' Hz is not an ECG's (expected 1 to 100000 Hz)"),  # wfdb read 250 Hz
+    ("0.001", "sampling rate '0.001' Hz is not an ECG's"),
+    ("1e9", "sampling rate '1e9' Hz is not an ECG's"),
+    ("nan", "sampling rate 'nan' Hz is not an ECG's"),
+])
+def test_implausible_sampling_rates_are_refused(tmp_path, fs, message):
+    path = _good_record(tmp_path)
+    _edit_header(path, " 500 ", f" {fs} ")
+    with pytest.raises(VaescanInputError, match="r.hea: " + message.replace("(", r"\(").replace(")", r"\)")):
+        read_record(path)
+
+
+def test_missing_sampling_rate_is_refused_not_assumed_250(tmp_path):
+    path = _good_record(tmp_path)
+    hea = path.with_suffix(".hea")
+    lines = hea.read_text().splitlines()
+    hea.write_text("\n".join(["r 12"] + lines[1:]) + "\n")
+    with pytest.raises(VaescanInputError, match="header gives no sampling rate"):
+        read_record(path)
+
+
+@pytest.mark.parametrize("gain,message", [
+    ("0", r"signal 0 \(I\) has no usable ADC gain \(0\(0\)/mV\): WFDB's 0 or missing means uncalibrated"),
+    ("1e-9", r"signal 0 \(I\) has ADC gain 1e-09 per mV, 1e-09 units per mV; expected 1 to 1e\+06"),
+    ("1e9", r"ADC gain 1e\+09 per mV"),
+])
+def test_uncalibrated_or_implausible_gains_are_refused(tmp_path, gain, message):
+    path = _good_record(tmp_path)
+    _edit_header(path, "1000.0(0)", f"{gain}(0)", signals=True)
+    with pytest.raises(VaescanInputError, match=message):
+        read_record(path)
+
+
+def test_amplitudes_no_ecg_reaches_are_refused(tmp_path):
+    path = _good_record(tmp_path)
+    _edit_header(path, "1000.0(0)/mV", "1.0(0)/mV", signals=True)  # 1 mV per unit: R waves of volts
+    with pytest.raises(VaescanInputError, match=r"lead I reaches \S+ mV, beyond the 100 mV of any ECG"):
+        read_record(path)
+
+
+def test_header_announcing_more_samples_than_the_file_holds(tmp_path):
+    path = _good_record(tmp_path)
+    _edit_header(path, " 5000", " 5000000000")  # would allocate 120 GB
+    with pytest.raises(VaescanInputError, match="signal file r.dat is truncated or corrupt: it holds 5000 samples "
+                                                "per lead; the header announces 5000000000"):
+        read_record(path)
+
+
+@pytest.mark.parametrize("fs", [0.0, -250.0, float("nan"), float("inf"), 1e-3])
+def test_record_refuses_rates_no_ecg_has(fs):
+    with pytest.raises(VaescanInputError, match="is not an ECG's"):
+        Record(np.zeros((10, 12)), fs, list(LEADS), name="x")
+
+
+_WRITER = """
+import sys
+import numpy as np
+from vaescan.data.leads import LEADS
+from vaescan.data.records import Record, write_record
+value, path, rounds = float(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+rec = Record(np.full((2000, 12), value), 500.0, list(LEADS), name="same", comments=[f"writer {value}"])
+for _ in range(rounds):
+    write_record(rec, path)
+"""
+
+
+def test_two_processes_writing_one_record_never_mix_header_and_data(tmp_path):
+    """Each writer's values are constant and its header's comment names them: a reader must always see a
+    header and data from the same writer."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "same"
+    write_record(Record(np.full((2000, 12), 1.0), 500.0, list(LEADS), comments=["writer 1.0"]), path)
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(v), str(path), "60"]) for v in (1.0, 2.0)]
+    mixed, reads = 0, 0
+    try:
+        while any(w.poll() is None for w in writers):
+            rec = read_record(path)
+            header_value = float(rec.comments[0].split()[1])
+            mixed += not np.all(rec.signal == header_value)
+            reads += 1
+    finally:
+        for w in writers:
+            w.wait(timeout=60)
+    assert all(w.returncode == 0 for w in writers)
+    assert reads > 10 and mixed == 0, f"{mixed} of {reads} reads mixed one writer's header with the other's data"

@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from vaescan.batch import write_failures
 from vaescan.cli.options import add_jobs, add_ptbxl_rate
 from vaescan.data.beats import BeatConfig
 from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cohort_beats
 from vaescan.data.features import cohort_features
 from vaescan.data.sources import load_cohort
-from vaescan.io import atomic_path
+from vaescan.io import atomic_path, check_output_file
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -45,14 +46,18 @@ def _cohort(args: argparse.Namespace) -> Cohort:
     return load_cohort(args.path)
 
 
+def failures_path(out: Path) -> Path:
+    """Where a batch lists its skipped records: ``features.failures.csv`` beside ``features.csv``."""
+    return out.with_name(f"{out.stem}.failures.csv")
+
+
 def _report(done: int, skipped: list[tuple[str, str]], out: Path) -> int:
+    failures = write_failures(skipped, failures_path(out))
     print(f"{done} records done, {len(skipped)} skipped; wrote {out}")
     if skipped:
-        print("skipped records:", file=sys.stderr)
-        for _, reason in skipped[:20]:
+        print(f"skipped records (also in {failures}):", file=sys.stderr)
+        for _, reason in skipped:
             print(f"  {reason}", file=sys.stderr)
-        if len(skipped) > 20:
-            print(f"  ... and {len(skipped) - 20} more", file=sys.stderr)
     return 0
 
 
@@ -62,14 +67,15 @@ def _config(args: argparse.Namespace) -> BeatConfig:
 
 def cmd_beats(args: argparse.Namespace) -> int:
     """``vaescan beats PATH -o beats.npz``."""
+    check_output_file(args.output)
     beats = cohort_beats(_cohort(args), _config(args), use_cache=False, jobs=args.jobs, progress=not args.quiet)
     return _report(len(beats.record_ids), beats.skipped, beats.save(args.output))
 
 
 def cmd_features(args: argparse.Namespace) -> int:
     """``vaescan features PATH -o features.csv``."""
+    out = check_output_file(args.output)
     table, result = cohort_features(_cohort(args), _config(args), jobs=args.jobs, progress=not args.quiet)
-    out = Path(args.output)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
     return _report(len(result.done), [(str(item[0]), why) for item, why in result.skipped], out)

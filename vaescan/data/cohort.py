@@ -84,6 +84,50 @@ class Cohort:
         )
 
 
+def outside_reason(record: object) -> str | None:
+    """Why a metadata ``record`` value would be read from outside the dataset folder, or None if it stays inside.
+
+    Record paths are relative to the cohort root: absolute paths, ``..`` parts, backslashes and empty
+    values are refused (checked on the text, so a symlinked data folder still works).
+
+    Example
+    -------
+    >>> outside_reason("records100/00000/00001_lr") is None, outside_reason("../../etc/passwd")
+    (True, "has a '..' part")
+    """
+    text = "" if record is None or (isinstance(record, float) and np.isnan(record)) else str(record)
+    if not text.strip():
+        return "is empty"
+    if "\\" in text or "\x00" in text:
+        return "holds a backslash or NUL"
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        return "is an absolute path"
+    if ".." in Path(text).parts:
+        return "has a '..' part"
+    return None
+
+
+def check_record_column(metadata: pd.DataFrame, table: Path, column: str = "record", id_column: str = "record_id",
+                        ) -> None:
+    """Refuse a table whose ids are empty or repeated, or whose record paths leave the dataset folder.
+
+    The error names the row by its id; ``column`` and ``id_column`` name the columns in the table's own
+    words (PTB-XL: ``filename_lr``, ``ecg_id``).
+    """
+    ids = metadata[id_column].astype(str)
+    for rid, record in zip(ids, metadata[column]):
+        why = outside_reason(record)
+        if why is not None:
+            raise VaescanInputError(table, f"{id_column} {rid}: {column} {record!r} {why}; records must lie "
+                                           "inside the dataset folder")
+        if not rid.strip() or rid.lower() == "nan" or rid in (".", "..") or any(c in rid for c in "/\\\x00"):
+            raise VaescanInputError(table, f"{id_column} {rid!r} (record {record!r}) is not a usable id "
+                                           "(empty, or holds a path)")
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        raise VaescanInputError(table, f"{id_column} {repeated[0]} appears {int((ids == repeated[0]).sum())} times")
+
+
 def _is_bool_mask(mask: Any) -> bool:
     return np.asarray(mask).dtype == np.bool_
 
@@ -108,6 +152,7 @@ def read_cohort(root: str | os.PathLike[str]) -> Cohort:
     missing = [c for c in required if c not in metadata.columns]
     if missing:
         raise VaescanInputError(csv, f"missing column(s) {missing}")
+    check_record_column(metadata, csv)
     bad_split = sorted(set(metadata["split"]) - set(SPLITS))
     if bad_split:
         raise VaescanInputError(csv, f"split column holds {bad_split}; allowed: {list(SPLITS)}")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaescan.data.cohort import Cohort
+from vaescan.data.cohort import Cohort, check_record_column
 from vaescan.errors import VaescanInputError
 
 SUPERCLASSES: tuple[str, ...] = ("NORM", "MI", "STTC", "CD", "HYP")
@@ -40,14 +40,41 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
         raise VaescanInputError(path, f"unreadable CSV ({exc})") from None
 
 
+def _id_text(value: object) -> str:
+    """An identifier as text: ``15709.0`` (pandas reads ids as floats when one is missing) -> ``'15709'``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text  # an id that is not a number is still an id
+    return str(int(number)) if np.isfinite(number) and number.is_integer() else text
+
+
+def _numbers(db: pd.DataFrame, column: str, path: Path, *, missing_ok: bool) -> pd.Series:
+    """A column as floats; a value that is not a number is refused, naming its ecg_id."""
+    raw = db[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaN"])
+    bad = values.isna() & ~blank if missing_ok else values.isna()
+    if bad.any():
+        row = int(np.argmax(bad.to_numpy()))
+        raise VaescanInputError(path, f"ecg_id {_id_text(db['ecg_id'].iloc[row])}: {column} "
+                                      f"{db[column].iloc[row]!r} is not a number")
+    return values.astype(float)
+
+
 def _parse_scp_codes(text: str, path: Path, ecg_id: object) -> dict[str, float]:
     try:
-        codes = ast.literal_eval(text)  # a Python dict literal; literal_eval never executes code
-    except (ValueError, SyntaxError):
+        codes = ast.literal_eval(str(text)[:10_000])  # a Python dict literal; literal_eval never executes code
+        codes = {str(k): float(v) for k, v in codes.items()}
+    except (ValueError, SyntaxError, TypeError, AttributeError, RecursionError, MemoryError):
         codes = None
-    if not isinstance(codes, dict):
-        raise VaescanInputError(path, f"ecg_id {ecg_id}: scp_codes {text!r} is not a dict of code -> likelihood")
-    return {str(k): float(v) for k, v in codes.items()}
+    if codes is None or not all(np.isfinite(v) for v in codes.values()):
+        raise VaescanInputError(path, f"ecg_id {_id_text(ecg_id)}: scp_codes {str(text)[:80]!r} is not a dict of "
+                                      "code -> likelihood")
+    return codes
 
 
 def scp_to_superclasses(
@@ -123,18 +150,32 @@ def load_ptbxl(
         classes = scp_to_superclasses(_parse_scp_codes(text, db_path, ecg_id), statements, min_likelihood)
         labels[row] = [cls in classes for cls in SUPERCLASSES]
 
-    age = db["age"].astype(float).where(db["age"] != _AGE_CODED_OVER_89, _AGE_OVER_89)
+    ages = _numbers(db, "age", db_path, missing_ok=True)
+    age = ages.where(ages != _AGE_CODED_OVER_89, _AGE_OVER_89)
+    sex = _numbers(db, "sex", db_path, missing_ok=True)
+    folds = _numbers(db, "strat_fold", db_path, missing_ok=False)
+    for column, bad, allowed in (
+        ("strat_fold", ~folds.isin(range(1, 11)), "a fold 1-10"),
+        ("sex", sex.notna() & ~sex.isin([0.0, 1.0]), "0 (male) or 1 (female)"),
+        ("age", (age < 0) | (age > 130), "an age 0-130 (PTB-XL codes ages over 89 as 300)"),
+    ):
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise VaescanInputError(db_path, f"ecg_id {_id_text(db['ecg_id'].iloc[row])}: {column} "
+                                             f"{db[column].iloc[row]} is not {allowed}")
+    ids = db["ecg_id"].map(_id_text)
+    check_record_column(pd.DataFrame({"ecg_id": ids, fname: db[fname]}), db_path, column=fname, id_column="ecg_id")
     metadata = pd.DataFrame({
-        "record_id": db["ecg_id"].astype(str),
+        "record_id": ids,
         "record": db[fname].astype(str),
-        "patient_id": db["patient_id"].map(lambda v: str(int(v)) if pd.notna(v) else ""),
+        "patient_id": db["patient_id"].map(_id_text),
         "age": age,
-        "sex": db["sex"].astype(float),
-        "split": db["strat_fold"].astype(int).map(split_from_fold),
+        "sex": sex,
+        "split": folds.astype(int).map(split_from_fold),
     })
     for j, cls in enumerate(SUPERCLASSES):
         metadata[cls] = labels[:, j]
-    metadata["strat_fold"] = db["strat_fold"].astype(int)
+    metadata["strat_fold"] = folds.astype(int)
     metadata["scp_codes"] = db["scp_codes"]
     if "validated_by_human" in db.columns:
         metadata["validated_by_human"] = db["validated_by_human"]

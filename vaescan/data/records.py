@@ -9,6 +9,8 @@ NaN (no trace, e.g. a lead a paper page does not show) survives the round trip.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +26,17 @@ _TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3}
 _INT16_LIMIT_MV = 32.767
 _ADC_GAIN = 1000.0  # digital units per mV: 1 uV resolution
 _DIGITAL_NAN = -32768  # WFDB format 16 marker of a missing sample
+
+FS_RANGE_HZ = (1.0, 100_000.0)
+"""Sampling rates a record may carry (Hz). Outside this a header is not an ECG's (``fs = 0.001``); the
+beat and feature stages need more (:data:`vaescan.data.beats.FS_RANGE_HZ`)."""
+GAIN_RANGE_PER_MV = (1.0, 1e6)
+"""Plausible ADC gains in units per mV: 1 mV to 1 nV per unit (PTB-XL 1000, MIT-BIH 200)."""
+MAX_ABS_MV = 100.0
+"""No ECG lead reaches 100 mV (QRS peaks are a few mV, the 16-bit WFDB limit at 1 uV is 32.8 mV): a record
+beyond it has a wrong gain or unit."""
+_BYTES_PER_SAMPLE = {"8": 1.0, "16": 2.0, "24": 3.0, "32": 4.0, "61": 2.0, "80": 1.0, "160": 2.0,
+                     "212": 1.5, "310": 4 / 3, "311": 4 / 3}
 
 
 @dataclass
@@ -51,9 +64,15 @@ class Record:
                 self.name,
                 f"signal shape {self.signal.shape} does not match {len(self.sig_name)} lead names",
             )
-        if not self.fs or self.fs <= 0:
-            raise VaescanInputError(self.name, f"sampling rate must be positive, got {self.fs}")
-        self.fs = float(self.fs)
+        try:
+            fs = float(self.fs)
+        except (TypeError, ValueError):
+            fs = math.nan
+        if not FS_RANGE_HZ[0] <= fs <= FS_RANGE_HZ[1]:
+            raise VaescanInputError(
+                self.name, f"sampling rate {self.fs!r} Hz is not an ECG's (expected {FS_RANGE_HZ[0]:g} to "
+                           f"{FS_RANGE_HZ[1]:g} Hz)")
+        self.fs = fs
 
     @property
     def n_samples(self) -> int:
@@ -77,6 +96,82 @@ def _record_base(path: str | os.PathLike[str]) -> Path:
     """Strip a ``.hea``/``.dat`` suffix: WFDB names a record by its path without extension."""
     path = Path(path)
     return path.with_suffix("") if path.suffix in (".hea", ".dat") else path
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, exclusive: bool):
+    """Hold a lock on ``folder`` (``flock`` on the directory itself, so read-only folders need no lock file).
+
+    Writers hold it exclusively while they rename a record's two files into place, readers shared while
+    they read both: a reader never sees one writer's header with another's data. A no-op where the
+    platform has no ``flock``.
+    """
+    try:
+        import fcntl
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except OSError:  # a file system without locks (some network mounts): go on unlocked
+            pass
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _number(token: str) -> float:
+    """The leading number of a WFDB header field such as ``500/1000(0)`` or ``1000(0)/mV``; NaN if none."""
+    head = token.split("/")[0].split("(")[0]
+    try:
+        return float(head)
+    except ValueError:
+        return math.nan
+
+
+def _check_header(header: Path, text: str, meta) -> None:
+    """Validate what wfdb reads leniently: the rate and gains as written, the units' scale, the data size.
+
+    wfdb falls back to 250 Hz when the rate field is unreadable (``-500``) and to a gain of 200 when it is
+    0 (WFDB's "uncalibrated"); either would give a record with plausible but wrong values.
+    """
+    lines = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    record_line, signal_lines = lines[0], lines[1:]
+    if len(record_line) < 3:
+        raise VaescanInputError(header, "header gives no sampling rate")
+    fs = _number(record_line[2])
+    if not FS_RANGE_HZ[0] <= fs <= FS_RANGE_HZ[1]:
+        raise VaescanInputError(
+            header, f"sampling rate {record_line[2].split('/')[0]!r} Hz is not an ECG's "
+                    f"(expected {FS_RANGE_HZ[0]:g} to {FS_RANGE_HZ[1]:g} Hz)")
+    if not meta.sig_len or meta.sig_len <= 0:
+        raise VaescanInputError(header, "header gives no signal length (number of samples)")
+    if "/" in record_line[0]:
+        return  # a multi-segment record: its signals are described in the segments' headers
+    sizes: dict[str, float] = {}
+    for i, (tokens, name, unit) in enumerate(zip(signal_lines, meta.sig_name, meta.units)):
+        gain = _number(tokens[2]) if len(tokens) > 2 else math.nan
+        scale = _TO_MV.get(str(unit).strip().lower(), 1.0)
+        if not gain > 0:
+            raise VaescanInputError(
+                header, f"signal {i} ({name}) has no usable ADC gain "
+                        f"({tokens[2] if len(tokens) > 2 else 'none'}): WFDB's 0 or missing means uncalibrated")
+        per_mv = gain / scale
+        if not GAIN_RANGE_PER_MV[0] <= per_mv <= GAIN_RANGE_PER_MV[1]:
+            raise VaescanInputError(
+                header, f"signal {i} ({name}) has ADC gain {gain:g} per {unit}, {per_mv:g} units per mV; "
+                        f"expected {GAIN_RANGE_PER_MV[0]:g} to {GAIN_RANGE_PER_MV[1]:g}")
+        fmt = tokens[1].split("x")[0].split(":")[0].split("+")[0]
+        if fmt in _BYTES_PER_SAMPLE:
+            sizes[tokens[0]] = sizes.get(tokens[0], 0.0) + _BYTES_PER_SAMPLE[fmt]
+    for fname, per_sample in sizes.items():
+        dat = header.with_name(fname)
+        if dat.is_file() and dat.stat().st_size < int(per_sample * meta.sig_len):
+            raise VaescanInputError(
+                header, f"signal file {fname} is truncated or corrupt: it holds "
+                        f"{int(dat.stat().st_size / per_sample)} samples per lead; the header announces {meta.sig_len}")
 
 
 def read_record(
@@ -103,6 +198,11 @@ def read_record(
     header = base.with_name(base.name + ".hea")
     if not header.is_file():
         raise VaescanInputError(header, "WFDB header file not found")
+    with _folder_lock(base.parent, exclusive=False):
+        return _read_locked(base, header, expected_fs, require_all_leads)
+
+
+def _read_locked(base: Path, header: Path, expected_fs: float | None, require_all_leads: bool) -> Record:
     try:
         meta = wfdb.rdheader(str(base))
     except Exception as exc:  # wfdb raises a zoo of types for malformed headers
@@ -112,6 +212,7 @@ def read_record(
     described = len(meta.sig_name or [])
     if described != meta.n_sig:
         raise VaescanInputError(header, f"header announces {meta.n_sig} signals but describes {described}")
+    _check_header(header, header.read_text(encoding="utf-8", errors="replace"), meta)
     if expected_fs is not None and abs(float(meta.fs) - expected_fs) > 1e-6:
         raise VaescanInputError(header, f"sampling rate is {meta.fs:g} Hz, expected {expected_fs:g} Hz")
     leads, scales = [], []
@@ -136,6 +237,12 @@ def read_record(
     except Exception as exc:
         raise VaescanInputError(header, f"signal file truncated or corrupt ({exc})") from None
     columns = dict(zip(leads, (raw.p_signal[:, i] * scale for i, scale in enumerate(scales))))
+    for lead, values in columns.items():
+        peak = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+        if peak > MAX_ABS_MV:
+            raise VaescanInputError(
+                header, f"lead {lead} reaches {peak:.3g} mV, beyond the {MAX_ABS_MV:g} mV of any ECG "
+                        "(wrong ADC gain or units?)")
     names = [lead for lead in LEADS if lead in columns]
     signal = np.column_stack([columns[lead] for lead in names])
     return Record(signal, fs=float(raw.fs), sig_name=names, name=base.name, comments=list(raw.comments or []))
@@ -146,8 +253,9 @@ def write_record(record: Record, path: str | os.PathLike[str]) -> Path:
 
     Values beyond +-32.767 mV are clipped (16-bit limit); NaN is written as
     WFDB's missing-sample marker. Both files are written to a temporary folder
-    and moved into place, the header last, so a reader never sees a header
-    without its data.
+    and moved into place, the header last, under an exclusive lock on the folder
+    that :func:`read_record` takes shared: a reader never sees a header without
+    its data, nor one writer's header with another's data.
 
     The files are byte for byte what ``wfdb.wrsamp`` writes for these settings
     (``tests/data/test_records.py`` checks it) but written directly: wrsamp's
@@ -179,8 +287,9 @@ def write_record(record: Record, path: str | os.PathLike[str]) -> Path:
         dat, hea = Path(tmp) / f"{base.name}.dat", Path(tmp) / f"{base.name}.hea"
         dat.write_bytes(digital.astype("<i2").tobytes())
         hea.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        os.replace(dat, base.with_name(base.name + ".dat"))
-        os.replace(hea, base.with_name(base.name + ".hea"))
+        with _folder_lock(base.parent, exclusive=True):
+            os.replace(dat, base.with_name(base.name + ".dat"))
+            os.replace(hea, base.with_name(base.name + ".hea"))
     return base
 
 
