@@ -94,8 +94,7 @@ def check_limits(config: Any) -> None:
 def show_value(value: Any) -> str:
     """A short, one-line rendering of any loaded value for error messages (never a huge or nested repr)."""
     if isinstance(value, str):
-        text = repr(value if len(value) <= 40 else value[:37] + "...")
-        return text.replace("\n", " ")
+        return repr(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, int):
@@ -330,7 +329,7 @@ def read_config_file(path: str | os.PathLike[str]) -> Any:
     -------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
-    >>> _ = p.write_text("lr: 1e-3\nepochs: 3\nepochs: 4\n")
+    >>> _ = p.write_text("lr: 1e-3\\nepochs: 3\\nepochs: 4\\n")
     >>> read_config_file(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -139,7 +139,8 @@ def test_fuzz_run_configs_load_valid_or_fail_in_one_line_naming_the_key(tmp_path
         assert "\n" not in message and len(message) < 1000, message
         assert message.startswith(f"{path}: ")
         problem = message[len(f"{path}: "):]
-        named = any(p in problem for p in _paths(data)) or "VAERunConfig settings" in problem
+        named = any(p in problem or repr(p)[1:-1] in problem for p in _paths(data))
+        named = named or "VAERunConfig settings" in problem
         assert named, message
         return
     for part in (config, config.vae, config.data, config.data.beats):

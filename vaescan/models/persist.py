@@ -51,7 +51,7 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
 
     Example
     -------
-    >>> one_line(RuntimeError("Error(s) in loading:\n\tsize mismatch"))
+    >>> one_line(RuntimeError("Error(s) in loading:\\n\\tsize mismatch"))
     'Error(s) in loading: size mismatch'
     """
     text = " ".join(str(exc).split()) or type(exc).__name__
