@@ -197,3 +197,17 @@ def test_fuzz_run_json_reads_or_fails_in_one_line(tmp_path_factory, info, kind):
         assert "\n" not in str(err) and str(folder) in str(err), str(err)
         return
     assert got["status"] in ("running", "done", "failed") and isinstance(got["kind"], str)
+
+
+@given(key=st.sampled_from(["fs", "window_ms", "n_leads", "n_samples", "kl_per_unit", "active_units", "latent_mean",
+                            "latent_sd", "anchor_mean", "config", "config.latent_dim", "config.downsample",
+                            "config.channels", "config.hidden"]),
+       value=_VALUES)
+def test_fuzz_vae_descriptions_load_or_fail_in_one_line(tiny_vae_folder, tmp_path_factory, key, value):
+    folder = _with(tiny_vae_folder, tmp_path_factory.mktemp("desc"), **{key: value})
+    try:
+        vae = VAE.load(folder, device="cpu")
+    except VaescanInputError as err:
+        assert "\n" not in str(err) and str(folder) in str(err) and len(str(err)) < 1000, str(err)
+        return
+    assert 1 <= vae.n_samples_ <= 100_000 and len(vae.latent_mean_) == vae.config.latent_dim
