@@ -1,3 +1,4 @@
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,7 +148,7 @@ def test_binary_config_file_is_one_clear_line(tmp_path):
 
 
 def test_atomic_write_removes_temp_files_of_killed_writers(tmp_path):
-    """kill -9 during a write leaves `.NAME.PID.XXXX.tmp`; the next write of that file removes it."""
+    """kill -9 during a write leaves `.NAME.PID.XXXX.tmp`; the next write into that folder removes it."""
     import subprocess
     import sys
 
@@ -157,11 +158,19 @@ def test_atomic_write_removes_temp_files_of_killed_writers(tmp_path):
     assert subprocess.run([sys.executable, "-c", code, str(target)]).returncode == -9
     left = [p.name for p in tmp_path.iterdir()]
     assert len(left) == 1 and left[0].startswith(".checkpoint.pt.") and left[0].endswith(".tmp")
-    with atomic_path(tmp_path / "other.txt") as tmp:   # another file's write leaves it alone
-        tmp.write_text("x")
-    assert len(list(tmp_path.glob(".*.tmp"))) == 1
     with atomic_path(target) as tmp:
         # a live writer's temp file (this process) is kept while the stale one is gone
         assert [p.name for p in tmp_path.glob(".*.tmp")] == [tmp.name]
         tmp.write_text("new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "other.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"] and target.read_text() == "new"
+
+
+def test_stale_temp_files_are_told_from_live_ones(tmp_path):
+    from vaescan.io import clean_stale_temps
+
+    live = tmp_path / f".a.txt.{os.getpid()}.abcdefgh.tmp"
+    dead = tmp_path / ".a.txt.999999999.abcdefgh.tmp"     # above any pid_max: no such process
+    old_style = tmp_path / ".a.txt.k2j4h5g6.tmp"            # no pid: left by an older vaescan
+    for p in (live, dead, old_style):
+        p.write_text("")
+    assert sorted(clean_stale_temps(tmp_path)) == sorted([dead, old_style]) and live.exists()

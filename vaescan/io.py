@@ -20,6 +20,8 @@ import numpy as np
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+_SWEPT: set[str] = set()
+"""Folders this process has cleaned of stale temporary files (see :func:`clean_stale_temps`)."""
 
 
 @contextlib.contextmanager
@@ -37,7 +39,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(path.parent, path.name)
+    if str(path.parent.absolute()) not in _SWEPT:  # once per folder and process: a batch of writes stays O(n)
+        _SWEPT.add(str(path.parent.absolute()))
+        clean_stale_temps(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp_name, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the permissions open() would
