@@ -8,6 +8,7 @@ file or the new one.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -19,6 +20,8 @@ import numpy as np
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+_SWEPT: set[str] = set()
+"""Folders this process has cleaned of stale temporary files (see :func:`clean_stale_temps`)."""
 
 
 @contextlib.contextmanager
@@ -36,7 +39,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if str(path.parent.absolute()) not in _SWEPT:  # once per folder and process: a batch of writes stays O(n)
+        _SWEPT.add(str(path.parent.absolute()))
+        clean_stale_temps(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp_name, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the permissions open() would
     tmp = Path(tmp_name)
@@ -78,6 +84,44 @@ def check_output_file(path: str | os.PathLike[str]) -> Path:
                 raise VaescanInputError(path, f"cannot write here: folder {parent} is not writable")
             break
     return path
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no cheap, safe liveness test: never remove another process's file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+    """Remove the temporary files that interrupted atomic writes (of ``name``, or of any file) left in ``folder``.
+
+    A temporary file is ``.NAME.PID.XXXXXXXX.tmp``; it is stale when process PID
+    no longer runs (killed mid-write), so the files of writes in progress are
+    kept. Returns the removed paths.
+    """
+    folder = Path(folder)
+    removed = []
+    try:
+        candidates = list(folder.glob(f".{glob.escape(name)}.*.tmp" if name else ".*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        parts = tmp.name.split(".")
+        pid = parts[-3] if len(parts) >= 5 else ""
+        if pid.isdigit() and (int(pid) == os.getpid() or _pid_alive(int(pid))):
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:

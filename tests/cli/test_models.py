@@ -99,6 +99,61 @@ def test_interrupted_training_resumes_from_its_last_epoch(workspace, monkeypatch
     assert json.loads((run / "run.json").read_text())["status"] == "done"
 
 
+@pytest.mark.parametrize("setting, message", [
+    ("epochs: -5", "vae.epochs: must be at least 1, got -5"),
+    ("batch_size: 0", "vae.batch_size: must be at least 1, got 0"),
+    ("lr: fast", "vae.lr: expected a number, got 'fast'"),
+])
+def test_invalid_config_values_stop_before_the_run_starts(workspace, setting, message, capsys):
+    (workspace / "bad.yaml").write_text(f"vae:\n  {setting}\n")
+    run = workspace / "bad_run"
+    code = main(["-q", "train-vae", "--config", str(workspace / "bad.yaml"), "--data", str(workspace / "cohort"),
+                 "-o", str(run)])
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"vaescan: error: {workspace / 'bad.yaml'}: {message}\n"
+    assert not run.exists()   # no untrained vae_weights.pt, no run.json
+
+
+def test_resume_with_more_epochs_trains_on(workspace, capsys):
+    run = workspace / "more_epochs"
+    args = ["-q", "train-vae", "--config", str(workspace / "vae.yaml"), "--data", str(workspace / "cohort"),
+            "-o", str(run), "--cache-dir", str(workspace / "cache")]
+    assert main(args + ["--epochs", "1"]) == 0
+    assert main(args + ["--resume", "--epochs", "2"]) == 0
+    assert pd.read_csv(run / "curves.csv").epoch.tolist() == [1, 2]
+    assert "epochs: 2" in (run / "config.yaml").read_text()
+
+
+def test_a_failed_run_is_marked_and_a_new_attempt_starts_over(workspace, monkeypatch, capsys):
+    import vaescan.workflows.training as training
+    from vaescan.errors import VaescanInputError
+
+    def broken(*args, **kwargs):
+        raise VaescanInputError("disk", "no space left")
+
+    monkeypatch.setattr(training, "load_data", broken)
+    run = workspace / "failed"
+    args = ["-q", "train-vae", "--config", str(workspace / "vae.yaml"), "--data", str(workspace / "cohort"),
+            "-o", str(run)]
+    assert main(args) == 2
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "failed" and info["error"] == "VaescanInputError: disk: no space left"
+    capsys.readouterr()
+    assert main(args) == 2                              # no --force needed: it fails again, in training
+    assert capsys.readouterr().err == "vaescan: error: disk: no space left\n"
+
+
+def test_resume_of_a_run_with_an_invalid_saved_config_says_so(workspace, capsys):
+    run = workspace / "broken_config"
+    run.mkdir()
+    (run / "run.json").write_text('{"kind": "vae", "status": "running"}')
+    (run / "config.yaml").write_text("vae:\n  epochs: 0\n")
+    code = main(["-q", "train-vae", "-o", str(run), "--resume"])
+    assert code == 2 and capsys.readouterr().err == (
+        f"vaescan: error: {run}: cannot resume: its saved config.yaml is invalid (vae.epochs: must be at least 1, "
+        "got 0); start over with --force\n")
+
+
 def test_train_scan_measures_the_clinical_links(scan_run):
     info = json.loads((scan_run / "run.json").read_text())
     assert info["kind"] == "scan" and info["status"] == "done"

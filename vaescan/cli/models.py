@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate
+from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate, positive_int
 from vaescan.config import load_config
 from vaescan.errors import VaescanInputError
 
@@ -84,7 +84,8 @@ def _add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str)
     p.add_argument("--config", help=f"YAML/JSON run config (see configs/{kind}_*.yaml); options below override it")
     p.add_argument("--data", help=data_help)
     p.add_argument("-o", "--output", help="run folder (default: the config's output)")
-    p.add_argument("--epochs", type=int, help="override the config's number of epochs")
+    p.add_argument("--epochs", type=positive_int, help="override the config's number of epochs (also on --resume: "
+                   "train on to this many)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the device (default auto: CUDA "
                    "when present)")
     add_jobs(p, "the median beats", default=None)
@@ -136,7 +137,8 @@ def cmd_train_vae(args: argparse.Namespace) -> int:
 
     config = load_config(VAERunConfig, args.config) if args.config else VAERunConfig()
     config = _overrides(args, config, "vae")
-    run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
+    run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
+                        overrides=lambda saved: _overrides(args, saved, "vae"))
     _summary(run)
     return 0
 
@@ -150,7 +152,8 @@ def cmd_train_scan(args: argparse.Namespace) -> int:
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
     config = _overrides(args, config, "scan")
-    run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
+    run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
+                         overrides=lambda saved: _overrides(args, saved, "scan"))
     _summary(run)
     return 0
 

@@ -23,11 +23,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import butter, filtfilt, iirnotch, resample_poly, sosfiltfilt
 
+from vaescan.config import ConfigValueError, Limit, above, at_least, check_limits
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record, read_record
 from vaescan.errors import VaescanInputError
@@ -64,12 +66,19 @@ class BeatConfig:
     flat_mv: float = 0.02
     powerline_hz: float = 50.0
 
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "fs": at_least(*FS_RANGE_HZ), "window_ms": at_least(-5000, 5000), "min_beats": at_least(1, 10_000),
+        "min_duration_s": at_least(0, 86_400), "flat_mv": at_least(0, 100), "powerline_hz": above(0),
+    }
+
     def __post_init__(self) -> None:
-        if not FS_RANGE_HZ[0] <= self.fs <= FS_RANGE_HZ[1]:
-            raise VaescanInputError(None, f"beat sampling rate (--fs) must be {FS_RANGE_HZ[0]:g} to "
-                                          f"{FS_RANGE_HZ[1]:g} Hz, got {self.fs:g}")
-        if not self.powerline_hz > 0:
-            raise VaescanInputError(None, f"mains frequency (--powerline) must be positive, got {self.powerline_hz:g}")
+        check_limits(self)
+        start, end = self.window_ms
+        if not start <= 0 < end:
+            raise ConfigValueError("window_ms", f"must be (start, end) around the fiducial, start <= 0 < end, got "
+                                   f"({start:g}, {end:g})")
+        if self.n_samples < 2:
+            raise ConfigValueError("window_ms", f"({start:g}, {end:g}) ms holds under 2 samples at {self.fs:g} Hz")
 
     @property
     def offset(self) -> int:

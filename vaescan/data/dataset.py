@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
+from vaescan.config import Limit, at_least, check_limits, one_of
 from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import beats_cohort, cohort_beats
@@ -43,6 +45,13 @@ class DataConfig:
     jobs: int = 1
     beats: BeatConfig = field(default_factory=BeatConfig)
 
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "ptbxl_rate": one_of(100, 500), "simulate_n": at_least(0, 1_000_000), "simulate_seed": at_least(0, 2**32 - 1),
+        "jobs": at_least(1, 1024),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 @dataclass

@@ -8,13 +8,17 @@ mismatching weights into a :class:`~vaescan.errors.VaescanInputError` naming the
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
+from vaescan.config import show_value
 from vaescan.errors import VaescanInputError
 
 
@@ -33,9 +37,77 @@ def load_tensors(path: str | os.PathLike[str]) -> dict:
     if not path.is_file():
         raise VaescanInputError(path, "file not found")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise VaescanInputError(path, f"not a readable tensor file ({type(exc).__name__}: {exc})") from None
+        raise VaescanInputError(path, f"not a readable tensor file ({_torch_problem(exc)})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise VaescanInputError(path, f"not a vaescan tensor file (expected a mapping of names to tensors, got "
+                                f"{show_value(data)})")
+    return data
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's text on one line (whitespace runs collapsed), at most ``limit`` characters.
+
+    Example
+    -------
+    >>> one_line(RuntimeError("Error(s) in loading:\\n\\tsize mismatch"))
+    'Error(s) in loading: size mismatch'
+    """
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _torch_problem(exc: Exception) -> str:
+    """torch.load's error in vaescan's words: its text runs over many lines and suggests ``weights_only=False``."""
+    text = str(exc)
+    if "Weights only load failed" in text or "weights_only" in text:
+        found = re.search(r"GLOBAL ([\w.]+)", text)
+        what = f" ({found.group(1)})" if found else ""
+        return f"it holds Python objects{what}, not only tensors and plain values; vaescan never unpickles code"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = first if len(first) <= 200 else first[:197] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def tensor_mapping(value: object, what: str) -> dict[str, torch.Tensor]:
+    """``value`` if it is a mapping of names to tensors (a ``state_dict``), else a ``ValueError`` naming ``what``."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in value.items()):
+        raise ValueError(f"{what} is not a mapping of names to tensors")
+    return value
+
+
+def described_number(meta: dict, key: str, low: float, high: float, whole: bool = False) -> float:
+    """``meta[key]`` as a plausible number in [low, high] (a whole one with ``whole``), else a ``ValueError``.
+
+    Bounds come before any allocation: a description saying ``n_samples: 4e9`` is refused, not allocated.
+
+    Example
+    -------
+    >>> described_number({"n_samples": 4e9}, "n_samples", 2, 100_000, whole=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_samples: expected a whole number from 2 to 100000, got 4e+09
+    """
+    value = meta[key]
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and low <= value <= high and (not whole or float(value).is_integer())
+    if not ok:
+        kind = "a whole number" if whole else "a number"
+        raise ValueError(f"{key}: expected {kind} from {low:g} to {high:g}, got {show_value(value)}")
+    return int(value) if whole else float(value)
+
+
+def described_array(meta: dict, key: str, length: int | None = None, default: object = None) -> np.ndarray:
+    """``meta[key]`` as a 1-d float64 array (of ``length`` if given; null is NaN), else a ``ValueError``."""
+    value = meta.get(key, default) if default is not None else meta[key]
+    if not isinstance(value, list) or not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
+                                              for v in value):
+        raise ValueError(f"{key}: expected a list of numbers, got {show_value(value)}")
+    if length is not None and len(value) != length:
+        raise ValueError(f"{key}: expected {length} numbers, got {len(value)}")
+    return np.array([np.nan if v is None else float(v) for v in value], dtype=np.float64)
 
 
 @contextlib.contextmanager
@@ -52,8 +124,10 @@ def reading_description(path: str | os.PathLike[str], what: str) -> Iterator[Non
     """
     try:
         yield
-    except (KeyError, TypeError, ValueError) as exc:
-        raise VaescanInputError(path, f"not a vaescan {what} description ({exc})") from None
+    except KeyError as exc:
+        raise VaescanInputError(path, f"not a vaescan {what} description (no {one_line(exc)})") from None
+    except (TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        raise VaescanInputError(path, f"not a vaescan {what} description ({one_line(exc)})") from None
 
 
 def load_weights(net: nn.Module, path: str | os.PathLike[str], described_in: str,
@@ -72,8 +146,9 @@ def load_weights(net: nn.Module, path: str | os.PathLike[str], described_in: str
     ...
     vaescan.errors.VaescanInputError: .../w.pt: weights do not match model.json (...)
     """
+    state = load_tensors(path)
     try:
-        net.load_state_dict(load_tensors(path))
-    except RuntimeError as exc:
-        raise VaescanInputError(path, f"weights do not match {described_in} ({exc})") from None
+        net.load_state_dict(tensor_mapping(state, "the file"))
+    except (RuntimeError, ValueError) as exc:
+        raise VaescanInputError(path, f"weights do not match {described_in} ({one_line(exc)})") from None
     return net.to(device).eval()

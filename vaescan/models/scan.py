@@ -33,6 +33,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -44,11 +45,11 @@ from torch import nn
 from torch.distributions import kl_divergence
 from torch.nn import functional as F
 
-from vaescan.config import config_from_dict, config_to_dict
+from vaescan.config import Limit, at_least, config_from_dict, config_to_dict, show_value
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
-from vaescan.models.persist import load_weights, reading_description
+from vaescan.models.persist import described_array, load_weights, reading_description
 from vaescan.models.train import TrainConfig, linear_warmup, pyro_params, resolve_device, svi_train
 from vaescan.models.vae import VAE
 
@@ -70,6 +71,11 @@ class SCANConfig(TrainConfig):
     lam: float = 10.0
     hidden: int = 64
     warmup_epochs: int = 0
+
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        **TrainConfig.LIMITS, "beta_y": at_least(0, 1e6), "lam": at_least(0, 1e6), "hidden": at_least(0, 65536),
+        "warmup_epochs": at_least(0, 1_000_000),
+    }
 
 
 class ClinicalEncoder(nn.Module):
@@ -530,12 +536,20 @@ class SCAN:
         vae = VAE.load(folder, device=device)
         meta = read_json(folder / "scan.json")
         with reading_description(folder / "scan.json", "SCAN"):
-            scan = cls(vae, config_from_dict(SCANConfig, meta["config"], str(folder / "scan.json")), device=device)
+            scan = cls(vae, config_from_dict(SCANConfig, meta["config"], str(folder / "scan.json"),
+                                            prefix="config."), device=device)
+            for key in ("binary", "continuous"):
+                names = meta[key]
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(names) > 10_000:
+                    raise ValueError(f"{key}: expected a list of variable names, got {show_value(names)}")
             scan.binary_names_, scan.continuous_names_ = list(meta["binary"]), list(meta["continuous"])
             scan.output_names_ = scan.binary_names_ + scan.continuous_names_
-            scan.y_mean_ = np.asarray(meta["y_mean"], dtype=np.float64)
-            scan.y_sd_ = np.asarray(meta["y_sd"], dtype=np.float64)
-            scan.impute_ = np.asarray(meta["impute"], dtype=np.float64)
+            if not scan.output_names_ or len(set(scan.output_names_)) < len(scan.output_names_):
+                raise ValueError(f"binary + continuous: expected distinct variable names, got {scan.output_names_[:5]}")
+            n_cont = len(scan.continuous_names_)
+            scan.y_mean_ = described_array(meta, "y_mean", n_cont)
+            scan.y_sd_ = described_array(meta, "y_sd", n_cont)
+            scan.impute_ = described_array(meta, "impute", len(scan.output_names_))
         net = SCANNet(len(scan.binary_names_), len(scan.continuous_names_), vae.config.latent_dim, scan.config)
         scan.net_ = load_weights(net, folder / "scan_weights.pt", "scan.json", resolve_device(device))
         return scan

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pyro
@@ -29,9 +30,10 @@ from pyro.infer import SVI, TraceMeanField_ELBO
 from torch import nn
 from tqdm.auto import tqdm
 
+from vaescan.config import Limit, above, at_least, check_limits, one_of, show_value
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
-from vaescan.models.persist import load_tensors
+from vaescan.models.persist import load_tensors, one_line, tensor_mapping
 
 
 @dataclass
@@ -50,6 +52,14 @@ class TrainConfig:
     lr: float = 1e-3
     seed: int = 0
     device: str = "auto"
+
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "epochs": at_least(1, 1_000_000), "batch_size": at_least(1, 1_000_000), "lr": above(0, 10),
+        "seed": at_least(0, 2**32 - 1), "device": one_of("auto", "cpu", "cuda"),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -217,6 +227,7 @@ def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: pyro.opti
                      shuffle: torch.Generator) -> tuple[int, list[dict[str, float]]]:
     state = load_tensors(path)
     try:
+        epoch, rows = _checkpoint_structure(state, modules)
         for name, m in modules.items():
             m.load_state_dict(state["modules"][name])
         optim.set_state(state["optim"])
@@ -224,11 +235,39 @@ def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: pyro.opti
         shuffle.set_state(state["rng_shuffle"])
         if "rng_cuda" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state(state["rng_cuda"])
-        columns = state["curves"]["columns"]
-        rows = [dict(zip(columns, r)) for r in state["curves"]["rows"]]
-        return int(state["epoch"]), rows
-    except (KeyError, RuntimeError) as exc:
-        raise VaescanInputError(path, f"checkpoint does not match this model ({exc})") from None
+        return epoch, rows
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        what = f"no {one_line(exc)}" if isinstance(exc, KeyError) else one_line(exc)
+        raise VaescanInputError(path, f"checkpoint does not match this model ({what})") from None
+
+
+def _checkpoint_structure(state: dict, modules: dict[str, nn.Module]) -> tuple[int, list[dict[str, float]]]:
+    """The epoch and curve rows of a checkpoint after checking its structure; a ``ValueError`` says what is wrong."""
+    epoch = state["epoch"]
+    if type(epoch) is not int or not 0 <= epoch <= 1_000_000:
+        raise ValueError(f"epoch: expected a whole number from 0 to 1000000, got {show_value(epoch)}")
+    saved = state["modules"]
+    if not isinstance(saved, dict):
+        raise ValueError(f"modules: expected a mapping, got {show_value(saved)}")
+    for name in modules:
+        tensor_mapping(saved[name], f"modules.{name}")
+    optim = state["optim"]
+    if not isinstance(optim, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("state"), dict) and isinstance(v.get("param_groups"), list)
+            for v in optim.values()):
+        raise ValueError("optim: expected a mapping of parameter names to optimiser states")
+    for key in ("rng_torch", "rng_shuffle"):
+        if not isinstance(state[key], torch.Tensor) or state[key].dtype != torch.uint8:
+            raise ValueError(f"{key}: expected a random number generator state (a byte tensor)")
+    curves = state["curves"]
+    columns, values = (curves.get("columns"), curves.get("rows")) if isinstance(curves, dict) else (None, None)
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) or not isinstance(values, list):
+        raise ValueError("curves: expected columns (names) and rows")
+    if len(values) != epoch or not all(
+            isinstance(r, list) and len(r) == len(columns)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r) for r in values):
+        raise ValueError(f"curves: expected {epoch} rows of {len(columns)} numbers")
+    return epoch, [dict(zip(columns, r)) for r in values]
 
 
 def pyro_params(model: Callable, guide: Callable, *args, **kwargs) -> dict[str, torch.Tensor]:

@@ -36,6 +36,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pyro
@@ -45,13 +46,22 @@ from pyro import poutine
 from scipy.signal import resample_poly
 from torch import nn
 
-from vaescan.config import config_from_dict, config_to_dict
+from vaescan.config import (
+    ConfigValueError,
+    Limit,
+    above,
+    at_least,
+    check_limits,
+    config_from_dict,
+    config_to_dict,
+    show_value,
+)
 from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.features import SUMMARY_FEATURES, beat_summary
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.nets import BeatDecoder, BeatEncoder
-from vaescan.models.persist import load_weights, reading_description
+from vaescan.models.persist import described_array, described_number, load_weights, reading_description
 from vaescan.models.train import TrainConfig, linear_warmup, pyro_params, resolve_device, svi_train
 
 
@@ -94,6 +104,26 @@ class VAEConfig(TrainConfig):
     slope_sd_mv: float = 0.0
     anchor_features: tuple[str, ...] = ()
     anchor_sd: float = 0.02
+
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        **TrainConfig.LIMITS, "latent_dim": at_least(1, 1024), "beta": at_least(0, 1e6),
+        "warmup_epochs": at_least(0, 1_000_000), "obs_sd_mv": above(0, 100), "downsample": at_least(1, 100),
+        "channels": at_least(1, 4096), "hidden": at_least(1, 65536), "active_kl_nats": at_least(0),
+        "tc_weight": at_least(0, 1e6), "slope_sd_mv": at_least(0, 100), "anchor_sd": above(0, 100),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
+        if not self.channels:
+            raise ConfigValueError("channels", "needs at least one convolution layer, got an empty list")
+        names = tuple(self.anchor_features)
+        unknown = [n for n in names if n not in SUMMARY_FEATURES]
+        if unknown:
+            raise ConfigValueError("anchor_features", f"unknown anchor feature(s) {unknown}; choose from "
+                                   f"{list(SUMMARY_FEATURES)}")
+        if len(names) > self.latent_dim or len(set(names)) < len(names):
+            raise ConfigValueError("anchor_features", f"anchor features {list(names)} must be distinct and at most "
+                                   f"latent_dim ({self.latent_dim})")
 
 
 ANCHOR_CLIP_SD = 4.0
@@ -280,7 +310,6 @@ class VAE:
         self.n_leads_, self.n_samples_ = int(x.shape[1]), int(x.shape[2])
         if cfg.downsample < 1 or self.n_samples_ % cfg.downsample:
             raise VaescanInputError(None, f"downsample {cfg.downsample} must divide the beat length {self.n_samples_}")
-        self._check_anchor_config()
         device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.net_ = BetaVAE(self.n_leads_, self.n_samples_ // cfg.downsample, cfg).to(device)
@@ -313,17 +342,6 @@ class VAE:
         )
         self._fit_latent_stats(train_t)
         return self
-
-    def _check_anchor_config(self) -> None:
-        names = tuple(self.config.anchor_features)
-        unknown = [n for n in names if n not in SUMMARY_FEATURES]
-        if unknown:
-            raise VaescanInputError(None, f"unknown anchor feature(s) {unknown}; choose from {list(SUMMARY_FEATURES)}")
-        if len(names) > self.config.latent_dim or len(set(names)) < len(names):
-            raise VaescanInputError(None, f"anchor features {list(names)} must be distinct and at most latent_dim "
-                                    f"({self.config.latent_dim})")
-        if names and not self.config.anchor_sd > 0:
-            raise VaescanInputError(None, f"anchor_sd must be > 0, got {self.config.anchor_sd}")
 
     def _measure(self, x: np.ndarray) -> np.ndarray:
         return measure_anchors(x, self.fs_, self.fiducial_, tuple(self.config.anchor_features))
@@ -524,19 +542,28 @@ class VAE:
         folder = Path(folder)
         meta = read_json(folder / "vae.json")
         with reading_description(folder / "vae.json", "VAE"):
-            config = config_from_dict(VAEConfig, meta["config"], str(folder / "vae.json"))
+            config = config_from_dict(VAEConfig, meta["config"], str(folder / "vae.json"), prefix="config.")
             vae = cls(config, device=device)
-            vae.fs_, vae.window_ms_ = float(meta["fs"]), tuple(meta["window_ms"])
-            vae.n_leads_, vae.n_samples_ = int(meta["n_leads"]), int(meta["n_samples"])
-            vae.kl_per_unit_ = np.asarray(meta["kl_per_unit"], dtype=np.float64)
-            vae.active_units_ = [int(i) for i in meta["active_units"]]
-            vae.latent_mean_ = np.asarray(meta["latent_mean"], dtype=np.float64)
-            vae.latent_sd_ = np.asarray(meta["latent_sd"], dtype=np.float64)
-            vae.anchor_mean_ = np.asarray(meta.get("anchor_mean", []), dtype=np.float64)
-            vae.anchor_std_ = np.asarray(meta.get("anchor_std", []), dtype=np.float64)
-            if len(vae.anchor_mean_) != len(config.anchor_features):
-                raise ValueError(f"{len(config.anchor_features)} anchor features but {len(vae.anchor_mean_)} "
-                                 "standardisation values")
+            k = config.latent_dim
+            vae.fs_ = described_number(meta, "fs", 1, 100_000)
+            window = described_array(meta, "window_ms", 2)
+            if not window[0] <= 0 < window[1]:
+                raise ValueError(f"window_ms: expected (start <= 0, end > 0), got {window.tolist()}")
+            vae.window_ms_ = tuple(float(w) for w in window)
+            vae.n_leads_ = described_number(meta, "n_leads", 1, 64, whole=True)
+            vae.n_samples_ = described_number(meta, "n_samples", 2, 100_000, whole=True)
+            if vae.n_samples_ % config.downsample:
+                raise ValueError(f"n_samples {vae.n_samples_} is not a multiple of downsample {config.downsample}")
+            vae.kl_per_unit_ = described_array(meta, "kl_per_unit", k)
+            units = meta["active_units"]
+            if not isinstance(units, list) or not all(type(i) is int and 0 <= i < k for i in units):
+                raise ValueError(f"active_units: expected factor indices from 0 to {k - 1}, got {show_value(units)}")
+            vae.active_units_ = list(units)
+            vae.latent_mean_ = described_array(meta, "latent_mean", k)
+            vae.latent_sd_ = described_array(meta, "latent_sd", k)
+            n_anchor = len(config.anchor_features)
+            vae.anchor_mean_ = described_array(meta, "anchor_mean", n_anchor, default=[])
+            vae.anchor_std_ = described_array(meta, "anchor_std", n_anchor, default=[])
         net = BetaVAE(vae.n_leads_, vae.n_samples_ // config.downsample, config)
         vae.net_ = load_weights(net, folder / "vae_weights.pt", "vae.json", resolve_device(device))
         return vae

@@ -22,7 +22,7 @@ from vaescan.data.beats import BeatSet
 from vaescan.data.dataset import CohortData, DataConfig, load_data
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
-from vaescan.models.run import CHECKPOINT_FILE, finish_run, require_done, save_param_store, start_run
+from vaescan.models.run import CHECKPOINT_FILE, finish_run, marking_failure, require_done, save_param_store, start_run
 from vaescan.models.run_configs import SCANRunConfig, VAERunConfig, resolve_scan_config
 from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE
@@ -64,8 +64,12 @@ def _train_run(folder: Path, data_config: DataConfig, *, fit: Callable[[CohortDa
 
 
 def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = None, *, resume: bool = False,
-                  force: bool = False, progress: bool = True) -> Path:
+                  force: bool = False, progress: bool = True,
+                  overrides: Callable[[VAERunConfig], VAERunConfig] | None = None) -> Path:
     """Train the beta-VAE of ``config`` into a run folder and measure it; returns the folder.
+
+    ``resume`` continues the folder's run with its saved config, changed by
+    ``overrides`` (e.g. more epochs); a run that raises is marked ``failed``.
 
     ``metrics.json`` holds the reconstruction RMSE (uV), the KL per factor and
     the active factors, the training time, and on a cohort with ground-truth
@@ -78,7 +82,7 @@ def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = 
     >>> run = train_vae_run(load_config(VAERunConfig, "configs/vae_synthetic.yaml"))  # doctest: +SKIP
     """
     folder = Path(output or config.output)
-    config = start_run(folder, "vae", config, resume=resume, force=force, data=config.data.path)
+    config = start_run(folder, "vae", config, resume=resume, force=force, data=config.data.path, overrides=overrides)
 
     def fit(data: CohortData, train: Split, val: Split) -> VAE:
         return VAE(config.vae).fit(train[0], val[0], checkpoint=folder / CHECKPOINT_FILE, resume=resume,
@@ -93,12 +97,14 @@ def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = 
         metrics.update(device=str(vae.device_), torch_threads=torch.get_num_threads())
         return metrics
 
-    return _train_run(folder, config.data, fit=fit, params=lambda vae, train: vae.param_store(train[0]),
-                      measure=measure, title="beta-VAE", progress=progress)
+    with marking_failure(folder):
+        return _train_run(folder, config.data, fit=fit, params=lambda vae, train: vae.param_store(train[0]),
+                          measure=measure, title="beta-VAE", progress=progress)
 
 
 def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None = None, *,
-                   resume: bool = False, force: bool = False, progress: bool = True) -> Path:
+                   resume: bool = False, force: bool = False, progress: bool = True,
+                   overrides: Callable[[SCANRunConfig], SCANRunConfig] | None = None) -> Path:
     """Train SCAN over the frozen VAE of ``config.vae_run`` into a run folder and measure it; returns the folder.
 
     The SCAN run keeps a copy of the VAE, so it predicts and generates on its
@@ -114,7 +120,7 @@ def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None 
     folder = Path(output or config.output)
     if not resume:
         config = resolve_scan_config(config)
-    config = start_run(folder, "scan", config, resume=resume, force=force, data=config.data.path)
+    config = start_run(folder, "scan", config, resume=resume, force=force, data=config.data.path, overrides=overrides)
     columns: list[str] = []
 
     def fit(data: CohortData, train: Split, val: Split) -> SCAN:
@@ -137,6 +143,7 @@ def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None 
         metrics.update(vae_run=str(config.vae_run))
         return metrics
 
-    return _train_run(folder, config.data, fit=fit,
-                      params=lambda scan, train: scan.param_store(train[0], train[1][columns]),
-                      measure=measure, title="SCAN", progress=progress)
+    with marking_failure(folder):
+        return _train_run(folder, config.data, fit=fit,
+                          params=lambda scan, train: scan.param_store(train[0], train[1][columns]),
+                          measure=measure, title="SCAN", progress=progress)
