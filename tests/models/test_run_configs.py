@@ -37,7 +37,7 @@ from vaescan.models.vae import VAEConfig
     ("data:\n  jobs: two\n", "data.jobs: expected a whole number, got 'two'"),
     ("data:\n  jobs: 0\n", "data.jobs: must be at least 1, got 0"),
     ("data:\n  ptbxl_rate: 250\n", "data.ptbxl_rate: must be one of 100, 500, got 250"),
-    ("data:\n  beats:\n    fs: 0\n", "data.beats.fs: must be at least 50, got 0"),
+    ("data:\n  beats:\n    fs: 0\n", "data.beats.fs: must be at least 100, got 0"),
     ("data:\n  beats:\n    window_ms: [100, 600]\n", "data.beats.window_ms: must be (start, end) around the fiducial"),
     ("output: [a]\n", "output: expected text, got a list of 1 item"),
 ])
