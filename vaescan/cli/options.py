@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+
+from vaescan.errors import VaescanInputError
 
 
 def positive_int(text: str) -> int:
@@ -65,3 +69,28 @@ def add_cache_dir(p: argparse.ArgumentParser) -> None:
     '/tmp/beats'
     """
     p.add_argument("--cache-dir", help="median-beat cache folder (default: the user cache)")
+
+
+def check_output_folder(path: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, an output folder that is an existing file or lies under one.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("x")
+    >>> check_output_folder(f / "out")
+    Traceback (most recent call last):
+    ...
+    vaescan.errors.VaescanInputError: .../notes.txt/out: cannot make this output folder: .../notes.txt is a file
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise VaescanInputError(path, "exists and is a file, not a folder; choose another output folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise VaescanInputError(path, f"cannot make this output folder: {parent} is a file")
+            break
