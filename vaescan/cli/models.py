@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate
+from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate, check_output_folder
 from vaescan.config import load_config
 from vaescan.errors import VaescanInputError
 
@@ -136,6 +136,7 @@ def cmd_train_vae(args: argparse.Namespace) -> int:
 
     config = load_config(VAERunConfig, args.config) if args.config else VAERunConfig()
     config = _overrides(args, config, "vae")
+    check_output_folder(args.output or config.output)
     run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
     _summary(run)
     return 0
@@ -150,6 +151,7 @@ def cmd_train_scan(args: argparse.Namespace) -> int:
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
     config = _overrides(args, config, "scan")
+    check_output_folder(args.output or config.output)
     run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet)
     _summary(run)
     return 0
@@ -183,6 +185,7 @@ def cmd_traverse(args: argparse.Namespace) -> int:
     """``vaescan traverse RUN -o DIR``."""
     from vaescan.workflows.products import traverse_run
 
+    check_output_folder(args.output)
     rho = traverse_run(args.run, args.output, factors=args.factors, span=args.span, steps=args.steps)
     print(f"traversed {len(rho)} factor(s); wrote {Path(args.output)}/traversal_*.png, traversal.csv")
     return 0
@@ -192,6 +195,7 @@ def cmd_associate(args: argparse.Namespace) -> int:
     """``vaescan associate RUN2 -o DIR``."""
     from vaescan.workflows.products import associate_run
 
+    check_output_folder(args.output)
     associate_run(args.run, args.output, data=args.data, split=args.split, progress=not args.quiet)
     print(f"wrote {Path(args.output)}/scan_weights.png, single_factor_*.png and CSVs")
     return 0
@@ -201,6 +205,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """``vaescan generate RUN2 --set LBBB=1 --set age=70 -o OUT``."""
     from vaescan.workflows.products import generate_run
 
+    check_output_folder(args.output)
     table = generate_run(args.run, parse_assignments(args.values), args.output)
     g, r = table.loc["generated"], table.loc["reference"]
     print(f"wrote {Path(args.output)}/generated.hea/.dat/.png: QRS {g.qrs_ms:.0f} ms, QT {g.qt_ms:.0f} ms "
