@@ -123,7 +123,8 @@ def cmd_digitize(args: argparse.Namespace) -> int:
         print(f"{image}: {report['layout']}, {len(report['leads_found'])} leads"
               + (f"; {len(report['warnings'])} warning(s)" if report["warnings"] else ""))
     failed += [(image, _reason(image, reason)) for image, reason in result.skipped]
-    failed.sort(key=lambda item: images.index(item[0]))
+    position = {image: k for k, image in enumerate(images)}
+    failed.sort(key=lambda item: position[item[0]])
     if args.output.is_dir() or failed:
         _write_failures(args.output / FAILURES_FILE, failed)
     if failed:
@@ -192,12 +193,12 @@ def _previous_state(image: Path, out_dir: Path) -> dict | str | None:
     import os
 
     report_path = out_dir / f"{image.stem}.json"
-    if not report_path.is_file():
-        return None
+    if not report_path.is_file() or not image.is_file():
+        return None  # nothing done yet, or the image is missing (reported when it is read)
     try:
         report = json.loads(report_path.read_text())
         earlier = Path(report["image"])
-        same = earlier.exists() and image.exists() and os.path.samefile(earlier, image)
+        same = earlier.exists() and os.path.samefile(earlier, image)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # unreadable report: the record is written again
     if same:
