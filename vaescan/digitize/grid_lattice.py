@@ -142,7 +142,9 @@ def _lattice_fit(dark: np.ndarray) -> _Fit | None:
     tiles on text, traces or the table beside the page drop out.
     """
     h, w = dark.shape
-    size = 256 if min(h, w) >= 384 else 128
+    if min(h, w) < TILE_MIN:  # the second pass's rectified map of a narrow page can lose a px or two
+        return None
+    size = 256 if min(h, w) >= 384 else TILE_MIN
     r_min = 4.0 if size == 256 else 2.5
     corners, spec = _spectra(dark, size)
     found = []
