@@ -86,6 +86,34 @@ def check_output_file(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+
+def check_output_folder(path: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, an output folder that is an existing file or lies under one.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("x")
+    >>> check_output_folder(f / "out")
+    Traceback (most recent call last):
+    ...
+    vaescan.errors.VaescanInputError: .../notes.txt/out: cannot make this output folder: .../notes.txt is a file
+    """
+    from vaescan.errors import VaescanInputError
+
+    if path is None:
+        return
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise VaescanInputError(path, "exists and is a file, not a folder; choose another output folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise VaescanInputError(path, f"cannot make this output folder: {parent} is a file")
+            break
+
+
 def _pid_alive(pid: int) -> bool:
     if os.name != "posix":
         return True  # no cheap, safe liveness test: never remove another process's file

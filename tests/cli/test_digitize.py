@@ -38,3 +38,87 @@ def test_render_then_digitize_batch(ptbxl_record, tmp_path, capsys):
     assert "1 images done, 1 skipped" in capsys.readouterr().out
     assert main(["-q", "digitize", str(tmp_path / "bad.jpg"), "-o", str(out)]) == 2
     assert main(["-q", "render", str(ptbxl_record), "-o", str(tmp_path / "x.png"), "--layout", "5x5"]) == 2
+
+
+def _demo_png(path):
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import Record
+    from vaescan.pages.render import PageStyle, page_write
+
+    t = np.arange(5000) / 500.0
+    beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 2e-4)
+    png, _ = page_write(Record(np.outer(beats, np.linspace(0.5, 1.5, 12)), 500.0, list(LEADS)), path,
+                        PageStyle(dpi=100))
+    return png
+
+
+def test_digitize_refuses_two_images_of_one_name(tmp_path, capsys):
+    """a/page.png and b/page.png (or page.png and page.jpg) would be written over each other: refused before
+    any work, naming both (it reported '2 images done' and kept one)."""
+    for name in ("a/page.png", "b/page.png", "b/page.jpg"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    for second in ("b/page.png", "b/page.jpg"):
+        out = tmp_path / "out"
+        assert main(["-q", "digitize", str(tmp_path / "a/page.png"), str(tmp_path / second), "-o", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and str(tmp_path / "a/page.png") in err and str(tmp_path / second) in err, err
+        assert "would both be written as record 'page'" in err and not out.exists()
+
+
+def test_digitize_folder_failures_listed_and_rerun_skips(tmp_path, capsys):
+    """A folder is expanded to its images (it said 'file not found'); every failure is listed at the end and
+    in failures.csv; a re-run skips images already digitised, --force redoes them."""
+    import csv
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    _demo_png(pages / "good.png")
+    (pages / "good.json").unlink()                      # the truth file beside it is not an image
+    (pages / "bad.jpg").write_text("nope")
+    (pages / "notes.txt").write_text("not an image suffix: left out")
+    from vaescan.pages.image import image_write
+    image_write(pages / "tiny.png", np.full((100, 100, 3), 255, np.uint8))
+    out = tmp_path / "out"
+    assert main(["-q", "digitize", str(pages), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "1 images done, 2 skipped" in text, text
+    tail = text[text.index("failed (2)"):]
+    assert f"{pages / 'bad.jpg'}: not an image" in tail and f"{pages / 'tiny.png'}: image is 100x100 px" in tail
+    with open(out / "failures.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["image"] for r in rows] == [str(pages / "bad.jpg"), str(pages / "tiny.png")]
+    assert rows[0]["reason"].startswith("not an image") and "too small to hold an ECG grid" in rows[1]["reason"]
+    assert sorted(p.name for p in out.iterdir()) == ["failures.csv", "good.dat", "good.hea", "good.json"]
+    stamp = (out / "good.json").stat().st_mtime_ns
+
+    assert main(["-q", "digitize", str(pages), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "1 image(s) already digitised" in text and "0 images done, 2 skipped, 1 already done before" in text
+    assert (out / "good.json").stat().st_mtime_ns == stamp
+    assert main(["-q", "digitize", str(pages / "good.png"), "-o", str(out), "--force"]) == 0
+    assert "1 images done, 0 skipped" in capsys.readouterr().out
+    assert (out / "good.json").stat().st_mtime_ns > stamp
+    assert list(csv.reader(open(out / "failures.csv"))) == [["image", "reason"]]
+
+    # another image of the same name into the same folder: refused for that image, the record kept
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "good.png").write_bytes((pages / "good.png").read_bytes())
+    assert main(["-q", "digitize", str(other / "good.png"), "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "holds the record of another image" in captured.out
+    assert json.loads((out / "good.json").read_text())["image"] == str(pages / "good.png")
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_output_that_is_a_file(tmp_path, capsys, under):
+    """-o naming an existing file (or a path under one): one line before any work (it was a traceback)."""
+    taken = tmp_path / "taken.txt"
+    taken.write_text("keep me")
+    out = taken / "sub" if under else taken
+    png = _demo_png(tmp_path / "p.png")          # a good page: the old code digitised it, then failed to write
+    assert main(["-q", "digitize", str(png), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and (f"{taken} is a file" in err if under else "exists and is a file" in err), err
+    assert taken.read_text() == "keep me"

@@ -255,3 +255,33 @@ def test_run_vae_scan_trains_draws_and_resumes(workspace, monkeypatch):
     stamp = (out / "vae" / "vae_weights.pt").stat().st_mtime_ns
     again = run_vae_scan(workspace / "cohort", out, vae_config=vae_yaml, scan_config=scan_yaml, progress=False)
     assert again == summary and (out / "vae" / "vae_weights.pt").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_output_that_is_a_file_is_refused_first(tmp_path, capsys, under):
+    """-o naming an existing file or a path under one: one line before any work (train-vae saved nothing
+    and failed in mkdir; traverse and generate failed after loading the run)."""
+    taken = tmp_path / "taken.txt"
+    taken.write_text("keep me")
+    out = str(taken / "sub" if under else taken)
+    cohort = write_toy_cohort(tmp_path / "cohort", n=4)
+    commands = [["train-vae", "--data", str(cohort), "-o", out, "--epochs", "1", "--cache-dir", str(tmp_path / "c")],
+                ["train-scan", "--vae", str(tmp_path / "no_run"), "-o", out],
+                ["traverse", str(tmp_path / "no_run"), "-o", out],
+                ["associate", str(tmp_path / "no_run"), "-o", out],
+                ["generate", str(tmp_path / "no_run"), "--set", "NORM=1", "-o", out]]
+    for command in commands:
+        assert main(["-q", *command]) == 2, command
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and (f"{taken} is a file" in err if under else "exists and is a file" in err), err
+    assert taken.read_text() == "keep me"
+
+
+def test_start_run_refuses_a_file(tmp_path):
+    from vaescan.errors import VaescanInputError
+    from vaescan.models.run import start_run
+    from vaescan.models.vae import VAEConfig
+
+    (tmp_path / "run").write_text("x")
+    with pytest.raises(VaescanInputError, match="exists and is a file, not a run folder"):
+        start_run(tmp_path / "run", "vae", VAEConfig())

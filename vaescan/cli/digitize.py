@@ -9,10 +9,12 @@ from pathlib import Path
 from vaescan.batch import run_batch
 from vaescan.cli.options import positive_int
 from vaescan.errors import VaescanInputError
+from vaescan.io import check_output_folder
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``render``, ``digitize`` and ``digitize-eval``."""
+    from vaescan.pages.image import IMAGE_SUFFIXES
     from vaescan.pages.layout import GRIDS
     from vaescan.pages.render import FONTS, GRID_RGB, STYLE_FAMILIES
 
@@ -45,9 +47,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Read ECG paper images (scans, photos, exports) and write OUTDIR/<stem>.hea/.dat (12 leads, "
                     "500 Hz, 10 s, mV; NaN where the page shows no trace of a lead) and OUTDIR/<stem>.json "
                     "(layout, rotation, px per mm, leads found, quality per lead, warnings). An image that "
-                    "cannot be read is reported and skipped; exit code 2 when none could be read.")
-    p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, TIFF...)")
+                    "cannot be read is reported and skipped; every failure is listed at the end and in "
+                    "OUTDIR/failures.csv; exit code 2 when none could be read. Images already digitised into "
+                    "OUTDIR (their report exists) are skipped unless --force. Two images of the same name "
+                    "(a/page.png, b/page.jpg) are refused: they would be written over each other.")
+    p.add_argument("images", nargs="+", type=Path,
+                   help=f"image files or folders of them ({', '.join(IMAGE_SUFFIXES)})")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--force", action="store_true", help="digitise again images already digitised into OUTDIR")
     p.add_argument("--speed", type=float, default=25.0, help="paper speed in mm/s (default 25)")
     p.add_argument("--gain", type=float, help="gain in mm/mV (default: read from the calibration pulse, else 10)")
     p.add_argument("--layout", help="force the layout (e.g. 3x4+II) instead of inferring it")
@@ -94,19 +101,130 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_digitize(args: argparse.Namespace) -> int:
-    """``vaescan digitize IMAGE... -o OUTDIR``."""
+    """``vaescan digitize IMAGE|FOLDER... -o OUTDIR [--force]``."""
     from vaescan.digitize.pipeline import DigitizeConfig, image_digitize_to
 
     config = DigitizeConfig(speed_mm_s=args.speed, gain_mm_mv=args.gain, layout=args.layout)
-    result = run_batch(list(args.images), functools.partial(image_digitize_to, out_dir=args.output, config=config),
+    check_output_folder(args.output)
+    images = expand_images(args.images)
+    todo, done, failed = [], [], []
+    for image in images:
+        state = _previous_state(image, args.output)
+        if state is None or args.force:
+            todo.append(image)
+        elif isinstance(state, dict):
+            done.append((image, state))
+        else:
+            failed.append((image, state))
+    if done:
+        print(f"{len(done)} image(s) already digitised into {args.output} (skipped; --force redoes them)")
+    result = run_batch(todo, functools.partial(image_digitize_to, out_dir=args.output, config=config),
                        desc="digitize", progress=not args.quiet)
     for image, report in result.done:
         print(f"{image}: {report['layout']}, {len(report['leads_found'])} leads"
               + (f"; {len(report['warnings'])} warning(s)" if report["warnings"] else ""))
-    print(result.summary("images"))
-    if not result.done:
+    failed += [(image, _reason(image, reason)) for image, reason in result.skipped]
+    position = {image: k for k, image in enumerate(images)}
+    failed.sort(key=lambda item: position[item[0]])
+    if args.output.is_dir() or failed:
+        _write_failures(args.output / FAILURES_FILE, failed)
+    if failed:
+        print(f"failed ({len(failed)}), also listed in {args.output / FAILURES_FILE}:")
+        for image, reason in failed:
+            print(f"  {image}: {reason}")
+    print(f"{len(result.done)} images done, {len(failed)} skipped"
+          + (f", {len(done)} already done before" if done else ""))
+    if not result.done and not done:
         raise VaescanInputError(None, "no image could be digitised (see the reasons above)")
     return 0
+
+
+FAILURES_FILE = "failures.csv"
+"""The images ``digitize`` could not read, with the reason (rewritten by every run)."""
+
+
+def expand_images(paths: list[Path]) -> list[Path]:
+    """The image files named: folders expanded to the images inside (sorted, known suffixes, hidden files left out).
+
+    The same file named twice is kept once. Two different images with the same name
+    (``a/page.png`` and ``b/page.png``, or ``page.png`` and ``page.jpg``) would be written to the
+    same record: refused, naming both. Paths that do not exist are kept (reported as not found).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in ("b.png", "a.JPG", "notes.txt", ".hidden.png"):
+    ...     _ = (d / name).write_bytes(b"")
+    >>> [p.name for p in expand_images([d])]
+    ['a.JPG', 'b.png']
+    """
+    from vaescan.pages.image import IMAGE_SUFFIXES
+
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                            and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not inside:
+                raise VaescanInputError(path, f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            out.extend(inside)
+        else:
+            out.append(path)
+    seen: dict[str, Path] = {}
+    files: dict[str, Path] = {}
+    unique = []
+    for path in out:
+        key = str(path.resolve())
+        if key in files:
+            continue
+        files[key] = path
+        other = seen.setdefault(path.stem.casefold(), path)
+        if other is not path:
+            raise VaescanInputError(None, f"{other} and {path} would both be written as record {path.stem!r}: "
+                                    "rename one or digitise them into separate output folders")
+        unique.append(path)
+    return unique
+
+
+def _previous_state(image: Path, out_dir: Path) -> dict | str | None:
+    """The report of an earlier run that digitised this image into ``out_dir``; ``None`` if there is none;
+    a reason when that name holds another image's record."""
+    import json
+    import os
+
+    report_path = out_dir / f"{image.stem}.json"
+    if not report_path.is_file() or not image.is_file():
+        return None  # nothing done yet, or the image is missing (reported when it is read)
+    try:
+        report = json.loads(report_path.read_text())
+        earlier = Path(report["image"])
+        same = earlier.exists() and os.path.samefile(earlier, image)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # unreadable report: the record is written again
+    if same:
+        return report
+    return (f"{report_path} holds the record of another image ({earlier}); use --force to overwrite it "
+            "or choose another output folder")
+
+
+def _reason(image: Path, message: str) -> str:
+    """A batch failure's message without the image's path in front (the list names the image)."""
+    prefix = f"{image}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _write_failures(path: Path, failed: list[tuple[Path, str]]) -> None:
+    import csv
+    import io
+
+    from vaescan.io import write_text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["image", "reason"])
+    writer.writerows([str(image), reason] for image, reason in failed)
+    write_text(path, buffer.getvalue())
 
 
 def cmd_digitize_eval(args: argparse.Namespace) -> int:
@@ -121,6 +239,7 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
         raise VaescanInputError(None, f"unknown style families {unknown}; known: {', '.join(STYLE_FAMILIES)}")
     if args.noiseless and args.data:
         raise VaescanInputError(args.data, "--noiseless applies to simulated records, not to --data")
+    check_output_folder(args.output)
     records = eval_records(args.n, args.seed, args.data, noiseless=args.noiseless)
     underlying = records if args.noiseless else eval_underlying(args.n, args.seed, args.data)
     table, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,

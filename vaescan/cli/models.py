@@ -13,6 +13,7 @@ from pathlib import Path
 from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate, positive_int
 from vaescan.config import load_config
 from vaescan.errors import VaescanInputError
+from vaescan.io import check_output_folder
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -137,6 +138,7 @@ def cmd_train_vae(args: argparse.Namespace) -> int:
 
     config = load_config(VAERunConfig, args.config) if args.config else VAERunConfig()
     config = _overrides(args, config, "vae")
+    check_output_folder(args.output or config.output)
     run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
                         overrides=lambda saved: _overrides(args, saved, "vae"))
     _summary(run)
@@ -152,6 +154,7 @@ def cmd_train_scan(args: argparse.Namespace) -> int:
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
     config = _overrides(args, config, "scan")
+    check_output_folder(args.output or config.output)
     run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
                          overrides=lambda saved: _overrides(args, saved, "scan"))
     _summary(run)
@@ -186,6 +189,7 @@ def cmd_traverse(args: argparse.Namespace) -> int:
     """``vaescan traverse RUN -o DIR``."""
     from vaescan.workflows.products import traverse_run
 
+    check_output_folder(args.output)
     rho = traverse_run(args.run, args.output, factors=args.factors, span=args.span, steps=args.steps)
     print(f"traversed {len(rho)} factor(s); wrote {Path(args.output)}/traversal_*.png, traversal.csv")
     return 0
@@ -195,6 +199,7 @@ def cmd_associate(args: argparse.Namespace) -> int:
     """``vaescan associate RUN2 -o DIR``."""
     from vaescan.workflows.products import associate_run
 
+    check_output_folder(args.output)
     associate_run(args.run, args.output, data=args.data, split=args.split, progress=not args.quiet)
     print(f"wrote {Path(args.output)}/scan_weights.png, single_factor_*.png and CSVs")
     return 0
@@ -204,6 +209,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """``vaescan generate RUN2 --set LBBB=1 --set age=70 -o OUT``."""
     from vaescan.workflows.products import generate_run
 
+    check_output_folder(args.output)
     table = generate_run(args.run, parse_assignments(args.values), args.output)
     g, r = table.loc["generated"], table.loc["reference"]
     print(f"wrote {Path(args.output)}/generated.hea/.dat/.png: QRS {g.qrs_ms:.0f} ms, QT {g.qt_ms:.0f} ms "

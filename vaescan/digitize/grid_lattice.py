@@ -29,6 +29,35 @@ from vaescan.digitize.grid_refine import _refine_lattice, _trace_removed
 WORK_MAX_SIDE = 1600
 """Grid detection runs on the page downscaled to at most this many px a side."""
 
+TILE_MIN = 128
+"""The smallest tile whose spectrum is analysed (px of the downscaled page): its short side must hold one."""
+
+
+def grid_size_problem(shape: tuple[int, ...]) -> str | None:
+    """Why an image of this shape (height, width, ...) cannot hold a grid the search can find; ``None`` if it can.
+
+    The search analyses tiles of at least :data:`TILE_MIN` px on the page downscaled to
+    :data:`WORK_MAX_SIDE` px a side, so the short side must keep :data:`TILE_MIN` px after
+    that reduction: at least 128 px, and sides in a ratio of at most 1600:128 = 12.5:1.
+
+    Example
+    -------
+    >>> grid_size_problem((1100, 1700, 3)) is None
+    True
+    >>> grid_size_problem((100, 100, 3))
+    'image is 100x100 px: too small to hold an ECG grid (need at least 128 px a side)'
+    >>> grid_size_problem((100, 50000))
+    'image is 50000x100 px: too narrow to hold an ECG grid (sides 500:1; at most 12.5:1)'
+    """
+    h, w = int(shape[0]), int(shape[1])
+    scale = min(1.0, WORK_MAX_SIDE / max(h, w, 1))
+    if max(h, w) > WORK_MAX_SIDE and min(int(round(w * scale)), int(round(h * scale))) < TILE_MIN:
+        return (f"image is {w}x{h} px: too narrow to hold an ECG grid (sides {max(h, w) / max(min(h, w), 1):.3g}:1; "
+                f"at most {WORK_MAX_SIDE / TILE_MIN:g}:1)")
+    if min(h, w) < TILE_MIN:
+        return f"image is {w}x{h} px: too small to hold an ECG grid (need at least {TILE_MIN} px a side)"
+    return None
+
 
 @dataclass
 class Lattice:
@@ -113,7 +142,9 @@ def _lattice_fit(dark: np.ndarray) -> _Fit | None:
     tiles on text, traces or the table beside the page drop out.
     """
     h, w = dark.shape
-    size = 256 if min(h, w) >= 384 else 128
+    if min(h, w) < TILE_MIN:  # the second pass's rectified map of a narrow page can lose a px or two
+        return None
+    size = 256 if min(h, w) >= 384 else TILE_MIN
     r_min = 4.0 if size == 256 else 2.5
     corners, spec = _spectra(dark, size)
     found = []

@@ -25,7 +25,7 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.grid_lattice import Lattice, grid_detect
+from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.ink import grid_darkness, ink_map, straight_lines, trace_mask
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
@@ -106,6 +106,12 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         image = image_read(source)
     name = name or "page"
     where = source if source is not None else name
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise VaescanInputError(where, f"expected an RGB uint8 image (height, width, 3), got {image.dtype} "
+                                f"of shape {image.shape}")
+    problem = grid_size_problem(image.shape)
+    if problem is not None:
+        raise VaescanInputError(where, problem)
     warnings: list[str] = []
     lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm)
     if lattice is None:
@@ -129,7 +135,9 @@ def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[
     """Digitise one image file into ``out_dir/<stem>.hea/.dat`` and ``out_dir/<stem>.json``; returns the report.
 
     Unusable images raise :class:`~vaescan.errors.VaescanInputError` (and write nothing),
-    so :func:`vaescan.batch.run_batch` can log and skip them.
+    so :func:`vaescan.batch.run_batch` can log and skip them. The report is written last,
+    after the record (and an older report of that name is removed first): a record with
+    a report beside it is complete, and a re-run can skip it.
 
     Example
     -------
@@ -150,9 +158,11 @@ def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[
     record, report = image_digitize(source, config)
     out_dir = FsPath(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    report_path = out_dir / f"{source.stem}.json"
+    report_path.unlink(missing_ok=True)          # no report may vouch for a record being rewritten
     write_record(record, out_dir / source.stem)
     report = {"image": str(source), **report}
-    write_json(out_dir / f"{source.stem}.json", report)
+    write_json(report_path, report)              # last: a record with a report is complete
     return report
 
 

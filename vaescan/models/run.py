@@ -69,6 +69,8 @@ def start_run(folder: str | os.PathLike[str], kind: str, config: Any, *, resume:
     ('running', 4)
     """
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise VaescanInputError(folder, "exists and is a file, not a run folder; choose another output folder")
     info_path = folder / RUN_FILE
     if folder.is_dir():
         clean_stale_temps(folder)

@@ -2,14 +2,18 @@
 
 :func:`image_read` accepts whatever Pillow reads (PNG, JPEG, TIFF, BMP, WebP, ...),
 honours the EXIF orientation of phone photos, flattens transparency onto white
-and returns RGB uint8. Files that are empty, truncated, not an image or larger
-than :data:`MAX_PIXELS` raise :class:`~vaescan.errors.VaescanInputError` naming
-the file and the problem.
+and returns RGB uint8 whatever the file's mode and bit depth (1-bit, greyscale,
+16-bit and 32-bit greyscale, palette, CMYK, with or without alpha). Files that are
+empty, truncated, not an image or larger than :data:`MAX_PIXELS` raise
+:class:`~vaescan.errors.VaescanInputError` naming the file and the problem; the size
+is read from the file's header, so a decompression bomb (a small file that decodes
+to a huge image) is refused before it is decoded.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -23,6 +27,12 @@ MAX_PIXELS = 60_000_000
 
 MIN_SIDE = 100
 """Smallest width or height accepted, in px."""
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+"""Suffixes taken as images when a folder is expanded (compared in lower case)."""
+
+_FULL_SCALE = {"I;16": 65535.0, "I;16L": 65535.0, "I;16B": 65535.0, "I;16N": 65535.0, "I": 65535.0}
+"""White of the integer greyscale modes deeper than 8 bits (Pillow reads 16-bit PNGs as ``I;16`` or ``I``)."""
 
 
 def image_read(path: str | os.PathLike[str]) -> np.ndarray:
@@ -50,6 +60,7 @@ def image_read(path: str | os.PathLike[str]) -> np.ndarray:
         raise VaescanInputError(path, "empty file")
     try:
         with warnings.catch_warnings():
+            # Pillow checks the header's size against its own limit while opening (before decoding)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 w, h = img.size
@@ -59,20 +70,49 @@ def image_read(path: str | os.PathLike[str]) -> np.ndarray:
                 if min(w, h) < MIN_SIDE:
                     raise VaescanInputError(path, f"image is only {w}x{h} px; need at least {MIN_SIDE} px a side")
                 img = ImageOps.exif_transpose(img)
-                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                    rgba = img.convert("RGBA")
-                    canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                    img = Image.alpha_composite(canvas, rgba)
-                rgb = np.asarray(img.convert("RGB"))
+                rgb = _to_rgb(img, path)
     except VaescanInputError:
         raise
     except UnidentifiedImageError:
         raise VaescanInputError(path, "not an image (Pillow cannot identify the format)") from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise VaescanInputError(path, f"image too large ({exc})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise VaescanInputError(path, f"truncated or corrupt image ({exc})") from None
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        mp = f"{int(size.group(1)) / 1e6:.0f} MP" if size else "too many pixels"
+        raise VaescanInputError(path, f"image header declares {mp}; the limit is {MAX_PIXELS / 1e6:.0f} MP "
+                                "(refused before decoding: a decompression bomb or a far too large scan)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise VaescanInputError(path, f"truncated or corrupt image ({_one_line(exc)})") from None
     return np.ascontiguousarray(rgb)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
+def _to_rgb(img, path: Path) -> np.ndarray:
+    """RGB uint8 of a Pillow image of any mode: deep greyscale scaled (not clipped), transparency onto white."""
+    from PIL import Image
+
+    mode = img.mode
+    if mode in _FULL_SCALE or mode == "F":
+        grey = np.asarray(img, dtype=np.float64)
+        if mode == "F":  # floating point: [0, 1], 8-bit or 16-bit range, whichever holds the values
+            top = float(np.nanmax(grey)) if grey.size and np.isfinite(grey).any() else 1.0
+            full = 1.0 if top <= 1.0 else 255.0 if top <= 255.0 else 65535.0
+        else:
+            full = _FULL_SCALE[mode]
+        grey = np.nan_to_num(grey, nan=0.0, posinf=full, neginf=0.0)
+        grey = np.clip(np.rint(grey * (255.0 / full)), 0, 255).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(canvas, rgba)
+    try:
+        return np.asarray(img.convert("RGB"))
+    except ValueError as exc:  # a mode Pillow cannot turn into RGB
+        raise VaescanInputError(path, f"unsupported image mode {mode} ({_one_line(exc)})") from None
 
 
 def image_write(path: str | os.PathLike[str], image: np.ndarray, quality: int = 95) -> Path:
