@@ -258,8 +258,9 @@ def group_configs(tmp: Path, cohort: Path) -> Path | None:
     good = d / "run_good"
     (d / "good.yaml").write_text(vae_yaml(cohort, good))
     case("train-vae config", "valid config (control, 1 epoch)", ["train-vae", "--config", d / "good.yaml"], "ok",
-         check=lambda: ((good / "run.json").is_file() and json.loads((good / "run.json").read_text())["status"] == "done",
-                        ""), check_name="run.json status done", timeout=300,
+         check=lambda: ((good / "run.json").is_file()
+                        and json.loads((good / "run.json").read_text())["status"] == "done", ""),
+         check_name="run.json status done", timeout=300,
          short_args=["train-vae", "--config", "good.yaml"])
     if RESULTS[-1]["class"] == "ok":
         return good
@@ -279,7 +280,8 @@ def group_runs(tmp: Path, good: Path | None, cohort: Path) -> None:
             scan = d / "scan_good"
             rec = case("run folder", "SCAN control: predict with the intact run", ["predict", scan, cohort, "-o",
                        d / "scan_good.csv"], "ok", check=lambda: features_rows(d / "scan_good.csv"),
-                       check_name="predictions CSV has rows", short_args=["predict", "SCANRUN", "COHORT", "-o", "preds.csv"])
+                       check_name="predictions CSV has rows",
+                       short_args=["predict", "SCANRUN", "COHORT", "-o", "preds.csv"])
         else:
             print("train-scan failed; predict cases skipped:", last_line(err))
 
@@ -467,7 +469,8 @@ def group_ptbxl(tmp: Path) -> None:
         shutil.copy(rec.with_suffix(ext), outside / f"00001_lr{ext}")
 
     root = release("control")
-    case("ptbxl", "control (record 1 at 100 Hz)", ["features", root, "--ptbxl-rate", "100", "-o", tmp / "ptb" / "c.csv"],
+    case("ptbxl", "control (record 1 at 100 Hz)",
+         ["features", root, "--ptbxl-rate", "100", "-o", tmp / "ptb" / "c.csv"],
          "ok", check=lambda: features_rows(tmp / "ptb" / "c.csv"), check_name="features CSV has a row",
          short_args=["features", "PTB", "--ptbxl-rate", "100", "-o", "f.csv"])
     root = release("pid", patient="patient-A")
@@ -479,7 +482,8 @@ def group_ptbxl(tmp: Path) -> None:
             root = release(f"{col}_{kind.strip('./')}", **{col: value})
             case("ptbxl", f"filename_{col} {kind} path", ["features", root, "--ptbxl-rate", rate, "-o",
                                                          tmp / "ptb" / f"{col}{kind[:1]}.csv"], "error",
-                 short_args=["features", "PTB", "--ptbxl-rate", rate, "-o", "f.csv", f"# filename_{col}={rel(Path(value), tmp)}"])
+                 short_args=["features", "PTB", "--ptbxl-rate", rate, "-o", "f.csv",
+                             f"# filename_{col}={rel(Path(value), tmp)}"])
 
 
 def main() -> int:
