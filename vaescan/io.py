@@ -54,6 +54,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp.unlink()
 
 
+def _nearest_existing(path: Path) -> Path | None:
+    """The closest of ``path``'s folders that exists (None if none does)."""
+    return next((parent for parent in path.parents if parent.exists()), None)
+
+
 def check_output_file(path: str | os.PathLike[str]) -> Path:
     """Check, before any work, that a file can be written at ``path``; return it as a :class:`Path`.
 
@@ -76,15 +81,12 @@ def check_output_file(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if path.is_dir():
         raise VaescanInputError(path, "output is a folder; give a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise VaescanInputError(path, f"cannot write here: {parent} is a file, not a folder")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise VaescanInputError(path, f"cannot write here: folder {parent} is not writable")
-            break
+    parent = _nearest_existing(path)
+    if parent is not None and not parent.is_dir():
+        raise VaescanInputError(path, f"cannot write here: {parent} is a file, not a folder")
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise VaescanInputError(path, f"cannot write here: folder {parent} is not writable")
     return path
-
 
 
 def check_output_folder(path: str | os.PathLike[str] | None) -> None:
@@ -107,11 +109,9 @@ def check_output_folder(path: str | os.PathLike[str] | None) -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise VaescanInputError(path, "exists and is a file, not a folder; choose another output folder")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise VaescanInputError(path, f"cannot make this output folder: {parent} is a file")
-            break
+    parent = _nearest_existing(path)
+    if parent is not None and not parent.is_dir():
+        raise VaescanInputError(path, f"cannot make this output folder: {parent} is a file")
 
 
 def _pid_alive(pid: int) -> bool:
