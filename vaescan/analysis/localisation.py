@@ -1,0 +1,113 @@
+"""Does an explanation point where the cause is? Localisation against the synthetic cohort's known causes.
+
+Each label of the synthetic cohort is caused by a known change in known waves
+(:data:`vaescan.data.synth.clinical.LABEL_DESCRIPTIONS`). :data:`DEFINING`
+names, per label (and infarct stage), the lead x wave cells where that change
+shows. For a record that truly has the label, an explanation *localises* when
+its strongest positive lead x wave cell for that label is a defining one; its
+*defining share* is the part of all its positive evidence that lies in defining cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vaescan.data.leads import LEADS, TERRITORIES
+
+ALL = tuple(LEADS)
+
+DEFINING: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    # label: {stage or "": (waves, leads)}
+    "LBBB": {"": (("QRS",), ALL)},
+    "RBBB": {"": (("QRS",), ALL)},
+    "LVH": {"": (("QRS",), ALL)},
+    "MI_ANT": {"acute": (("ST",), TERRITORIES["anterior"]),
+               "evolving": (("ST", "QRS"), TERRITORIES["anterior"]),
+               "old": (("QRS", "T"), TERRITORIES["anterior"])},
+    "MI_INF": {"acute": (("ST",), TERRITORIES["inferior"]),
+               "evolving": (("ST", "QRS"), TERRITORIES["inferior"]),
+               "old": (("QRS", "T"), TERRITORIES["inferior"])},
+    "AF": {"": (("TP",), ALL)},
+    "LQT": {"": (("T",), ALL)},
+    "HYPERK": {"": (("T",), ALL)},
+    "AVB1": {"": (("PR",), ALL)},
+}
+"""Where each label's cause shows (waves, leads), per infarct stage for MI (acute: ST elevation; evolving: ST
+elevation and Q waves; old: Q waves and T inversion). Without a P wave, AF's fibrillatory waves lie where P
+should be, which :mod:`vaescan.explain.waves` labels TP."""
+
+STAGE_COLUMNS = {"MI_ANT": "mi_ant_stage", "MI_INF": "mi_inf_stage"}
+
+
+def defining_cells(label: str, stage: str = "") -> set[tuple[str, str]]:
+    """The (lead, wave) cells where ``label``'s cause shows (``stage`` for MI labels).
+
+    Example
+    -------
+    >>> sorted(defining_cells("MI_ANT", "acute"))[:2]
+    [('V1', 'ST'), ('V2', 'ST')]
+    >>> len(defining_cells("LBBB"))
+    12
+    """
+    rules = DEFINING[label]
+    waves, leads = rules.get(stage, rules.get("", None)) or next(iter(rules.values()))
+    return {(lead, wave) for lead in leads for wave in waves}
+
+
+def explanation_localisation(table: pd.DataFrame, metadata: pd.DataFrame,
+                             labels: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
+    """Per true positive (record x label): its top lead x wave cell, whether it is defining, and the defining share.
+
+    ``table`` is the long evidence table of many records (columns ``record_id``,
+    ``output``, ``lead``, ``wave``, ``value``); ``metadata`` the cohort rows
+    (``record_id``, 0/1 label columns and the MI stage columns). ``labels``
+    defaults to those of :data:`DEFINING` present in both.
+
+    Example
+    -------
+    >>> cells = [(lead, wave) for lead in LEADS for wave in ("QRS", "T")]
+    >>> t = pd.DataFrame({"record_id": "r1", "output": "LBBB", "lead": [c[0] for c in cells],
+    ...                   "wave": [c[1] for c in cells], "value": [3.0 if c == ("V6", "QRS") else 0.1 for c in cells]})
+    >>> meta = pd.DataFrame({"record_id": ["r1"], "LBBB": [1]})
+    >>> row = explanation_localisation(t, meta).iloc[0]
+    >>> row.top_lead, row.top_wave, bool(row.hit)
+    ('V6', 'QRS', True)
+    """
+    outputs = set(table["output"].unique())
+    labels = [lab for lab in (labels or DEFINING) if lab in outputs and lab in metadata.columns]
+    meta = metadata.set_index(metadata["record_id"].astype(str))
+    rows = []
+    for (record_id, output), cells in table[table["output"].isin(labels)].groupby(["record_id", "output"],
+                                                                                  sort=False):
+        record_id = str(record_id)
+        if record_id not in meta.index or not meta.at[record_id, output]:
+            continue
+        stage = str(meta.at[record_id, STAGE_COLUMNS[output]]) if output in STAGE_COLUMNS and \
+            STAGE_COLUMNS[output] in meta.columns else ""
+        defining = defining_cells(output, stage)
+        is_defining = np.array([(lead, wave) in defining for lead, wave in zip(cells["lead"], cells["wave"])])
+        values = cells["value"].to_numpy(float)
+        top = int(np.argmax(values))
+        positive = np.clip(values, 0, None)
+        rows.append({"record_id": record_id, "label": output, "stage": stage,
+                     "top_lead": cells["lead"].iloc[top], "top_wave": cells["wave"].iloc[top],
+                     "hit": bool(is_defining[top] and values[top] > 0),
+                     "defining_share": float(positive[is_defining].sum() / positive.sum()) if positive.sum() > 0
+                     else float("nan")})
+    return pd.DataFrame(rows, columns=["record_id", "label", "stage", "top_lead", "top_wave", "hit",
+                                       "defining_share"])
+
+
+def localisation_summary(per_record: pd.DataFrame) -> pd.DataFrame:
+    """Per label: true positives explained, share whose top cell is defining (``top_hit``), mean defining share.
+
+    Example
+    -------
+    >>> per = pd.DataFrame({"label": ["LBBB", "LBBB"], "hit": [True, False], "defining_share": [0.8, 0.4]})
+    >>> localisation_summary(per).loc["LBBB"].round(3).tolist()
+    [2.0, 0.5, 0.6]
+    """
+    grouped = per_record.groupby("label")
+    return pd.DataFrame({"n": grouped.size().astype(float), "top_hit": grouped["hit"].mean(),
+                         "defining_share": grouped["defining_share"].mean()})
