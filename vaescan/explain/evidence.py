@@ -1,0 +1,105 @@
+"""From a model's attribution maps to evidence per lead x wave, for signal and page-image models alike.
+
+An :class:`EvidenceInput` is one record as a model sees it (``inputs``: a
+(leads, samples) signal or a (1, H, W) page image) together with what puts its
+attributions back on the ECG: ``to_samples`` maps an attribution shaped like
+``inputs`` to (leads, samples) on the grid of ``waves`` (identity for signals;
+for images, the pixels of each trace summed onto the sample they draw). Maps of
+pixels off the trace (paper, labels, grid) are kept in the raw map and counted
+in its background share, but carry no lead or wave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from vaescan.explain.base import Attribution
+from vaescan.explain.waves import evidence_table, wave_sums
+
+
+@dataclass
+class EvidenceInput:
+    """One record prepared for explanation.
+
+    record_id: its name. inputs: the model input (float32, e.g. (12, samples) or (1, H, W)).
+    to_samples: attribution shaped like ``inputs`` -> (leads, samples) on the wave grid.
+    waves: (samples,) wave labels (:func:`vaescan.explain.waves.ecg_waves`). signal: (leads, samples) mV on
+    that grid, for figures. fs: its rate (Hz). trace_mask: for page images, the (H, W) pixels of the trace.
+    """
+
+    record_id: str
+    inputs: np.ndarray
+    to_samples: Callable[[np.ndarray], np.ndarray]
+    waves: np.ndarray
+    signal: np.ndarray
+    fs: float
+    trace_mask: np.ndarray | None = None
+
+
+@dataclass
+class Evidence:
+    """A record's explanation: raw maps (outputs, *input shape), maps on the samples (outputs, leads, samples),
+    per lead x wave sums (outputs, leads, waves), the model outputs, and the background share of page maps."""
+
+    item: EvidenceInput
+    maps: np.ndarray
+    sample_maps: np.ndarray
+    sums: np.ndarray
+    outputs: np.ndarray
+    background_share: float = float("nan")
+
+    def table(self, output_names: Sequence[str]) -> pd.DataFrame:
+        """The long per lead x wave table with a ``record_id`` column first."""
+        table = evidence_table(self.sums, list(output_names))
+        table.insert(0, "record_id", self.item.record_id)
+        return table
+
+
+def background_share(maps: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the absolute attribution mass of page maps (..., H, W) that lies off the trace ``mask`` (H, W).
+
+    Example
+    -------
+    >>> mask = np.zeros((4, 4), bool); mask[1] = True
+    >>> float(background_share(np.ones((2, 1, 4, 4)), mask))
+    0.75
+    """
+    magnitude = np.abs(maps).reshape(-1, *mask.shape).sum(axis=0)
+    total = float(magnitude.sum())
+    return float(magnitude[~mask].sum() / total) if total > 0 else float("nan")
+
+
+def explain_inputs(method: Attribution, forward: Callable[[torch.Tensor], torch.Tensor],
+                   items: Sequence[EvidenceInput], batch_size: int = 16) -> Iterator[Evidence]:
+    """Attribute every output of ``forward`` for each item (``method`` over the same ``forward``), in batches.
+
+    Yields one :class:`Evidence` per item, in order; only one batch of maps is
+    held at a time, so memory does not grow with the number of items.
+
+    Example
+    -------
+    >>> w = torch.tensor([[1.0, -1.0, 0.0]])                      # one output: lead 0 minus lead 1, 1 sample
+    >>> from vaescan.explain.linear import LinearContributions
+    >>> f = lambda x: x[:, :, 0] @ w.T
+    >>> item = EvidenceInput("r1", np.array([[2.0], [1.0], [5.0]], np.float32), lambda a: a, np.array([2]),
+    ...                      np.zeros((3, 1)), 500.0)
+    >>> ev = next(explain_inputs(LinearContributions(f), f, [item]))
+    >>> ev.sums[0, :, 2].tolist(), ev.outputs.tolist()             # QRS column: 2 x 1, 1 x -1, 5 x 0
+    ([2.0, -1.0, 0.0], [1.0])
+    """
+    for start in range(0, len(items), batch_size):
+        batch = items[start:start + batch_size]
+        x = torch.as_tensor(np.stack([item.inputs for item in batch]), dtype=torch.float32)
+        with torch.no_grad():
+            outputs = forward(x).cpu().numpy()
+        maps = method.attribute(x).detach().cpu().numpy()          # (outputs, records, *input shape)
+        for i, item in enumerate(batch):
+            record_maps = maps[:, i]
+            on_samples = np.stack([item.to_samples(m) for m in record_maps])
+            share = background_share(record_maps, item.trace_mask) if item.trace_mask is not None else float("nan")
+            yield Evidence(item, record_maps, on_samples, wave_sums(on_samples, item.waves), outputs[i], share)
