@@ -1,0 +1,180 @@
+"""``vaescan explain``: a black-box run's Jacobian explanations of records or page images, in the doctor's language.
+
+For every input the run's model is differentiated with respect to every input
+sample or pixel, for every output at once (:class:`vaescan.explain.Jacobian`);
+page-image maps are summed onto the samples each trace pixel draws; the samples
+are labelled with their wave and the evidence is summed per lead x wave x
+output. Written to the output folder::
+
+    OUT/
+      explanation.csv   record_id, output, lead, wave, value (signed: + for, - against)
+      predictions.csv   record_id, each output's score, and for pages the background share of the raw map
+      summary.txt       per record and output: the score and the top evidence for and against
+      maps/<id>.npz     raw maps (outputs x input shape, float16), the input, the wave labels, the output names
+      figures/<id>.png  the record on standard paper (or the page), trace coloured by the evidence for its
+                        most probable label; only for the first ``figures`` inputs
+      skipped.csv       inputs that could not be explained, and why
+
+Records are prepared and explained a chunk at a time, so memory does not grow
+with the number of inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vaescan.batch import run_batch, write_failures
+from vaescan.config import load_config
+from vaescan.data.records import Record
+from vaescan.data.signals import record_signal
+from vaescan.data.sources import load_cohort
+from vaescan.errors import VaescanInputError
+from vaescan.explain.evidence import Evidence, EvidenceInput, explain_inputs
+from vaescan.explain.jacobian import Jacobian
+from vaescan.explain.summary import evidence_summary
+from vaescan.explain.waves import ecg_waves
+from vaescan.io import atomic_path, save_npz, write_text
+from vaescan.models.blackbox import BlackBox
+from vaescan.models.run import CONFIG_FILE, require_done
+from vaescan.models.run_configs import BlackBoxRunConfig
+from vaescan.pages.model_input import page_input, trace_sums
+from vaescan.report.ecg_plots import save_figure
+from vaescan.report.evidence_plots import plot_page_evidence, plot_signal_evidence
+
+METHODS = ("jacobian_x_input", "jacobian")
+"""``jacobian``: d output / d input (how the output moves if a sample moves);
+``jacobian_x_input``: that times the input (each sample's first-order contribution; zero on blank paper and on the
+isoelectric line)."""
+
+
+@dataclass
+class ExplainSettings:
+    """How ``vaescan explain`` runs: the attribution ``method`` (:data:`METHODS`), records per Jacobian
+    ``batch_size``, ``figures`` drawn (first inputs), worker ``jobs`` preparing inputs, and PTB-XL's rate."""
+
+    method: str = "jacobian_x_input"
+    batch_size: int = 16
+    figures: int = 10
+    jobs: int = 1
+    ptbxl_rate: int = 500
+
+
+def _signal_item(config: BlackBoxRunConfig, record: Record) -> EvidenceInput:
+    signal = record_signal(record, config.signal)
+    waves = ecg_waves(record, fs=config.signal.fs, n_samples=signal.shape[1]).labels
+    return EvidenceInput(record.name, signal, lambda m: m, waves, signal, config.signal.fs)
+
+
+def _page_item(config: BlackBoxRunConfig, record: Record, index: int) -> EvidenceInput:
+    page = page_input(record, config.image, index)
+    waves = ecg_waves(record).labels
+    trace_map = page.trace_map
+    return EvidenceInput(record.name, page.image[None], lambda m: trace_sums(m[0], trace_map, n_samples=page.n_samples),
+                         waves, record.signal.T.astype(np.float32), record.fs, trace_mask=trace_map >= 0)
+
+
+def _prepare(config: BlackBoxRunConfig, item: tuple[int, Path, str]) -> EvidenceInput:
+    """One record file as an :class:`EvidenceInput` for the run's input kind (module level for workers)."""
+    from vaescan.data.records import read_record
+
+    index, path, record_id = item
+    record = read_record(path)
+    record.name = record_id
+    return _signal_item(config, record) if config.input == "signal" else _page_item(config, record, index)
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> None:
+    """The evidence for the record's most probable binary output (else its first output)."""
+    names = list(model.output_names_)
+    binary = list(model.binary_names_)
+    k = int(np.argmax(evidence.outputs[: len(binary)])) if binary else 0
+    title = f"{evidence.item.record_id}: {summary}"
+    item = evidence.item
+    if item.trace_mask is None:
+        fig = plot_signal_evidence(item.signal, item.fs, evidence.sample_maps[k], title)
+    else:
+        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_mask, f"{names[k]}: {title}")
+    save_figure(fig, path)
+
+
+def _scores(model: BlackBox, outputs: np.ndarray) -> tuple[dict[str, str], dict[str, bool], dict[str, float]]:
+    """Printed scores, present flags and numeric scores (probabilities for labels, values for the rest)."""
+    nb = len(model.binary_names_)
+    values = {name: float(1 / (1 + np.exp(-v))) if i < nb else float(v)
+              for i, (name, v) in enumerate(zip(model.output_names_, outputs))}
+    printed = {name: f"{v:.2f}" if i < nb else f"{v:.1f}" for i, (name, v) in enumerate(values.items())}
+    present = {name: values[name] >= 0.5 for name in model.binary_names_}
+    return printed, present, values
+
+
+def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[str]],
+                output: str | os.PathLike[str], settings: ExplainSettings = ExplainSettings(), *,
+                progress: bool = True) -> Path:
+    """Explain every record under ``paths`` with a finished black-box run; returns the output folder.
+
+    Example
+    -------
+    >>> explain_run("runs/blackbox_signal", ["runs/synthetic/records/00001"], "explained")  # doctest: +SKIP
+    """
+    if settings.method not in METHODS:
+        raise VaescanInputError(None, f"unknown attribution method {settings.method!r}; known: {', '.join(METHODS)}")
+    require_done(run, ("blackbox",))
+    config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
+    model = BlackBox.load(run)
+    forward = model.output_module()
+    method = Jacobian(forward, times_input=settings.method == "jacobian_x_input", batch_size=settings.batch_size)
+    items: list[tuple[int, Path, str]] = []
+    for path in paths:
+        cohort = load_cohort(path, sampling_rate=settings.ptbxl_rate)
+        ids = cohort.metadata["record_id"].astype(str).tolist()
+        items.extend((len(items) + i, cohort.record_path(i), rid) for i, rid in enumerate(ids))
+    out = Path(output)
+    (out / "maps").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(exist_ok=True)
+    skipped: list[tuple[str, str]] = []
+    predictions, summaries = [], []
+    n_figures = 0
+    with atomic_path(out / "explanation.csv") as table_path:
+        header = True
+        for chunk in _chunks(items, 4 * settings.batch_size):
+            prepared = run_batch(list(chunk), functools.partial(_prepare, config), desc="explain: inputs",
+                                 jobs=settings.jobs, progress=progress)
+            skipped.extend((rid, why) for (_, _, rid), why in prepared.skipped)
+            for evidence in explain_inputs(method, forward, [item for _, item in prepared.done],
+                                           settings.batch_size):
+                rid = evidence.item.record_id
+                printed, present, values = _scores(model, evidence.outputs)
+                table = evidence.table(model.output_names_)
+                table.to_csv(table_path, mode="a", header=header, index=False, float_format="%.6g")
+                header = False
+                lines = evidence_summary(table, printed, present)
+                summaries.append(f"{rid}\n" + "\n".join(f"  {line}" for line in lines))
+                predictions.append({"record_id": rid, **values, "background_share": evidence.background_share})
+                save_npz(out / "maps" / f"{rid}.npz", maps=evidence.maps.astype(np.float16),
+                         inputs=evidence.item.inputs, waves=evidence.item.waves,
+                         outputs=np.asarray(model.output_names_))
+                if n_figures < settings.figures:
+                    k = int(np.argmax(evidence.outputs[: len(model.binary_names_)])) if model.binary_names_ else 0
+                    _figure(evidence, model, lines[k], out / "figures" / f"{rid}.png")
+                    n_figures += 1
+    if not predictions:
+        raise VaescanInputError(paths[0] if paths else None, "no input could be explained: " +
+                                "; ".join(why for _, why in skipped[:3]))
+    with atomic_path(out / "predictions.csv") as tmp:
+        pd.DataFrame(predictions).to_csv(tmp, index=False, float_format="%.6g")
+    write_text(out / "summary.txt", "\n".join(summaries) + "\n")
+    write_failures(skipped, out / "skipped.csv")
+    return out
+
