@@ -101,7 +101,7 @@ def _area(k: np.ndarray, y: np.ndarray) -> float:
 
 def _ratio(ours: float, reference: float) -> float:
     if reference > 0:
-        return ours / reference
+        return float(ours / reference)
     return float("inf") if ours > 0 else float("nan")
 
 
