@@ -6,8 +6,8 @@ and the model-randomisation check (does the map change when the weights do?).
   baseline (0 mV, the isoelectric line, for signals; the paper background for page images), or
   inserted into it.
 - :func:`faithfulness`: both curves for the attribution order and for a seeded random order, their
-  AUCs and one score each: how many times more logit the attribution order removes (deletion) or
-  restores (insertion) than the random order, averaged over k. "Deletion at least 2x better than
+  AUCs and one score each: how many times less logit the attribution order leaves (deletion) or
+  misses (insertion) than the random order, averaged over k. "Deletion AUC at least 2x better than
   random" is ``deletion_score >= 2``.
 - :func:`randomize_weights` and :func:`rank_correlation`: a copy of a network with re-initialised
   weights, and the Spearman rank correlation of two maps (per record, averaged).
@@ -43,7 +43,7 @@ def _curve(forward_func: ForwardFunc, inputs: torch.Tensor, attributions: torch.
     k = _check_fractions(fractions)
     base = torch.broadcast_to(torch.as_tensor(baseline, dtype=inputs.dtype, device=inputs.device), inputs.shape)
     n_elements = inputs[0].numel()
-    counts = torch.as_tensor(np.rint(k * n_elements).astype(np.int64), device=inputs.device)
+    counts = torch.as_tensor(np.floor(k * n_elements + 0.5).astype(np.int64), device=inputs.device)  # half up
     curves = torch.empty(len(inputs), len(k), dtype=inputs.dtype)
     with torch.no_grad():
         for start in range(0, len(inputs), batch_size):
@@ -65,7 +65,7 @@ def deletion_curve(forward_func: ForwardFunc, inputs: torch.Tensor, attributions
                    batch_size: int = 64) -> torch.Tensor:
     """Output ``target`` (records, fractions) after the top-k fraction of each record's input elements,
     ranked by ``attributions`` (shaped like ``inputs``, for that target; largest first, ties in input
-    order), is replaced by ``baseline`` (a scalar or a tensor broadcastable to ``inputs``, e.g. 0 mV).
+    order; k x elements rounded half up), is replaced by ``baseline`` (a scalar or a tensor broadcastable to ``inputs``, e.g. 0 mV).
 
     ``fractions`` increase from 0 (the record as it is) to 1 (the baseline). No gradients; one batch
     of ``batch_size`` records at a time.
@@ -99,10 +99,10 @@ def _area(k: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum((y[1:] + y[:-1]) * np.diff(k)) / 2)      # trapezoid over k in [0, 1]
 
 
-def _ratio(ours: float, reference: float) -> float:
-    if reference > 0:
-        return float(ours / reference)
-    return float("inf") if ours > 0 else float("nan")
+def _ratio(reference: float, ours: float) -> float:
+    if ours > 0:
+        return float(reference / ours)
+    return float("inf") if reference > 0 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,13 @@ class Faithfulness:
     random order (arrays over ``fractions``), with their AUCs (trapezoid over k in [0, 1], in units of
     the output) and scores.
 
-    ``deletion_score``: the area of the logit's drop, f(x) - deletion(k), for the attribution order
-    divided by that of the random order; 2 means the attributions remove twice as much logit, averaged
-    over k, as deleting at random. ``insertion_score``: the same with the gain insertion(k) - f(baseline).
-    Infinite when the random order moves nothing and the attribution order does; NaN when neither does.
+    ``deletion_score``: the deletion AUC of the random order divided by that of the attribution order,
+    both measured above the curves' common end f(baseline) (k = 1): the logit left, averaged over k;
+    2 means deleting by attribution leaves half the logit that deleting at random leaves ("deletion AUC
+    2x better than random"). ``insertion_score``: the same for the logit still missing below the common
+    end f(x) of the insertion curves. A model linear in its inputs scores about 1 for a random map and
+    up to 1 / (share of decisive inputs) for the true one. Infinite when the attribution order leaves
+    nothing (or overshoots) and the random order does not; NaN when neither leaves anything.
     """
 
     fractions: np.ndarray
@@ -143,13 +146,13 @@ class Faithfulness:
 
     @property
     def deletion_score(self) -> float:
-        start = self.deletion[0]
-        return _ratio(start - self.deletion_auc, start - self.deletion_random_auc)
+        end = self.deletion[-1]
+        return _ratio(self.deletion_random_auc - end, self.deletion_auc - end)
 
     @property
     def insertion_score(self) -> float:
-        floor = self.insertion[0]
-        return _ratio(self.insertion_auc - floor, self.insertion_random_auc - floor)
+        end = self.insertion[-1]
+        return _ratio(end - self.insertion_random_auc, end - self.insertion_auc)
 
 
 def faithfulness(forward_func: ForwardFunc, inputs: torch.Tensor, attributions: torch.Tensor, target: int, *,
