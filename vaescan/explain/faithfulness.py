@@ -65,7 +65,8 @@ def deletion_curve(forward_func: ForwardFunc, inputs: torch.Tensor, attributions
                    batch_size: int = 64) -> torch.Tensor:
     """Output ``target`` (records, fractions) after the top-k fraction of each record's input elements,
     ranked by ``attributions`` (shaped like ``inputs``, for that target; largest first, ties in input
-    order; k x elements rounded half up), is replaced by ``baseline`` (a scalar or a tensor broadcastable to ``inputs``, e.g. 0 mV).
+    order; k x elements rounded half up), is replaced by ``baseline`` (a scalar or a tensor broadcastable
+    to ``inputs``, e.g. 0 mV).
 
     ``fractions`` increase from 0 (the record as it is) to 1 (the baseline). No gradients; one batch
     of ``batch_size`` records at a time.
