@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import torch
+from vaescan.explain.base import ForwardFunc
+from vaescan.explain.jacobian import Jacobian
 
-from vaescan.explain.base import Attribution
 
-
-class LinearContributions(Attribution):
-    """Contribution of input i to output j: ``x_i * d f_j / d x_i``, per record.
+class LinearContributions(Jacobian):
+    """Contribution of input i to output j: ``x_i * d f_j / d x_i``, per record
+    (:class:`~vaescan.explain.jacobian.Jacobian` with ``times_input=True``).
 
     For an affine ``f(x) = W x + b`` these are ``W_ji x_i``, and a record's
     contributions plus ``f(0) = b`` sum exactly to ``f(x)``: SCAN's p(y|z) head
@@ -18,6 +18,7 @@ class LinearContributions(Attribution):
 
     Example
     -------
+    >>> import torch
     >>> w, b = torch.tensor([[2.0, -1.0]]), torch.tensor([0.5])
     >>> x = torch.tensor([[1.0, 3.0]])
     >>> c = LinearContributions(lambda x: x @ w.T + b).attribute(x, target=0)
@@ -25,8 +26,5 @@ class LinearContributions(Attribution):
     ([[2.0, -3.0]], -0.5)
     """
 
-    def _attribute_one(self, inputs: torch.Tensor, target: int) -> torch.Tensor:
-        x = inputs.detach().clone().requires_grad_(True)
-        with torch.enable_grad():
-            (grad,) = torch.autograd.grad(self.forward_func(x)[:, target].sum(), x)
-        return grad * inputs.detach()
+    def __init__(self, forward_func: ForwardFunc, *, batch_size: int = 32):
+        super().__init__(forward_func, times_input=True, batch_size=batch_size)
