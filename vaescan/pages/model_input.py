@@ -196,9 +196,10 @@ def trace_map_draw(polylines: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]
         frac = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         frac = frac / np.repeat(n, n)
         frac = np.where(link[start], frac, 0.0)
-        px = np.concatenate([x[start] + frac * (x[start + 1] - x[start]) if len(start) else [], x[-1:]])
-        py = np.concatenate([y[start] + frac * (y[start + 1] - y[start]) if len(start) else [], y[-1:]])
-        pi = np.concatenate([np.where(frac < 0.5, index[start], index[np.minimum(start + 1, len(x) - 1)]),
+        nxt = np.minimum(start + 1, len(x) - 1)
+        px = np.concatenate([x[start] + np.where(frac > 0, frac * (x[nxt] - x[start]), 0.0), x[-1:]])
+        py = np.concatenate([y[start] + np.where(frac > 0, frac * (y[nxt] - y[start]), 0.0), y[-1:]])
+        pi = np.concatenate([np.where(frac < 0.5, index[start], index[nxt]),
                              index[-1:]])
         keep = np.isfinite(px) & np.isfinite(py)
         px, py, pi = px[keep], py[keep], pi[keep]
