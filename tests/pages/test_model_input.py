@@ -1,4 +1,4 @@
-"""Model-input pages: the trace map sends pixels to the samples drawn there, through any rotation; sums conserve mass."""
+"""Model-input pages: the trace map sends pixels to the samples drawn there, through rotations; sums keep mass."""
 
 import dataclasses
 
