@@ -21,7 +21,9 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vaescan.batch import run_batch
 from vaescan.data.beats import BeatConfig, BeatResult, BeatSet, beats_from_results, read_and_beat
@@ -29,6 +31,8 @@ from vaescan.data.cohort import Cohort
 from vaescan.errors import VaescanInputError
 
 log = logging.getLogger("vaescan")
+
+S = TypeVar("S")
 
 
 def default_cache_dir() -> Path:
@@ -53,12 +57,12 @@ def _file_stamp(path: Path) -> list[int]:
         return [-1, -1]
 
 
-def beats_cache_key(cohort: Cohort, config: BeatConfig = BeatConfig()) -> str:
-    """Hash of the beat settings, the cohort root and every record (path, size and time of its files).
+def cohort_cache_key(cohort: Cohort, config: Any = BeatConfig()) -> str:
+    """Hash of a settings dataclass, the cohort root and every record (path, size and time of its files).
 
     Example
     -------
-    >>> key = beats_cache_key(cohort)  # doctest: +SKIP
+    >>> key = cohort_cache_key(cohort, BeatConfig())  # doctest: +SKIP
     >>> len(key)  # doctest: +SKIP
     20
     """
@@ -68,6 +72,47 @@ def beats_cache_key(cohort: Cohort, config: BeatConfig = BeatConfig()) -> str:
         records.append([rid, str(base), _file_stamp(base.with_suffix(".hea")), _file_stamp(base.with_suffix(".dat"))])
     payload = {"config": dataclasses.asdict(config), "root": str(Path(cohort.root).resolve()), "records": records}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def cohort_cached(cohort: Cohort, config: Any, kind: str, compute: Callable[[], S], load: Callable[[Path], S], *,
+                  cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True) -> S:
+    """``compute()`` a cohort's derived data, or read it from ``<cache_dir>/<kind>/<key>.npz``.
+
+    The key is :func:`cohort_cache_key` of ``config``; ``load(path)`` reads a cached
+    result (an unreadable cache is recomputed) and a computed result is written by
+    its ``save(path)`` method. ``cache_dir`` defaults to :func:`default_cache_dir`.
+
+    Example
+    -------
+    >>> beats = cohort_cached(cohort, BeatConfig(), "beats", compute, BeatSet.load)  # doctest: +SKIP
+    """
+    cache = None
+    if use_cache:
+        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        cache = cache / kind / f"{cohort_cache_key(cohort, config)}.npz"
+        if cache.is_file():
+            try:
+                result = load(cache)
+                log.info("%s read from the cache %s", kind, cache)
+                return result
+            except VaescanInputError as exc:
+                log.warning("ignoring an unreadable %s cache (%s); recomputing", kind, exc)
+    result = compute()
+    if cache is not None:
+        result.save(cache)  # type: ignore[attr-defined]
+    return result
+
+
+def cohort_items(cohort: Cohort) -> list[tuple[str, Path]]:
+    """(record id, record path) of every record of ``cohort``, in metadata order.
+
+    Example
+    -------
+    >>> cohort_items(cohort)[0]  # doctest: +SKIP
+    ('r000', PosixPath('.../r000'))
+    """
+    ids = cohort.metadata["record_id"].astype(str).tolist()
+    return [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
 
 
 def _beat_item(config: BeatConfig, item: tuple[str, Path]) -> BeatResult:
@@ -100,19 +145,12 @@ def cohort_beats(
     >>> beats.beats.shape  # doctest: +SKIP
     (500, 12, 500)
     """
-    cache = None
-    if use_cache:
-        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        cache = cache / "beats" / f"{beats_cache_key(cohort, config)}.npz"
-        if cache.is_file():
-            try:
-                beats = BeatSet.load(cache)
-                log.info("median beats of %d records read from the cache %s", len(beats.record_ids), cache)
-                return beats
-            except VaescanInputError as exc:
-                log.warning("ignoring an unreadable beats cache (%s); recomputing", exc)
-    ids = cohort.metadata["record_id"].astype(str).tolist()
-    items = [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
+    return cohort_cached(cohort, config, "beats", functools.partial(_cohort_beats, cohort, config, jobs, progress),
+                         BeatSet.load, cache_dir=cache_dir, use_cache=use_cache)
+
+
+def _cohort_beats(cohort: Cohort, config: BeatConfig, jobs: int, progress: bool) -> BeatSet:
+    items = cohort_items(cohort)
     result = run_batch(items, functools.partial(_beat_item, config), desc="median beats", jobs=jobs,
                        progress=progress)
     skipped = [(rid, why) for (rid, _), why in result.skipped]
@@ -122,9 +160,7 @@ def cohort_beats(
     beats = beats_from_results(((rid, res) for (rid, _), res in result.done), config, skipped)
     if skipped:
         log.warning("%d of %d records skipped (no median beat); they are listed in the BeatSet",
-                    len(skipped), len(ids))
-    if cache is not None:
-        beats.save(cache)
+                    len(skipped), len(items))
     return beats
 
 
