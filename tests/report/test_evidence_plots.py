@@ -23,5 +23,5 @@ def test_page_share_in_title():
     image = np.zeros((40, 60))
     image[20, :] = 1.0
     pixel_map = np.ones_like(image)
-    fig = plot_page_evidence(image, pixel_map, image > 0.5)
+    fig = plot_page_evidence(image, pixel_map, np.where(image > 0.5, 7, -1))
     assert "98% off the trace" in fig.axes[0].get_title()    # 60 of 2400 pixels are trace

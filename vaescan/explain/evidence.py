@@ -20,6 +20,7 @@ import torch
 
 from vaescan.explain.base import Attribution
 from vaescan.explain.waves import evidence_table, wave_sums
+from vaescan.pages.model_input import background_share
 
 
 @dataclass
@@ -29,7 +30,8 @@ class EvidenceInput:
     record_id: its name. inputs: the model input (float32, e.g. (12, samples) or (1, H, W)).
     to_samples: attribution shaped like ``inputs`` -> (leads, samples) on the wave grid.
     waves: (samples,) wave labels (:func:`vaescan.explain.waves.ecg_waves`). signal: (leads, samples) mV on
-    that grid, for figures. fs: its rate (Hz). trace_mask: for page images, the (H, W) pixels of the trace.
+    that grid, for figures. fs: its rate (Hz). trace_map: for page images, the (H, W) trace map
+    (:func:`vaescan.pages.model_input.page_input`: lead x sample index per trace pixel, -1 off the trace).
     """
 
     record_id: str
@@ -38,7 +40,7 @@ class EvidenceInput:
     waves: np.ndarray
     signal: np.ndarray
     fs: float
-    trace_mask: np.ndarray | None = None
+    trace_map: np.ndarray | None = None
 
 
 @dataclass
@@ -58,20 +60,6 @@ class Evidence:
         table = evidence_table(self.sums, list(output_names))
         table.insert(0, "record_id", self.item.record_id)
         return table
-
-
-def background_share(maps: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the absolute attribution mass of page maps (..., H, W) that lies off the trace ``mask`` (H, W).
-
-    Example
-    -------
-    >>> mask = np.zeros((4, 4), bool); mask[1] = True
-    >>> float(background_share(np.ones((2, 1, 4, 4)), mask))
-    0.75
-    """
-    magnitude = np.abs(maps).reshape(-1, *mask.shape).sum(axis=0)
-    total = float(magnitude.sum())
-    return float(magnitude[~mask].sum() / total) if total > 0 else float("nan")
 
 
 def explain_inputs(method: Attribution, forward: Callable[[torch.Tensor], torch.Tensor],
@@ -101,5 +89,5 @@ def explain_inputs(method: Attribution, forward: Callable[[torch.Tensor], torch.
         for i, item in enumerate(batch):
             record_maps = maps[:, i]
             on_samples = np.stack([item.to_samples(m) for m in record_maps])
-            share = background_share(record_maps, item.trace_mask) if item.trace_mask is not None else float("nan")
+            share = background_share(record_maps, item.trace_map) if item.trace_map is not None else float("nan")
             yield Evidence(item, record_maps, on_samples, wave_sums(on_samples, item.waves), outputs[i], share)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from vaescan.data.leads import LEADS
 from vaescan.pages.layout import layout_panels
+from vaescan.pages.model_input import background_share
 
 EVIDENCE_CMAP = sns.diverging_palette(275, 40, s=95, l=55, center="dark", as_cmap=True)
 """Purple (against) - dark grey (none) - orange (for): colour-blind safe, and a trace without evidence stays
@@ -88,13 +89,15 @@ def plot_signal_evidence(signal: np.ndarray, fs: float, evidence: np.ndarray, ti
     return fig
 
 
-def plot_page_evidence(image: np.ndarray, pixel_map: np.ndarray, trace_mask: np.ndarray, title: str = "") -> Figure:
+def plot_page_evidence(image: np.ndarray, pixel_map: np.ndarray, trace_map: np.ndarray, title: str = "") -> Figure:
     """A page image (H, W; ink high) with a pixel map: raw |map| over the page, and the signed map on the trace.
+
+    ``trace_map`` is the page's trace map (:func:`vaescan.pages.model_input.page_input`; -1 off the trace).
 
     Example
     -------
     >>> img = np.zeros((40, 60)); img[20, :] = 1.0
-    >>> fig = plot_page_evidence(img, img * 2 - 0.1, img > 0.5, "demo")
+    >>> fig = plot_page_evidence(img, img * 2 - 0.1, np.where(img > 0.5, 0, -1), "demo")
     >>> len(fig.axes)
     3
     """
@@ -106,7 +109,8 @@ def plot_page_evidence(image: np.ndarray, pixel_map: np.ndarray, trace_mask: np.
     magnitude = np.abs(pixel_map)
     raw_ax.imshow(np.ma.masked_less_equal(magnitude, 0), cmap="magma_r", alpha=0.7,
                   vmax=float(np.percentile(magnitude, 99.5)) or None)
-    share = float(magnitude[~trace_mask].sum() / magnitude.sum()) if magnitude.sum() > 0 else float("nan")
+    share = background_share(pixel_map, trace_map)
+    trace_mask = trace_map >= 0
     raw_ax.set_title(f"|evidence| on the whole page ({share:.0%} off the trace)", fontsize=9)
     trace_ax.imshow(paper, cmap="gray", vmin=0, vmax=1, alpha=0.5)
     on_trace = np.where(trace_mask, pixel_map, 0.0)

@@ -77,7 +77,7 @@ def _page_item(config: BlackBoxRunConfig, record: Record, index: int) -> Evidenc
     waves = ecg_waves(record).labels
     trace_map = page.trace_map
     return EvidenceInput(record.name, page.image[None], lambda m: trace_sums(m[0], trace_map, n_samples=page.n_samples),
-                         waves, record.signal.T.astype(np.float32), record.fs, trace_mask=trace_map >= 0)
+                         waves, record.signal.T.astype(np.float32), record.fs, trace_map=trace_map)
 
 
 def _prepare(config: BlackBoxRunConfig, item: tuple[int, Path, str]) -> EvidenceInput:
@@ -102,10 +102,10 @@ def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> No
     k = int(np.argmax(evidence.outputs[: len(binary)])) if binary else 0
     title = f"{evidence.item.record_id}: {summary}"
     item = evidence.item
-    if item.trace_mask is None:
+    if item.trace_map is None:
         fig = plot_signal_evidence(item.signal, item.fs, evidence.sample_maps[k], title)
     else:
-        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_mask, f"{names[k]}: {title}")
+        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_map, f"{names[k]}: {title}")
     save_figure(fig, path)
 
 
