@@ -37,11 +37,11 @@ def test_cache_is_used_and_invalidated(cohort, tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.beats, first.beats)
     assert again.skipped == first.skipped
     # another beat setting or a changed record gives another key
-    assert cb.beats_cache_key(cohort, BeatConfig(powerline_hz=60.0)) != cb.beats_cache_key(cohort)
-    key = cb.beats_cache_key(cohort)
+    assert cb.cohort_cache_key(cohort, BeatConfig(powerline_hz=60.0)) != cb.cohort_cache_key(cohort)
+    key = cb.cohort_cache_key(cohort)
     hea = cohort.record_path(0).with_suffix(".hea")
     hea.write_text(hea.read_text() + "# edited\n")
-    assert cb.beats_cache_key(cohort) != key
+    assert cb.cohort_cache_key(cohort) != key
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):

@@ -1,4 +1,4 @@
-"""Median beats of a whole cohort, aligned with its metadata rows and cached on disk.
+"""Median beats of a whole cohort, aligned with its metadata rows and cached on disk (and the cache they share).
 
 Computing median beats is the slow part of every model run (about 20 ms per
 record), so :func:`cohort_beats` caches them as a ``.npz`` keyed by a hash of the
@@ -11,6 +11,9 @@ inside the dataset, which may be read-only.
 Records whose beat cannot be computed are listed in ``BeatSet.skipped`` with the
 reason, never silently dropped; :func:`beats_cohort` gives the metadata rows of
 the records that have a beat, in the BeatSet's order.
+
+:func:`cached_cohort` and :func:`cohort_batch` are the machinery any per-record
+product of a cohort shares (the model signals of :mod:`vaescan.data.signals` too).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vaescan.batch import run_batch
 from vaescan.data.beats import BeatConfig, BeatResult, BeatSet, beats_from_results, read_and_beat
@@ -29,6 +34,8 @@ from vaescan.data.cohort import Cohort
 from vaescan.errors import VaescanInputError
 
 log = logging.getLogger("vaescan")
+
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -53,12 +60,12 @@ def _file_stamp(path: Path) -> list[int]:
         return [-1, -1]
 
 
-def beats_cache_key(cohort: Cohort, config: BeatConfig = BeatConfig()) -> str:
-    """Hash of the beat settings, the cohort root and every record (path, size and time of its files).
+def cohort_cache_key(cohort: Cohort, config: Any = BeatConfig()) -> str:
+    """Hash of the settings (a dataclass), the cohort root and every record (path, size and time of its files).
 
     Example
     -------
-    >>> key = beats_cache_key(cohort)  # doctest: +SKIP
+    >>> key = cohort_cache_key(cohort)  # doctest: +SKIP
     >>> len(key)  # doctest: +SKIP
     20
     """
@@ -75,6 +82,58 @@ def _beat_item(config: BeatConfig, item: tuple[str, Path]) -> BeatResult:
     result = read_and_beat(item[1], config)
     result.cleaned = result.cleaned[:0]  # the cleaned signal is not needed; keep worker transfers small
     return result
+
+
+def cached_cohort(cohort: Cohort, config: Any, kind: str, compute: Callable[[], T], load: Callable[[Path], T],
+                  save: Callable[[T, Path], Any], *, cache_dir: str | os.PathLike[str] | None = None,
+                  use_cache: bool = True) -> T:
+    """A per-record product of ``cohort`` read from ``<cache_dir>/<kind>/<key>.npz``, else ``compute()``d and saved.
+
+    The key is :func:`cohort_cache_key` of the cohort and ``config``; an unreadable cache file is
+    recomputed with a warning. ``cache_dir`` defaults to :func:`default_cache_dir`.
+
+    Example
+    -------
+    >>> beats = cached_cohort(cohort, BeatConfig(), "beats", compute, BeatSet.load, BeatSet.save)  # doctest: +SKIP
+    """
+    if not use_cache:
+        return compute()
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache = cache / kind / f"{cohort_cache_key(cohort, config)}.npz"
+    if cache.is_file():
+        try:
+            product = load(cache)
+            log.info("%s of %s read from the cache %s", kind, cohort.root, cache)
+            return product
+        except VaescanInputError as exc:
+            log.warning("ignoring an unreadable %s cache (%s); recomputing", kind, exc)
+    product = compute()
+    save(product, cache)
+    return product
+
+
+def cohort_batch(cohort: Cohort, fn: Callable[[tuple[str, Path]], T], *, what: str, desc: str, jobs: int = 1,
+                 progress: bool = True) -> tuple[list[tuple[str, T]], list[tuple[str, str]]]:
+    """``fn((record id, path))`` for every record of ``cohort`` (:func:`~vaescan.batch.run_batch`).
+
+    Returns (record id, result) in metadata order and the skipped (record id, reason); raises
+    :class:`~vaescan.errors.VaescanInputError` when no record gives ``what``; ``desc`` labels the progress bar.
+
+    Example
+    -------
+    >>> done, skipped = cohort_batch(cohort, fn, what="a median beat", desc="median beats")  # doctest: +SKIP
+    """
+    ids = cohort.metadata["record_id"].astype(str).tolist()
+    items = [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
+    result = run_batch(items, fn, desc=desc, jobs=jobs, progress=progress)
+    skipped = [(rid, why) for (rid, _), why in result.skipped]
+    if not result.done:
+        reasons = "; ".join(why for _, why in skipped[:3])
+        raise VaescanInputError(cohort.root, f"no record gave {what} ({reasons})")
+    if skipped:
+        log.warning("%d of %d records skipped (no %s); they are listed with their reasons", len(skipped), len(ids),
+                    what)
+    return [(rid, res) for (rid, _), res in result.done], skipped
 
 
 def cohort_beats(
@@ -100,32 +159,13 @@ def cohort_beats(
     >>> beats.beats.shape  # doctest: +SKIP
     (500, 12, 500)
     """
-    cache = None
-    if use_cache:
-        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        cache = cache / "beats" / f"{beats_cache_key(cohort, config)}.npz"
-        if cache.is_file():
-            try:
-                beats = BeatSet.load(cache)
-                log.info("median beats of %d records read from the cache %s", len(beats.record_ids), cache)
-                return beats
-            except VaescanInputError as exc:
-                log.warning("ignoring an unreadable beats cache (%s); recomputing", exc)
-    ids = cohort.metadata["record_id"].astype(str).tolist()
-    items = [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
-    result = run_batch(items, functools.partial(_beat_item, config), desc="median beats", jobs=jobs,
-                       progress=progress)
-    skipped = [(rid, why) for (rid, _), why in result.skipped]
-    if not result.done:
-        reasons = "; ".join(why for _, why in skipped[:3])
-        raise VaescanInputError(cohort.root, f"no record gave a median beat ({reasons})")
-    beats = beats_from_results(((rid, res) for (rid, _), res in result.done), config, skipped)
-    if skipped:
-        log.warning("%d of %d records skipped (no median beat); they are listed in the BeatSet",
-                    len(skipped), len(ids))
-    if cache is not None:
-        beats.save(cache)
-    return beats
+    def compute() -> BeatSet:
+        done, skipped = cohort_batch(cohort, functools.partial(_beat_item, config), what="a median beat",
+                                     desc="median beats", jobs=jobs, progress=progress)
+        return beats_from_results(done, config, skipped)
+
+    return cached_cohort(cohort, config, "beats", compute, BeatSet.load, BeatSet.save, cache_dir=cache_dir,
+                         use_cache=use_cache)
 
 
 def beats_cohort(cohort: Cohort, beats: BeatSet) -> Cohort:
