@@ -168,8 +168,10 @@ def cohort_beats(
                          use_cache=use_cache)
 
 
-def beats_cohort(cohort: Cohort, beats: BeatSet) -> Cohort:
+def beats_cohort(cohort: Cohort, beats: BeatSet | Any) -> Cohort:
     """The cohort rows of the records in ``beats``, in the same order (row i describes ``beats.beats[i]``).
+
+    Any set with ``record_ids`` works the same way (e.g. :class:`vaescan.data.signals.SignalSet`).
 
     Example
     -------
