@@ -154,8 +154,7 @@ def scan_metrics(scan: SCAN, test: BeatSet, table_test: pd.DataFrame) -> dict:
     -------
     >>> from vaescan.data.toy import toy_beats
     >>> from vaescan.models.vae import VAE
-    >>> from vaescan.models.blackbox import BlackBox
-from vaescan.models.scan import SCAN
+    >>> from vaescan.models.scan import SCAN
     >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
     >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
@@ -227,8 +226,7 @@ def generated_summaries(scan: SCAN, names: Sequence[str]) -> dict[str, dict[str,
     -------
     >>> from vaescan.data.toy import toy_beats
     >>> from vaescan.models.vae import VAE
-    >>> from vaescan.models.blackbox import BlackBox
-from vaescan.models.scan import SCAN
+    >>> from vaescan.models.scan import SCAN
     >>> beats, truth = toy_beats(96, seed=5); table = truth[["WIDE", "TALLT", "age"]]
     >>> vae = VAE(latent_dim=4, epochs=3, batch_size=32, channels=(8, 8), hidden=16).fit(beats, progress=False)
     >>> scan = SCAN(vae, epochs=3).fit(beats, table, progress=False)
