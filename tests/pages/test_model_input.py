@@ -137,10 +137,10 @@ def test_cohort_pages_are_cached(tmp_path, monkeypatch):
     pages = mi.cohort_page_inputs(cohort, config, cache_dir=tmp_path / "cache", progress=False)
     assert pages.images.shape == (3, 1, 256, 384) and pages.images.dtype == np.float32
     assert pages.record_ids == ["r000", "r001", "r002"] and not pages.skipped
-    direct = mi.page_input(cohort.read_record(1), config, index=1)
+    direct = mi.page_input(cohort.read_record(1), config, index=mi.page_index("r001"))
     np.testing.assert_array_equal(pages.trace_map(1), direct.trace_map)
     np.testing.assert_array_equal(pages.images[1, 0], direct.image)
-    monkeypatch.setattr(mi, "run_batch", lambda *a, **k: pytest.fail("recomputed despite the cache"))
+    monkeypatch.setattr(mi, "cohort_batch", lambda *a, **k: pytest.fail("recomputed despite the cache"))
     again = mi.cohort_page_inputs(cohort, config, cache_dir=tmp_path / "cache", progress=False)
     np.testing.assert_array_equal(again.images, pages.images)
     np.testing.assert_array_equal(again.trace_maps, pages.trace_maps)

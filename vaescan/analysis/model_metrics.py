@@ -1,6 +1,6 @@
 """How good are the factors? Reconstruction, linear read-outs, monotonic factors and clinical predictions.
 
-Every number vaescan reports for a VAE or SCAN run (``metrics.json``) comes
+Every number vaescan reports for a VAE, SCAN or black-box run (``metrics.json``) comes
 from these functions; the benchmark scripts call them too.
 """
 
@@ -11,10 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
-from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
+from sklearn.metrics import average_precision_score, mean_absolute_error, r2_score, roc_auc_score
 
 from vaescan.data.beats import BeatSet
 from vaescan.data.features import beat_summary
+from vaescan.models.blackbox import BlackBox
 from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE
 
@@ -161,20 +162,59 @@ def scan_metrics(scan: SCAN, test: BeatSet, table_test: pd.DataFrame) -> dict:
     >>> sorted(m["auroc"]), sorted(m["r2"]), sorted(m["generated"])
     (['TALLT', 'WIDE'], ['age'], ['TALLT', 'WIDE', 'none'])
     """
-    pred = scan.predict(test)
-    out: dict = {"auroc": {}, "r2": {}, "mae": {}, "n_test": len(test.record_ids)}
-    for name in scan.binary_names_:
-        y = table_test[name].to_numpy(dtype=np.float64)
+    out = clinical_scores(scan.predict(test), table_test, scan.binary_names_, scan.continuous_names_)
+    out["generated"] = generated_summaries(scan, scan.binary_names_)
+    return out
+
+
+def clinical_scores(pred: pd.DataFrame, table: pd.DataFrame, binary: Sequence[str], continuous: Sequence[str],
+                    precision: bool = False) -> dict:
+    """AUROC (and with ``precision`` the AUPRC) per binary variable, R2 and MAE per continuous one, and
+    ``n_test``: predictions ``pred`` (probabilities, original units) against the true ``table``, NaN left out.
+
+    Example
+    -------
+    >>> table = pd.DataFrame({"A": [0, 1, 0, 1], "age": [40.0, 50.0, 60.0, 70.0]})
+    >>> pred = pd.DataFrame({"A": [0.1, 0.8, 0.3, 0.6], "age": [42.0, 50.0, 58.0, 70.0]})
+    >>> clinical_scores(pred, table, ["A"], ["age"], precision=True)["mae"]
+    {'age': 1.0}
+    """
+    out: dict = {"auroc": {}, **({"auprc": {}} if precision else {}), "r2": {}, "mae": {}, "n_test": len(pred)}
+    for name in binary:
+        y = table[name].to_numpy(dtype=np.float64)
         keep = np.isfinite(y)
         if len(np.unique(y[keep])) == 2:
             out["auroc"][name] = float(roc_auc_score(y[keep], pred[name].to_numpy()[keep]))
-    for name in scan.continuous_names_:
-        y = table_test[name].to_numpy(dtype=np.float64)
+            if precision:
+                out["auprc"][name] = float(average_precision_score(y[keep], pred[name].to_numpy()[keep]))
+    for name in continuous:
+        y = table[name].to_numpy(dtype=np.float64)
         keep = np.isfinite(y)
         if keep.sum() >= 3:
             out["r2"][name] = float(r2_score(y[keep], pred[name].to_numpy()[keep]))
             out["mae"][name] = float(mean_absolute_error(y[keep], pred[name].to_numpy()[keep]))
-    out["generated"] = generated_summaries(scan, scan.binary_names_)
+    return out
+
+
+def blackbox_metrics(model: BlackBox, inputs: np.ndarray, table: pd.DataFrame) -> dict:
+    """A black box's clinical predictions on test inputs: AUROC and AUPRC per label, R2 and MAE per
+    continuous variable, the MAE of predicting the training mean (``mae_mean_baseline``), and ``n_params``.
+
+    Example
+    -------
+    >>> x = np.random.default_rng(0).normal(size=(32, 12, 100)).astype(np.float32)
+    >>> y = pd.DataFrame({"UP": (x[:, 0].mean(1) > 0).astype(int), "age": 60 + 5 * x[:, 1].mean(1)})
+    >>> m = BlackBox(stem=(8,), widths=(8,), epochs=1).fit(x, y, binary=["UP"], continuous=["age"], progress=False)
+    >>> sorted(blackbox_metrics(m, x, y))
+    ['auprc', 'auroc', 'mae', 'mae_mean_baseline', 'n_params', 'n_test', 'r2']
+    """
+    out = clinical_scores(model.predict(inputs), table, model.binary_names_, model.continuous_names_, precision=True)
+    out["mae_mean_baseline"] = {}
+    for name, mean in zip(model.continuous_names_, model.y_mean_):
+        y = table[name].to_numpy(dtype=np.float64)
+        if np.isfinite(y).sum() >= 3:
+            out["mae_mean_baseline"][name] = float(np.nanmean(np.abs(y - mean)))
+    out["n_params"] = model.n_params_
     return out
 
 

@@ -23,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Train the beta-VAE (stage 1 of VAE-SCAN) on the median beats of a cohort's train split "
         "(validation curve on val, metrics on test) and write a run folder: config, weights, pyro param "
         "store, curves (CSV, PNG), metrics.json, and a checkpoint per epoch for --resume.")
-    _add_training_options(p, "vae", "cohort folder: a vaescan cohort, a PTB-XL release or WFDB records")
+    add_training_options(p, "vae", "cohort folder: a vaescan cohort, a PTB-XL release or WFDB records")
     p.set_defaults(func=cmd_train_vae)
 
     p = sub.add_parser(
@@ -31,16 +31,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Train SCAN (stage 2 of VAE-SCAN) over the frozen VAE of a finished train-vae run, on the "
         "cohort's clinical variables (labels as binary, e.g. age as continuous), and write a run folder.")
     p.add_argument("--vae", help="the finished train-vae run folder")
-    _add_training_options(p, "scan", "cohort folder (default: the VAE run's data)")
+    add_training_options(p, "scan", "cohort folder (default: the VAE run's data)")
     p.set_defaults(func=cmd_train_scan)
 
     p = sub.add_parser(
         "predict", help="predict clinical variables for every record under PATH with a trained run",
-        description="Predict with a finished run (SCAN today; any run kind that predicts): writes the "
+        description="Predict with a finished run (SCAN or black box): writes the "
         "probability of each label (prob_<label>) and each continuous prediction (pred_<variable>) per record, "
         "and the per-factor contributions (which sum to the logit or prediction) to <output stem>_contributions.csv.")
     p.add_argument("run", help="a finished run folder")
-    p.add_argument("path", help="a WFDB record or a folder of them (vaescan cohort, PTB-XL release, plain)")
+    p.add_argument("path", help="a WFDB record or a folder of them (vaescan cohort, PTB-XL release, plain); for an "
+                   "image black box also a page image or a folder of images")
     p.add_argument("-o", "--output", default="preds.csv", help="predictions CSV (default preds.csv)")
     add_jobs(p, "the median beats")
     add_ptbxl_rate(p)
@@ -81,7 +82,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_generate)
 
 
-def _add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str) -> None:
+def add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str,
+                         inputs: str = "the median beats") -> None:
+    """The options every ``train-*`` command shares (config, data, output, epochs, device, jobs, cache, resume)."""
     p.add_argument("--config", help=f"YAML/JSON run config (see configs/{kind}_*.yaml); options below override it")
     p.add_argument("--data", help=data_help)
     p.add_argument("-o", "--output", help="run folder (default: the config's output)")
@@ -89,13 +92,14 @@ def _add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str)
                    "train on to this many)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the device (default auto: CUDA "
                    "when present)")
-    add_jobs(p, "the median beats", default=None)
+    add_jobs(p, inputs, default=None)
     add_cache_dir(p)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     p.add_argument("--force", action="store_true", help="start over in a folder that already holds a run")
 
 
-def _overrides(args: argparse.Namespace, config, model_field: str):
+def training_overrides(args: argparse.Namespace, config, model_field: str):
+    """``config`` with the shared ``train-*`` options applied (data path, jobs, cache, epochs, device)."""
     data = config.data
     if args.data:
         data = dataclasses.replace(data, path=args.data)
@@ -137,11 +141,11 @@ def cmd_train_vae(args: argparse.Namespace) -> int:
     from vaescan.workflows.training import train_vae_run
 
     config = load_config(VAERunConfig, args.config) if args.config else VAERunConfig()
-    config = _overrides(args, config, "vae")
+    config = training_overrides(args, config, "vae")
     check_output_folder(args.output or config.output)
     run = train_vae_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
-                        overrides=lambda saved: _overrides(args, saved, "vae"))
-    _summary(run)
+                        overrides=lambda saved: training_overrides(args, saved, "vae"))
+    print_summary(run)
     return 0
 
 
@@ -153,15 +157,16 @@ def cmd_train_scan(args: argparse.Namespace) -> int:
     config = load_config(SCANRunConfig, args.config) if args.config else SCANRunConfig()
     if args.vae:
         config = dataclasses.replace(config, vae_run=args.vae)
-    config = _overrides(args, config, "scan")
+    config = training_overrides(args, config, "scan")
     check_output_folder(args.output or config.output)
     run = train_scan_run(config, args.output, resume=args.resume, force=args.force, progress=not args.quiet,
-                         overrides=lambda saved: _overrides(args, saved, "scan"))
-    _summary(run)
+                         overrides=lambda saved: training_overrides(args, saved, "scan"))
+    print_summary(run)
     return 0
 
 
-def _summary(run: Path) -> None:
+def print_summary(run: Path) -> None:
+    """One line about a finished training run: its folder and main test metrics."""
     from vaescan.io import read_json
 
     m = read_json(run / "metrics.json")
@@ -172,6 +177,9 @@ def _summary(run: Path) -> None:
         parts.append("AUROC " + ", ".join(f"{k} {v:.3f}" for k, v in m["auroc"].items()))
     if m.get("r2"):
         parts.append("R2 " + ", ".join(f"{k} {v:.2f}" for k, v in m["r2"].items()))
+    if m.get("mae_mean_baseline"):
+        parts.append("MAE " + ", ".join(f"{k} {v:.2f} (mean {m['mae_mean_baseline'][k]:.2f})"
+                                        for k, v in m["mae"].items()))
     print(f"wrote {run} ({'; '.join(parts)}; {m['train_seconds']:.0f} s training)")
 
 

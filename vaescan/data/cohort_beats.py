@@ -1,4 +1,4 @@
-"""Median beats of a whole cohort, aligned with its metadata rows and cached on disk.
+"""Median beats of a whole cohort, aligned with its metadata rows and cached on disk (and the cache they share).
 
 Computing median beats is the slow part of every model run (about 20 ms per
 record), so :func:`cohort_beats` caches them as a ``.npz`` keyed by a hash of the
@@ -11,6 +11,9 @@ inside the dataset, which may be read-only.
 Records whose beat cannot be computed are listed in ``BeatSet.skipped`` with the
 reason, never silently dropped; :func:`beats_cohort` gives the metadata rows of
 the records that have a beat, in the BeatSet's order.
+
+:func:`cached_cohort` and :func:`cohort_batch` are the machinery any per-record
+product of a cohort shares (the model signals of :mod:`vaescan.data.signals` too).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from vaescan.errors import VaescanInputError
 
 log = logging.getLogger("vaescan")
 
-S = TypeVar("S")
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -58,11 +61,11 @@ def _file_stamp(path: Path) -> list[int]:
 
 
 def cohort_cache_key(cohort: Cohort, config: Any = BeatConfig()) -> str:
-    """Hash of a settings dataclass, the cohort root and every record (path, size and time of its files).
+    """Hash of the settings (a dataclass), the cohort root and every record (path, size and time of its files).
 
     Example
     -------
-    >>> key = cohort_cache_key(cohort, BeatConfig())  # doctest: +SKIP
+    >>> key = cohort_cache_key(cohort)  # doctest: +SKIP
     >>> len(key)  # doctest: +SKIP
     20
     """
@@ -74,52 +77,63 @@ def cohort_cache_key(cohort: Cohort, config: Any = BeatConfig()) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def cohort_cached(cohort: Cohort, config: Any, kind: str, compute: Callable[[], S], load: Callable[[Path], S], *,
-                  cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True) -> S:
-    """``compute()`` a cohort's derived data, or read it from ``<cache_dir>/<kind>/<key>.npz``.
-
-    The key is :func:`cohort_cache_key` of ``config``; ``load(path)`` reads a cached
-    result (an unreadable cache is recomputed) and a computed result is written by
-    its ``save(path)`` method. ``cache_dir`` defaults to :func:`default_cache_dir`.
-
-    Example
-    -------
-    >>> beats = cohort_cached(cohort, BeatConfig(), "beats", compute, BeatSet.load)  # doctest: +SKIP
-    """
-    cache = None
-    if use_cache:
-        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        cache = cache / kind / f"{cohort_cache_key(cohort, config)}.npz"
-        if cache.is_file():
-            try:
-                result = load(cache)
-                log.info("%s read from the cache %s", kind, cache)
-                return result
-            except VaescanInputError as exc:
-                log.warning("ignoring an unreadable %s cache (%s); recomputing", kind, exc)
-    result = compute()
-    if cache is not None:
-        result.save(cache)  # type: ignore[attr-defined]
-    return result
-
-
-def cohort_items(cohort: Cohort) -> list[tuple[str, Path]]:
-    """(record id, record path) of every record of ``cohort``, in metadata order.
-
-    Example
-    -------
-    >>> cohort_items(cohort)[0]  # doctest: +SKIP
-    ('r000', PosixPath('.../r000'))
-    """
-    ids = cohort.metadata["record_id"].astype(str).tolist()
-    return [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
-
-
 def _beat_item(config: BeatConfig, item: tuple[str, Path]) -> BeatResult:
     """Median beat of a (record id, path) item (module level so worker processes can run it)."""
     result = read_and_beat(item[1], config)
     result.cleaned = result.cleaned[:0]  # the cleaned signal is not needed; keep worker transfers small
     return result
+
+
+def cached_cohort(cohort: Cohort, config: Any, kind: str, compute: Callable[[], T], load: Callable[[Path], T],
+                  save: Callable[[T, Path], Any], *, cache_dir: str | os.PathLike[str] | None = None,
+                  use_cache: bool = True) -> T:
+    """A per-record product of ``cohort`` read from ``<cache_dir>/<kind>/<key>.npz``, else ``compute()``d and saved.
+
+    The key is :func:`cohort_cache_key` of the cohort and ``config``; an unreadable cache file is
+    recomputed with a warning. ``cache_dir`` defaults to :func:`default_cache_dir`.
+
+    Example
+    -------
+    >>> beats = cached_cohort(cohort, BeatConfig(), "beats", compute, BeatSet.load, BeatSet.save)  # doctest: +SKIP
+    """
+    if not use_cache:
+        return compute()
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache = cache / kind / f"{cohort_cache_key(cohort, config)}.npz"
+    if cache.is_file():
+        try:
+            product = load(cache)
+            log.info("%s of %s read from the cache %s", kind, cohort.root, cache)
+            return product
+        except VaescanInputError as exc:
+            log.warning("ignoring an unreadable %s cache (%s); recomputing", kind, exc)
+    product = compute()
+    save(product, cache)
+    return product
+
+
+def cohort_batch(cohort: Cohort, fn: Callable[[tuple[str, Path]], T], *, what: str, desc: str, jobs: int = 1,
+                 progress: bool = True) -> tuple[list[tuple[str, T]], list[tuple[str, str]]]:
+    """``fn((record id, path))`` for every record of ``cohort`` (:func:`~vaescan.batch.run_batch`).
+
+    Returns (record id, result) in metadata order and the skipped (record id, reason); raises
+    :class:`~vaescan.errors.VaescanInputError` when no record gives ``what``; ``desc`` labels the progress bar.
+
+    Example
+    -------
+    >>> done, skipped = cohort_batch(cohort, fn, what="a median beat", desc="median beats")  # doctest: +SKIP
+    """
+    ids = cohort.metadata["record_id"].astype(str).tolist()
+    items = [(rid, cohort.record_path(i)) for i, rid in enumerate(ids)]
+    result = run_batch(items, fn, desc=desc, jobs=jobs, progress=progress)
+    skipped = [(rid, why) for (rid, _), why in result.skipped]
+    if not result.done:
+        reasons = "; ".join(why for _, why in skipped[:3])
+        raise VaescanInputError(cohort.root, f"no record gave {what} ({reasons})")
+    if skipped:
+        log.warning("%d of %d records skipped (no %s); they are listed with their reasons", len(skipped), len(ids),
+                    what)
+    return [(rid, res) for (rid, _), res in result.done], skipped
 
 
 def cohort_beats(
@@ -145,27 +159,19 @@ def cohort_beats(
     >>> beats.beats.shape  # doctest: +SKIP
     (500, 12, 500)
     """
-    return cohort_cached(cohort, config, "beats", functools.partial(_cohort_beats, cohort, config, jobs, progress),
-                         BeatSet.load, cache_dir=cache_dir, use_cache=use_cache)
+    def compute() -> BeatSet:
+        done, skipped = cohort_batch(cohort, functools.partial(_beat_item, config), what="a median beat",
+                                     desc="median beats", jobs=jobs, progress=progress)
+        return beats_from_results(done, config, skipped)
+
+    return cached_cohort(cohort, config, "beats", compute, BeatSet.load, BeatSet.save, cache_dir=cache_dir,
+                         use_cache=use_cache)
 
 
-def _cohort_beats(cohort: Cohort, config: BeatConfig, jobs: int, progress: bool) -> BeatSet:
-    items = cohort_items(cohort)
-    result = run_batch(items, functools.partial(_beat_item, config), desc="median beats", jobs=jobs,
-                       progress=progress)
-    skipped = [(rid, why) for (rid, _), why in result.skipped]
-    if not result.done:
-        reasons = "; ".join(why for _, why in skipped[:3])
-        raise VaescanInputError(cohort.root, f"no record gave a median beat ({reasons})")
-    beats = beats_from_results(((rid, res) for (rid, _), res in result.done), config, skipped)
-    if skipped:
-        log.warning("%d of %d records skipped (no median beat); they are listed in the BeatSet",
-                    len(skipped), len(items))
-    return beats
-
-
-def beats_cohort(cohort: Cohort, beats: BeatSet) -> Cohort:
+def beats_cohort(cohort: Cohort, beats: BeatSet | Any) -> Cohort:
     """The cohort rows of the records in ``beats``, in the same order (row i describes ``beats.beats[i]``).
+
+    Any set with ``record_ids`` works the same way (e.g. :class:`vaescan.data.signals.SignalSet`).
 
     Example
     -------

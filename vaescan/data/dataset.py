@@ -2,7 +2,8 @@
 
 :class:`DataConfig` is the ``data:`` part of every run config; :func:`load_data`
 opens the cohort (simulating the synthetic one first if asked) and returns its
-median beats (cached) with the metadata rows they belong to.
+median beats (cached) with the metadata rows they belong to; :class:`CohortInputs`
+holds any other per-record model input (whole signals, page images) the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from vaescan.config import Limit, at_least, check_limits, one_of
@@ -67,6 +69,36 @@ class CohortData:
         b = self.beats
         subset = BeatSet(b.beats[mask], [r for r, m in zip(b.record_ids, mask) if m], b.fs, b.window_ms)
         return subset, self.cohort.metadata[mask].reset_index(drop=True)
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        """(record id, reason) of the records that gave no median beat."""
+        return self.beats.skipped
+
+
+@dataclass
+class CohortInputs:
+    """Model inputs of a cohort, one row per metadata row (``inputs[i]`` is ``cohort.metadata`` row i),
+    and the records left out with their reasons.
+
+    Example
+    -------
+    >>> from vaescan.data.cohort import Cohort
+    >>> meta = pd.DataFrame({"record_id": ["a", "b"], "split": ["train", "test"]})
+    >>> data = CohortInputs(Cohort(".", meta), np.zeros((2, 12, 100), np.float32), [("c", "flat lead")])
+    >>> x, rows = data.split("train")
+    >>> x.shape, rows.record_id.tolist()
+    ((1, 12, 100), ['a'])
+    """
+
+    cohort: Cohort
+    inputs: np.ndarray
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def split(self, name: str) -> tuple[np.ndarray, pd.DataFrame]:
+        """Inputs and metadata rows of one split (``train``, ``val`` or ``test``)."""
+        mask = (self.cohort.metadata["split"] == name).to_numpy()
+        return self.inputs[mask], self.cohort.metadata[mask].reset_index(drop=True)
 
 
 def open_cohort(data: DataConfig, progress: bool = True) -> Cohort:

@@ -2,11 +2,13 @@
 
 A run's ``kind`` selects its predictor (:data:`PREDICTORS`); each predictor turns
 a cohort into one row of predictions per record and, where the model has them,
-per-factor contributions.
+per-factor contributions. An image black box also predicts page images (a file or
+a folder of them), one row per image.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Protocol
@@ -14,16 +16,20 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from vaescan.batch import run_batch
 from vaescan.config import load_config
 from vaescan.data.beats import BeatConfig
 from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cohort_beats
+from vaescan.data.signals import cohort_signals
 from vaescan.data.sources import load_cohort
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
+from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CONFIG_FILE, require_done
-from vaescan.models.run_configs import SCANRunConfig
+from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
+from vaescan.pages.image import IMAGE_SUFFIXES
 
 
 class RunPredictor(Protocol):
@@ -32,6 +38,31 @@ class RunPredictor(Protocol):
     def predict_cohort(self, cohort: Cohort, *, jobs: int = 1, progress: bool = True,
                        cache_dir: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Predictions (one row per record, ``record_id`` first) and per-factor contributions (long) or None."""
+
+
+def prediction_table(pred: pd.DataFrame, record_ids: list[str], skipped: list[tuple[str, str]],
+                     binary: list[str], order: list[str] | None = None) -> pd.DataFrame:
+    """One row per record: ``record_id``, ``prob_<label>``, ``pred_<variable>``, ``skipped`` (the reason, or empty).
+
+    ``pred`` holds the model's outputs (probabilities, then continuous values) of ``record_ids``; the
+    ``skipped`` records get empty predictions and their reason; rows follow ``order`` (ids) if given.
+
+    Example
+    -------
+    >>> pred = pd.DataFrame({"LBBB": [0.9], "age": [61.0]})
+    >>> prediction_table(pred, ["b"], [("a", "flat lead")], ["LBBB"], order=["a", "b"]).to_dict("list")
+    {'record_id': ['a', 'b'], 'prob_LBBB': [nan, 0.9], 'pred_age': [nan, 61.0], 'skipped': ['flat lead', '']}
+    """
+    pred = pred.copy()
+    pred.columns = [f"prob_{c}" if c in binary else f"pred_{c}" for c in pred.columns]
+    pred.insert(0, "record_id", record_ids)
+    pred["skipped"] = ""
+    rows = pd.DataFrame({"record_id": [r for r, _ in skipped], "skipped": [w for _, w in skipped]})
+    preds = pd.concat([pred, rows], ignore_index=True) if len(rows) else pred
+    if order is not None:
+        index = {rid: i for i, rid in enumerate(order)}
+        preds = preds.iloc[np.argsort([index.get(r, len(index)) for r in preds.record_id], kind="stable")]
+    return preds.reset_index(drop=True)
 
 
 class SCANPredictor:
@@ -53,15 +84,9 @@ class SCANPredictor:
         and contributions per record and output (``z0``.. ``intercept``, ``total`` = logit or prediction)."""
         beats = cohort_beats(cohort, self.beat_config, cache_dir=cache_dir, jobs=jobs, progress=progress)
         scan = self.scan
-        pred = scan.predict(beats)
         nb = len(scan.binary_names_)
-        pred.columns = [f"prob_{c}" for c in scan.binary_names_] + [f"pred_{c}" for c in scan.continuous_names_]
-        pred.insert(0, "record_id", beats.record_ids)
-        pred["skipped"] = ""
-        skipped = pd.DataFrame({"record_id": [r for r, _ in beats.skipped], "skipped": [w for _, w in beats.skipped]})
-        order = {rid: i for i, rid in enumerate(cohort.metadata["record_id"].astype(str))}
-        preds = pd.concat([pred, skipped], ignore_index=True)
-        preds = preds.iloc[np.argsort([order.get(r, len(order)) for r in preds.record_id], kind="stable")]
+        preds = prediction_table(scan.predict(beats), beats.record_ids, beats.skipped, scan.binary_names_,
+                                 cohort.metadata["record_id"].astype(str).tolist())
         contrib = scan.explain(beats)
         k = contrib.shape[2] - 1
         rows = pd.DataFrame(contrib.reshape(-1, k + 1), columns=[f"z{i}" for i in range(k)] + ["intercept"])
@@ -70,10 +95,55 @@ class SCANPredictor:
         rows.insert(2, "scale", np.tile(["logit"] * nb + ["value"] * (len(scan.output_names_) - nb),
                                         len(beats.record_ids)))
         rows["total"] = contrib.sum(-1).reshape(-1)
-        return preds.reset_index(drop=True), rows
+        return preds, rows
 
 
-PREDICTORS: dict[str, type] = {"scan": SCANPredictor}
+class BlackBoxPredictor:
+    """``vaescan predict`` for black-box runs: records (as signals or rendered pages) or page images ->
+    probabilities and predictions (no per-factor contributions: see ``vaescan explain``)."""
+
+    def __init__(self, model: BlackBox, config: BlackBoxRunConfig):
+        self.model = model
+        self.config = config
+
+    @classmethod
+    def load(cls, folder: Path) -> BlackBoxPredictor:
+        """The predictor of a finished black-box run folder."""
+        return cls(BlackBox.load(folder), load_config(BlackBoxRunConfig, folder / CONFIG_FILE))
+
+    @property
+    def reads_images(self) -> bool:
+        """Whether the model reads page images (then ``predict_images`` serves image files)."""
+        return self.config.input == "image"
+
+    def predict_cohort(self, cohort: Cohort, *, jobs: int = 1, progress: bool = True,
+                       cache_dir: str | None = None) -> tuple[pd.DataFrame, None]:
+        """Predictions per record (``prob_<label>``, ``pred_<variable>``; skipped records with their reason)."""
+        options = dict(cache_dir=cache_dir, jobs=jobs, progress=progress)
+        if self.config.input == "signal":
+            found = cohort_signals(cohort, self.config.signal, **options)
+            inputs = found.signals
+        else:
+            from vaescan.pages.model_input import cohort_page_inputs
+
+            found = cohort_page_inputs(cohort, self.config.image, **options)
+            inputs = found.images
+        return prediction_table(self.model.predict(inputs), list(found.record_ids), list(found.skipped),
+                                self.model.binary_names_, cohort.metadata["record_id"].astype(str).tolist()), None
+
+    def predict_images(self, paths: list[Path], *, jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+        """Predictions per page image (``record_id`` = the file's path); unreadable images listed as skipped."""
+        from vaescan.pages.model_input import image_file_input
+
+        result = run_batch(paths, functools.partial(image_file_input, config=self.config.image), desc="page images",
+                           jobs=jobs, progress=progress)
+        inputs = np.stack([x for _, x in result.done]) if result.done else None
+        pred = self.model.predict(inputs) if inputs is not None else pd.DataFrame(columns=self.model.output_names_)
+        return prediction_table(pred, [str(p) for p, _ in result.done], [(str(p), w) for p, w in result.skipped],
+                                self.model.binary_names_, [str(p) for p in paths])
+
+
+PREDICTORS: dict[str, type] = {"scan": SCANPredictor, "blackbox": BlackBoxPredictor}
 """Run kind -> predictor class with a ``load(folder)`` classmethod returning a :class:`RunPredictor`."""
 
 
@@ -92,6 +162,23 @@ def load_predictor(folder: str | os.PathLike[str]) -> RunPredictor:
     return predictor.load(Path(folder))
 
 
+def image_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """The page images ``path`` names: the file itself if it is an image, else the images directly in the
+    folder (sorted), or none (``path`` holds records).
+
+    Example
+    -------
+    >>> image_paths("no/such/page.png"), image_paths("data/records")
+    ([], [])
+    """
+    path = Path(path)
+    if path.is_file():
+        return [path] if path.suffix.lower() in IMAGE_SUFFIXES else []
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return []
+
+
 def predict_run(run: str | os.PathLike[str], path: str | os.PathLike[str], output: str | os.PathLike[str], *,
                 jobs: int = 1, ptbxl_rate: int = 500, cache_dir: str | None = None,
                 progress: bool = True) -> tuple[Path, Path | None]:
@@ -102,8 +189,12 @@ def predict_run(run: str | os.PathLike[str], path: str | os.PathLike[str], outpu
     >>> predict_run("runs/scan1", "data/new_ecgs", "preds.csv")  # doctest: +SKIP
     """
     predictor = load_predictor(run)
-    cohort = load_cohort(path, sampling_rate=ptbxl_rate)
-    preds, contributions = predictor.predict_cohort(cohort, jobs=jobs, progress=progress, cache_dir=cache_dir)
+    images = image_paths(path) if getattr(predictor, "reads_images", False) else []
+    if images:
+        preds, contributions = predictor.predict_images(images, jobs=jobs, progress=progress), None
+    else:
+        cohort = load_cohort(path, sampling_rate=ptbxl_rate)
+        preds, contributions = predictor.predict_cohort(cohort, jobs=jobs, progress=progress, cache_dir=cache_dir)
     out = Path(output)
     with atomic_path(out) as tmp:
         preds.to_csv(tmp, index=False, float_format="%.6g")

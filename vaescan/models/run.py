@@ -8,11 +8,11 @@
       config.yaml       the run's settings (a dataclass config; re-used by --resume)
       checkpoint.pt     the last finished epoch: weights, optimiser, curves, RNG states (resume)
       *_weights.pt      state_dicts (loaded with torch.load(..., weights_only=True))
-      *.json            the estimators' non-tensor state (vae.json, scan.json)
-      param_store.pt    pyro's parameter store as {name: tensor}
+      *.json            the estimators' non-tensor state (vae.json, scan.json, blackbox.json)
+      param_store.pt    pyro's parameter store as {name: tensor} (pyro models: VAE, SCAN)
       curves.csv/.png   train/validation curves per epoch
       metrics.json      measured numbers
-      skipped.csv       records that gave no median beat, and why
+      skipped.csv       records that gave no model input (median beat, signal, page), and why
 
 ``kind`` selects how ``vaescan predict`` serves the run (:mod:`vaescan.models.predict`).
 The figures (``curves.png``) are drawn by the training workflows, not here.

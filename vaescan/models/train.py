@@ -1,14 +1,16 @@
-"""One SVI training loop for every pyro model of vaescan: progress bar, validation curve, checkpoints, resume.
+"""One training loop for every vaescan model: progress bar, validation curve, checkpoints, resume.
 
-A model/guide pair is trained with :class:`pyro.infer.SVI` on
-:class:`pyro.infer.TraceMeanField_ELBO` (the KL of Gaussian latents is computed
-analytically) and :class:`pyro.optim.Adam`. After every epoch the loop writes a
-checkpoint (module weights, optimiser state, the curves so far and the random
-number generator states) atomically; :func:`svi_train` given that checkpoint
-continues from the next epoch and, on the CPU, reproduces the uninterrupted run
-exactly.
+:func:`train_epochs` is the epoch loop (shuffled minibatches, validation, a
+checkpoint per epoch); :func:`svi_train` runs it for pyro model/guide pairs,
+with :class:`pyro.infer.SVI` on :class:`pyro.infer.TraceMeanField_ELBO` (the KL
+of Gaussian latents is computed analytically) and :class:`pyro.optim.Adam`;
+plain torch networks (:mod:`vaescan.models.blackbox`) run it with a torch
+optimiser. After every epoch the loop writes a checkpoint (module weights,
+optimiser state, the curves so far and the random number generator states)
+atomically; given that checkpoint the loop continues from the next epoch and,
+on the CPU, reproduces the uninterrupted run exactly.
 
-Every model and guide takes the batch tensors as positional arguments and an
+Every pyro model and guide takes the batch tensors as positional arguments and an
 ``anneal`` keyword (the KL weight of the epoch, see :func:`linear_warmup`).
 """
 
@@ -163,56 +165,109 @@ def svi_train(
     >>> round(m.mu.item(), 1), len(curves)
     (3.0, 300)
     """
+    store = pyro.get_param_store()
+    with store.scope():
+        svi = make_svi(model, guide, config.lr)
+        return train_epochs(
+            lambda batch, weight: svi.step(*batch, anneal=weight), modules, svi.optim, train, config,
+            val_loss=lambda batch, weight: svi.evaluate_loss(*batch, anneal=weight), val=val, anneal=anneal,
+            evaluate=evaluate, checkpoint=checkpoint, resume=resume, progress=progress, desc=desc)
+
+
+Optimizer = pyro.optim.PyroOptim | torch.optim.Optimizer
+"""The optimisers :func:`train_epochs` checkpoints: pyro's (``get_state``) or torch's (``state_dict``)."""
+
+
+def train_epochs(
+    step: Callable[[list[torch.Tensor], float], float],
+    modules: dict[str, nn.Module],
+    optim: Optimizer,
+    train: Sequence[torch.Tensor],
+    config: TrainConfig,
+    *,
+    val_loss: Callable[[list[torch.Tensor], float], float] | None = None,
+    val: Sequence[torch.Tensor] | None = None,
+    anneal: Callable[[int], float] | None = None,
+    evaluate: Callable[[], dict[str, float]] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    desc: str = "training",
+) -> pd.DataFrame:
+    """The epoch loop of every vaescan model: shuffled minibatches, validation, checkpoint per epoch, resume.
+
+    ``step(batch, weight)`` takes one optimiser step on the batch tensors and
+    returns the batch's summed loss; ``val_loss(batch, weight)`` returns the
+    summed loss without a step (``weight`` is ``anneal(epoch)``, 1 without
+    ``anneal``). After every epoch the modules' weights, the optimiser state, the
+    curves and the random number generator states are written to ``checkpoint``
+    atomically; with ``resume`` the loop continues from that checkpoint and, on
+    the CPU, ends exactly where an uninterrupted run ends.
+
+    Curve columns: ``epoch`` (1-based), ``anneal`` (with ``anneal``), ``train_loss``
+    and ``val_loss`` (mean per record), ``seconds``, and whatever ``evaluate`` returns.
+
+    Example
+    -------
+    >>> lin = nn.Linear(1, 1)
+    >>> opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+    >>> x = torch.linspace(-1, 1, 32)[:, None]
+    >>> def step(batch, weight):
+    ...     opt.zero_grad()
+    ...     loss = ((lin(batch[0]) - 2 * batch[0]) ** 2).sum()
+    ...     (loss / len(batch[0])).backward()
+    ...     opt.step()
+    ...     return float(loss.detach())
+    >>> curves = train_epochs(step, {"lin": lin}, opt, [x], TrainConfig(epochs=200, batch_size=8), progress=False)
+    >>> round(lin.weight.item(), 2), curves.columns.tolist()
+    (2.0, ['epoch', 'train_loss', 'seconds'])
+    """
     n = len(train[0])
     if n == 0:
         raise VaescanInputError(None, "no training records")
     n_batches = -(-n // config.batch_size)
-    store = pyro.get_param_store()
-    with store.scope():
-        svi = make_svi(model, guide, config.lr)
-        optim = svi.optim
-        shuffle = torch.Generator().manual_seed(config.seed)
-        rows: list[dict[str, float]] = []
-        start = 0
-        if resume and checkpoint is not None and Path(checkpoint).is_file():
-            start, rows = _load_checkpoint(Path(checkpoint), modules, optim, shuffle)
-        bar = tqdm(total=config.epochs * n_batches, initial=start * n_batches, desc=desc, unit="step",
-                   disable=not progress, dynamic_ncols=True)
-        for epoch in range(start, config.epochs):
-            tic = time.perf_counter()
-            weight = float(anneal(epoch))
-            total = 0.0
-            for b, idx in enumerate(batches(n, config.batch_size, torch.randperm(n, generator=shuffle))):
-                idx = idx.to(train[0].device)
-                total += svi.step(*(t[idx] for t in train), anneal=weight)
-                bar.update(1)
-                if b % 5 == 0 or b == n_batches - 1:
-                    bar.set_postfix(epoch=epoch + 1, elbo=f"{-total / min(n, (b + 1) * config.batch_size):.1f}")
-            row = {"epoch": epoch + 1, "anneal": weight, "train_loss": total / n}
-            if val is not None and len(val[0]):
-                row["val_loss"] = sum(
-                    svi.evaluate_loss(*(t[idx.to(val[0].device)] for t in val), anneal=weight)
-                    for idx in batches(len(val[0]), 4 * config.batch_size)
-                ) / len(val[0])
-            if evaluate is not None:
-                row.update(evaluate())
-            row["seconds"] = time.perf_counter() - tic
-            rows.append(row)
-            bar.set_postfix(epoch=epoch + 1, elbo=f"{-row['train_loss']:.1f}",
-                            val_elbo=f"{-row.get('val_loss', float('nan')):.1f}")
-            if checkpoint is not None:
-                _save_checkpoint(Path(checkpoint), epoch + 1, modules, optim, shuffle, rows)
-        bar.close()
+    shuffle = torch.Generator().manual_seed(config.seed)
+    rows: list[dict[str, float]] = []
+    start = 0
+    if resume and checkpoint is not None and Path(checkpoint).is_file():
+        start, rows = _load_checkpoint(Path(checkpoint), modules, optim, shuffle)
+    bar = tqdm(total=config.epochs * n_batches, initial=start * n_batches, desc=desc, unit="step",
+               disable=not progress, dynamic_ncols=True)
+    for epoch in range(start, config.epochs):
+        tic = time.perf_counter()
+        weight = 1.0 if anneal is None else float(anneal(epoch))
+        total = 0.0
+        for b, idx in enumerate(batches(n, config.batch_size, torch.randperm(n, generator=shuffle))):
+            idx = idx.to(train[0].device)
+            total += step([t[idx] for t in train], weight)
+            bar.update(1)
+            if b % 5 == 0 or b == n_batches - 1:
+                bar.set_postfix(epoch=epoch + 1, loss=f"{total / min(n, (b + 1) * config.batch_size):.4g}")
+        row = {"epoch": epoch + 1, **({} if anneal is None else {"anneal": weight}), "train_loss": total / n}
+        if val_loss is not None and val is not None and len(val[0]):
+            row["val_loss"] = sum(
+                val_loss([t[idx.to(val[0].device)] for t in val], weight)
+                for idx in batches(len(val[0]), 4 * config.batch_size)
+            ) / len(val[0])
+        if evaluate is not None:
+            row.update(evaluate())
+        row["seconds"] = time.perf_counter() - tic
+        rows.append(row)
+        bar.set_postfix(epoch=epoch + 1, loss=f"{row['train_loss']:.4g}",
+                        val_loss=f"{row.get('val_loss', float('nan')):.4g}")
+        if checkpoint is not None:
+            _save_checkpoint(Path(checkpoint), epoch + 1, modules, optim, shuffle, rows)
+    bar.close()
     return pd.DataFrame(rows)
 
 
-def _save_checkpoint(path: Path, epoch: int, modules: dict[str, nn.Module], optim: pyro.optim.PyroOptim,
+def _save_checkpoint(path: Path, epoch: int, modules: dict[str, nn.Module], optim: Optimizer,
                      shuffle: torch.Generator, rows: list[dict[str, float]]) -> None:
     columns = sorted({k for row in rows for k in row})
     state = {
         "epoch": epoch,
         "modules": {name: m.state_dict() for name, m in modules.items()},
-        "optim": optim.get_state(),
+        "optim": optim.get_state() if isinstance(optim, pyro.optim.PyroOptim) else optim.state_dict(),
         "curves": {"columns": columns, "rows": [[float(r.get(c, float("nan"))) for c in columns] for r in rows]},
         "rng_torch": torch.get_rng_state(),
         "rng_shuffle": shuffle.get_state(),
@@ -223,14 +278,18 @@ def _save_checkpoint(path: Path, epoch: int, modules: dict[str, nn.Module], opti
         torch.save(state, tmp)
 
 
-def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: pyro.optim.PyroOptim,
+def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: Optimizer,
                      shuffle: torch.Generator) -> tuple[int, list[dict[str, float]]]:
     state = load_tensors(path)
     try:
-        epoch, rows = _checkpoint_structure(state, modules)
+        pyro_optim = isinstance(optim, pyro.optim.PyroOptim)
+        epoch, rows = _checkpoint_structure(state, modules, pyro_optim)
         for name, m in modules.items():
             m.load_state_dict(state["modules"][name])
-        optim.set_state(state["optim"])
+        if pyro_optim:
+            optim.set_state(state["optim"])
+        else:
+            optim.load_state_dict(state["optim"])
         torch.set_rng_state(state["rng_torch"])
         shuffle.set_state(state["rng_shuffle"])
         if "rng_cuda" in state and torch.cuda.is_available():
@@ -241,7 +300,8 @@ def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: pyro.opti
         raise VaescanInputError(path, f"checkpoint does not match this model ({what})") from None
 
 
-def _checkpoint_structure(state: dict, modules: dict[str, nn.Module]) -> tuple[int, list[dict[str, float]]]:
+def _checkpoint_structure(state: dict, modules: dict[str, nn.Module],
+                          pyro_optim: bool = True) -> tuple[int, list[dict[str, float]]]:
     """The epoch and curve rows of a checkpoint after checking its structure; a ``ValueError`` says what is wrong."""
     epoch = state["epoch"]
     if type(epoch) is not int or not 0 <= epoch <= 1_000_000:
@@ -252,7 +312,11 @@ def _checkpoint_structure(state: dict, modules: dict[str, nn.Module]) -> tuple[i
     for name in modules:
         tensor_mapping(saved[name], f"modules.{name}")
     optim = state["optim"]
-    if not isinstance(optim, dict) or not all(
+    if not pyro_optim:
+        if not isinstance(optim, dict) or not isinstance(optim.get("state"), dict) or not isinstance(
+                optim.get("param_groups"), list):
+            raise ValueError("optim: expected a torch optimiser state (state and param_groups)")
+    elif not isinstance(optim, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("state"), dict) and isinstance(v.get("param_groups"), list)
             for v in optim.values()):
         raise ValueError("optim: expected a mapping of parameter names to optimiser states")

@@ -22,8 +22,8 @@ and its mass off the trace can be measured (:func:`background_share`).
 from __future__ import annotations
 
 import functools
-import logging
 import os
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,10 +34,9 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from vaescan.batch import run_batch
 from vaescan.config import Limit, at_least, check_limits
 from vaescan.data.cohort import Cohort
-from vaescan.data.cohort_beats import cohort_cached, cohort_items
+from vaescan.data.cohort_beats import cached_cohort, cohort_batch
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record, read_record
 from vaescan.errors import VaescanInputError
@@ -47,7 +46,6 @@ from vaescan.pages.image import image_read
 from vaescan.pages.layout import parse_layout
 from vaescan.pages.render import PageStyle, ecg_render
 
-log = logging.getLogger("vaescan")
 
 DENSIFY_PX = 0.5
 """Largest step (model-input px) between the points a drawn trace is sampled at for the trace map."""
@@ -378,10 +376,22 @@ class PageInputSet:
                    data["trace_pixels"], data["trace_values"], data["trace_offsets"], skipped)  # type: ignore[arg-type]
 
 
-def _page_item(config: PageInputConfig, item: tuple[int, str, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def page_index(record_id: str) -> int:
+    """The distortion draw of a record's page: a stable hash of its id, so a record's page is the same page
+    whichever cohort or folder it is read from (training, ``vaescan predict`` and ``vaescan explain`` alike).
+
+    Example
+    -------
+    >>> page_index("00001") == page_index("00001"), page_index("00001") == page_index("00002")
+    (True, False)
+    """
+    return zlib.crc32(str(record_id).encode())
+
+
+def _page_item(config: PageInputConfig, item: tuple[str, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Ink-high uint8 page, on-trace flat pixels and their indices, n_samples (module level for workers)."""
-    index, _, path = item
-    page = page_input(read_record(path), config, index)
+    record_id, path = item
+    page = page_input(read_record(path), config, page_index(record_id))
     on = np.flatnonzero(page.trace_map.ravel() >= 0).astype(np.int32)
     grey = np.round(page.image * 255).astype(np.uint8)
     return grey, on, page.trace_map.ravel()[on], page.n_samples
@@ -390,10 +400,10 @@ def _page_item(config: PageInputConfig, item: tuple[int, str, Path]) -> tuple[np
 def cohort_page_inputs(cohort: Cohort, config: PageInputConfig = PageInputConfig(), *,
                        cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True, jobs: int = 1,
                        progress: bool = True) -> PageInputSet:
-    """Model-input pages of every record of ``cohort`` (page i drawn with distortion index i), cached.
+    """Model-input pages of every record of ``cohort`` (distortion drawn by :func:`page_index`), cached.
 
     Cached in ``<cache_dir>/pages/<key>.npz`` like median beats
-    (:func:`vaescan.data.cohort_beats.cohort_cached`). Records that cannot be read, or
+    (:func:`vaescan.data.cohort_beats.cached_cohort`). Records that cannot be read, or
     whose length differs from the most common one, are listed in ``skipped``.
 
     Example
@@ -403,27 +413,20 @@ def cohort_page_inputs(cohort: Cohort, config: PageInputConfig = PageInputConfig
     >>> pages.images.shape  # doctest: +SKIP
     (500, 1, 256, 384)
     """
-    return cohort_cached(cohort, config, "pages", functools.partial(_cohort_pages, cohort, config, jobs, progress),
-                         PageInputSet.load, cache_dir=cache_dir, use_cache=use_cache)
+    return cached_cohort(cohort, config, "pages", functools.partial(_cohort_pages, cohort, config, jobs, progress),
+                         PageInputSet.load, PageInputSet.save, cache_dir=cache_dir, use_cache=use_cache)
 
 
 def _cohort_pages(cohort: Cohort, config: PageInputConfig, jobs: int, progress: bool) -> PageInputSet:
-    items = [(i, rid, path) for i, (rid, path) in enumerate(cohort_items(cohort))]
-    result = run_batch(items, functools.partial(_page_item, config), desc="page images", jobs=jobs,
-                       progress=progress)
-    skipped = [(rid, why) for (_, rid, _), why in result.skipped]
-    if not result.done:
-        raise VaescanInputError(cohort.root, f"no record gave a page ({'; '.join(w for _, w in skipped[:3])})")
-    n_samples = Counter(res[3] for _, res in result.done).most_common(1)[0][0]
+    done_all, skipped = cohort_batch(cohort, functools.partial(_page_item, config), what="a page image",
+                                     desc="page images", jobs=jobs, progress=progress)
+    n_samples = Counter(res[3] for _, res in done_all).most_common(1)[0][0]
     done = []
-    for (_, rid, _), res in result.done:
+    for rid, res in done_all:
         if res[3] == n_samples:
             done.append((rid, res))
         else:
             skipped.append((rid, f"{rid}: {res[3]} samples; the other pages map onto {n_samples}"))
-    if skipped:
-        log.warning("%d of %d records skipped (no page image); they are listed in the PageInputSet",
-                    len(skipped), len(items))
     counts = np.array([0] + [len(res[1]) for _, res in done], np.int64)
     return PageInputSet(
         images=np.stack([res[0] for _, res in done])[:, None].astype(np.float32) / 255.0,
@@ -431,4 +434,3 @@ def _cohort_pages(cohort: Cohort, config: PageInputConfig, jobs: int, progress: 
         trace_pixels=np.concatenate([res[1] for _, res in done]),
         trace_values=np.concatenate([res[2] for _, res in done]).astype(np.int32),
         trace_offsets=np.cumsum(counts), skipped=skipped)
-

@@ -164,8 +164,9 @@ def plot_beats(beats: Mapping[str, np.ndarray], fs: float, window_ms: Sequence[f
     return fig
 
 
-def plot_curves(curves: pd.DataFrame, title: str = "") -> Figure:
-    """Training curves: the loss per record (train and validation) and any extra columns, per epoch.
+def plot_curves(curves: pd.DataFrame, title: str = "", loss_label: str = "negative ELBO per record (nats)") -> Figure:
+    """Training curves: the loss per record (train and validation, named ``loss_label``) and any extra columns,
+    per epoch.
 
     Example
     -------
@@ -181,7 +182,7 @@ def plot_curves(curves: pd.DataFrame, title: str = "") -> Figure:
         if col in curves:
             axes[0].plot(curves["epoch"], curves[col], label=col.replace("_loss", ""))
     axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("negative ELBO per record (nats)")
+    axes[0].set_ylabel(loss_label)
     if len(curves) and curves[[c for c in ("train_loss", "val_loss") if c in curves]].min().min() > 0:
         axes[0].set_yscale("log")
     axes[0].legend()

@@ -1,10 +1,11 @@
-"""Training runs from configs: cohort -> median beats (cached) -> train/val/test -> a run folder.
+"""Training runs from configs: cohort -> model inputs (cached) -> train/val/test -> a run folder.
 
-Both model families follow one template (:func:`_train_run`): open the run
-folder (:mod:`vaescan.models.run`), load the cohort's beats, fit on ``train``
-(``val`` for validation), save the model and pyro's parameters, measure on the
-evaluation split (``test``, else ``val``, else ``train``), and finish the run
-with its metrics, curves and curves figure.
+Every model family follows one template (:func:`train_from_data`): in a run folder
+:mod:`vaescan.models.run` opened, load the cohort's inputs (median beats here,
+whole signals or pages for :mod:`vaescan.workflows.blackbox`), fit on ``train``
+(``val`` for validation), save the model (and pyro's parameters where it has
+them), measure on the evaluation split (``test``, else ``val``, else ``train``),
+and finish the run with its metrics, curves and curves figure.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 
 from vaescan.analysis.model_metrics import scan_metrics, vae_metrics
 from vaescan.data.beats import BeatSet
-from vaescan.data.dataset import CohortData, DataConfig, load_data
+from vaescan.data.dataset import CohortData, CohortInputs, load_data
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
 from vaescan.models.run import CHECKPOINT_FILE, finish_run, marking_failure, require_done, save_param_store, start_run
@@ -32,34 +33,40 @@ Split = tuple[BeatSet, pd.DataFrame]
 """Median beats of one split and the metadata rows they belong to."""
 
 
-def _eval_split(data: CohortData) -> str:
+def _eval_split(data: CohortData | CohortInputs) -> str:
     for name in ("test", "val", "train"):
         if (data.cohort.metadata["split"] == name).any():
             return name
     return "train"
 
 
-def _train_run(folder: Path, data_config: DataConfig, *, fit: Callable[[CohortData, Split, Split], Any],
-               params: Callable[[Any, Split], dict[str, torch.Tensor]],
-               measure: Callable[[Any, CohortData, Split], dict], title: str, progress: bool) -> Path:
+def train_from_data(folder: Path, load: Callable[[], CohortData | CohortInputs], source: str, *,
+                    fit: Callable[[Any, Any, Any], Any], measure: Callable[[Any, Any, Any], dict], title: str,
+                    params: Callable[[Any, Any], dict[str, torch.Tensor]] | None = None,
+                    loss_label: str | None = None) -> Path:
     """The template of every training run, in a folder :func:`~vaescan.models.run.start_run` opened (see the
-    module docstring); ``fit``, ``params`` and ``measure`` are the model family's own steps."""
-    data = load_data(data_config, progress)
+    module docstring). ``load()`` gives the cohort's data (anything with ``cohort``, ``skipped`` and
+    ``split(name)`` -> (inputs, rows)); ``fit``, ``measure`` and ``params`` (pyro models: their parameter
+    store) are the model family's own steps; ``source`` names the data in errors."""
+    data = load()
     with atomic_path(folder / "skipped.csv") as tmp:
-        pd.DataFrame(data.beats.skipped, columns=["record_id", "reason"]).to_csv(tmp, index=False)
+        pd.DataFrame(data.skipped, columns=["record_id", "reason"]).to_csv(tmp, index=False)
     train = data.split("train")
-    if not train[0].record_ids:
-        raise VaescanInputError(data_config.path, "no 'train' records with a median beat; training needs a "
-                                "cohort with a split column (a vaescan cohort or PTB-XL)")
+    if not len(train[1]):
+        raise VaescanInputError(source, "no usable 'train' records; training needs a cohort with a split column "
+                                "(a vaescan cohort or PTB-XL)")
     model = fit(data, train, data.split("val"))
     model.save(folder)
-    save_param_store(folder, params(model, train))
+    if params is not None:
+        save_param_store(folder, params(model, train))
     split = _eval_split(data)
     metrics = measure(model, data, data.split(split))
-    metrics.update(eval_split=split, n_skipped=len(data.beats.skipped),
+    metrics.update(eval_split=split, n_skipped=len(data.skipped),
                    train_seconds=float(model.curves_["seconds"].sum()), epochs=len(model.curves_))
     finish_run(folder, metrics, model.curves_)
-    save_figure(plot_curves(model.curves_, f"{title} ({folder.name})"), folder / "curves.png")
+    figure = plot_curves(model.curves_, f"{title} ({folder.name})", **({"loss_label": loss_label} if loss_label
+                                                                           else {}))
+    save_figure(figure, folder / "curves.png")
     return folder
 
 
@@ -98,8 +105,9 @@ def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = 
         return metrics
 
     with marking_failure(folder):
-        return _train_run(folder, config.data, fit=fit, params=lambda vae, train: vae.param_store(train[0]),
-                          measure=measure, title="beta-VAE", progress=progress)
+        return train_from_data(folder, lambda: load_data(config.data, progress), config.data.path, fit=fit,
+                               params=lambda vae, train: vae.param_store(train[0]), measure=measure,
+                               title="beta-VAE")
 
 
 def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None = None, *,
@@ -144,6 +152,6 @@ def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None 
         return metrics
 
     with marking_failure(folder):
-        return _train_run(folder, config.data, fit=fit,
-                          params=lambda scan, train: scan.param_store(train[0], train[1][columns]),
-                          measure=measure, title="SCAN", progress=progress)
+        return train_from_data(folder, lambda: load_data(config.data, progress), config.data.path, fit=fit,
+                               params=lambda scan, train: scan.param_store(train[0], train[1][columns]),
+                               measure=measure, title="SCAN")

@@ -1,0 +1,114 @@
+"""train-blackbox and predict with a black-box run, end to end on a tiny on-disk cohort (seconds)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from tests.conftest import write_toy_cohort
+from vaescan.cli.main import main
+from vaescan.data.signals import SignalConfig, cohort_signals
+from vaescan.data.sources import load_cohort
+from vaescan.models.blackbox import BlackBox
+
+TINY = """
+signal:
+  fs: 50.0
+  duration_s: 6.0
+model:
+  stem: [8]
+  widths: [8, 16]
+  dropout: 0.0
+  batch_size: 16
+  epochs: 2
+  lr: 0.01
+"""
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bb")
+    write_toy_cohort(root / "cohort", n=40, flat=5)
+    (root / "bb.yaml").write_text(TINY)
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(workspace):
+    run = workspace / "bb_run"
+    code = main(["-q", "train-blackbox", "--config", str(workspace / "bb.yaml"), "--data", str(workspace / "cohort"),
+                 "--input", "signal", "-o", str(run), "--cache-dir", str(workspace / "cache"), "--jobs", "1"])
+    assert code == 0
+    return run
+
+
+def test_train_blackbox_writes_a_complete_run_folder(run, capsys):
+    names = {p.name for p in run.iterdir()}
+    assert {"run.json", "config.yaml", "checkpoint.pt", "blackbox_weights.pt", "blackbox.json", "curves.csv",
+            "curves.png", "metrics.json", "skipped.csv"} <= names
+    assert "param_store.pt" not in names  # not a pyro model
+    info = json.loads((run / "run.json").read_text())
+    assert info["kind"] == "blackbox" and info["status"] == "done"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["eval_split"] == "test" and metrics["n_skipped"] == 1 and metrics["input"] == "signal"
+    assert set(metrics["auroc"]) <= {"NORM", "WIDE"} and set(metrics["mae"]) == {"age"}
+    assert metrics["n_params"] == BlackBox.load(run).n_params_ > 0 and metrics["epochs"] == 2
+    assert pd.read_csv(run / "skipped.csv").record_id.tolist() == ["r005"]
+    assert len(pd.read_csv(run / "curves.csv")) == 2
+    weights = torch.load(run / "blackbox_weights.pt", weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in weights.values())
+
+
+def test_predict_with_a_blackbox_run_lists_every_record(workspace, run):
+    out = workspace / "preds.csv"
+    assert main(["-q", "predict", str(run), str(workspace / "cohort"), "-o", str(out),
+                 "--cache-dir", str(workspace / "cache")]) == 0
+    preds = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    assert len(preds) == 40 and preds.columns.tolist() == ["record_id", "prob_NORM", "prob_WIDE", "pred_age", "skipped"]
+    assert preds.record_id.tolist() == [f"r{i:03d}" for i in range(40)]
+    bad = preds[preds.record_id == "r005"]
+    assert "flat" in bad.skipped.iloc[0] and bad.prob_WIDE.isna().all()
+    assert not (workspace / "preds_contributions.csv").exists()
+    # the same numbers as the model on the cohort's signals
+    signals = cohort_signals(load_cohort(workspace / "cohort"), SignalConfig(fs=50.0, duration_s=6.0),
+                             use_cache=False, progress=False)
+    expected = BlackBox.load(run).predict(signals.signals)
+    ok = preds.dropna(subset=["prob_WIDE"])
+    np.testing.assert_allclose(ok.prob_WIDE, expected.WIDE, rtol=1e-4)
+    np.testing.assert_allclose(ok.pred_age, expected.age, rtol=1e-4)
+
+
+def test_resume_with_more_epochs_trains_on(workspace, run, capsys):
+    again = workspace / "bb_more"
+    base = ["-q", "train-blackbox", "--config", str(workspace / "bb.yaml"), "--data", str(workspace / "cohort"),
+            "--cache-dir", str(workspace / "cache"), "-o", str(again)]
+    assert main([*base, "--epochs", "1"]) == 0
+    assert main([*base, "--resume", "--epochs", "3"]) == 0
+    assert pd.read_csv(again / "curves.csv").epoch.tolist() == [1, 2, 3]
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--data", "no/such/cohort"], "no/such/cohort"),
+    (["--config", "CONFIG_MISMATCH"], "model.input: 'image' differs from input 'signal'"),
+    (["--config", "CONFIG_BAD"], "model.kernel: must be odd"),
+])
+def test_bad_inputs_are_one_line_errors(workspace, tmp_path, extra, message, capsys):
+    (tmp_path / "mismatch.yaml").write_text("input: signal\nmodel:\n  input: image\n")
+    (tmp_path / "bad.yaml").write_text("model:\n  kernel: 4\n")
+    extra = [{"CONFIG_MISMATCH": str(tmp_path / "mismatch.yaml"), "CONFIG_BAD": str(tmp_path / "bad.yaml")}.get(a, a)
+             for a in extra]
+    args = ["-q", "train-blackbox", "--data", str(workspace / "cohort"), "-o", str(tmp_path / "run"), *extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_finished_run_is_not_overwritten_and_predict_needs_a_run(workspace, run, tmp_path, capsys):
+    assert main(["-q", "train-blackbox", "--config", str(workspace / "bb.yaml"), "--data", str(workspace / "cohort"),
+                 "-o", str(run)]) == 2
+    assert "use --resume to continue it or --force" in capsys.readouterr().err
+    assert main(["-q", "predict", str(tmp_path), str(workspace / "cohort"), "-o", str(tmp_path / "p.csv")]) == 2
+    assert "not a vaescan run folder" in capsys.readouterr().err
