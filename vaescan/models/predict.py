@@ -29,7 +29,7 @@ from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
-from vaescan.pages.image import IMAGE_SUFFIXES
+from vaescan.pages.image import image_paths
 
 
 class RunPredictor(Protocol):
@@ -160,23 +160,6 @@ def load_predictor(folder: str | os.PathLike[str]) -> RunPredictor:
         raise VaescanInputError(folder, f"a {info['kind']} run makes no clinical predictions; runs that do: "
                                 f"{sorted(PREDICTORS)}")
     return predictor.load(Path(folder))
-
-
-def image_paths(path: str | os.PathLike[str]) -> list[Path]:
-    """The page images ``path`` names: the file itself if it is an image, else the images directly in the
-    folder (sorted), or none (``path`` holds records).
-
-    Example
-    -------
-    >>> image_paths("no/such/page.png"), image_paths("data/records")
-    ([], [])
-    """
-    path = Path(path)
-    if path.is_file():
-        return [path] if path.suffix.lower() in IMAGE_SUFFIXES else []
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    return []
 
 
 def predict_run(run: str | os.PathLike[str], path: str | os.PathLike[str], output: str | os.PathLike[str], *,

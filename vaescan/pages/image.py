@@ -135,3 +135,20 @@ def image_write(path: str | os.PathLike[str], image: np.ndarray, quality: int = 
         Image.fromarray(np.asarray(image, np.uint8)).save(tmp, format=fmt, **({"quality": quality}
                                                                              if fmt == "JPEG" else {}))
     return path
+
+
+def image_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """The page images ``path`` names: the file itself if it is an image, else the images directly in the
+    folder (sorted), or none (``path`` holds records).
+
+    Example
+    -------
+    >>> image_paths("no/such/page.png"), image_paths("data/records")
+    ([], [])
+    """
+    path = Path(path)
+    if path.is_file():
+        return [path] if path.suffix.lower() in IMAGE_SUFFIXES else []
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return []

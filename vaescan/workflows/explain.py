@@ -32,7 +32,8 @@ import pandas as pd
 
 from vaescan.batch import run_batch, write_failures
 from vaescan.config import load_config
-from vaescan.data.records import Record
+from vaescan.data.beats import BeatConfig
+from vaescan.data.records import Record, read_record
 from vaescan.data.signals import record_signal
 from vaescan.data.sources import load_cohort
 from vaescan.errors import VaescanInputError
@@ -44,7 +45,9 @@ from vaescan.io import atomic_path, save_npz, write_text
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig
-from vaescan.pages.model_input import page_input, trace_sums
+from vaescan.digitize.trace_map import digitized_trace_map
+from vaescan.pages.image import image_paths
+from vaescan.pages.model_input import image_file_input, page_index, page_input, trace_sums
 from vaescan.report.ecg_plots import save_figure
 from vaescan.report.evidence_plots import plot_page_evidence, plot_signal_evidence
 
@@ -72,22 +75,74 @@ def _signal_item(config: BlackBoxRunConfig, record: Record) -> EvidenceInput:
     return EvidenceInput(record.name, signal, lambda m: m, waves, signal, config.signal.fs)
 
 
-def _page_item(config: BlackBoxRunConfig, record: Record, index: int) -> EvidenceInput:
-    page = page_input(record, config.image, index)
-    waves = ecg_waves(record).labels
-    trace_map = page.trace_map
-    return EvidenceInput(record.name, page.image[None], lambda m: trace_sums(m[0], trace_map, n_samples=page.n_samples),
-                         waves, record.signal.T.astype(np.float32), record.fs, trace_map=trace_map)
+def _page_item(config: BlackBoxRunConfig, record: Record) -> EvidenceInput:
+    """A record drawn as the page the image model saw for it in training (:func:`page_index`)."""
+    page = page_input(record, config.image, page_index(record.name))
+    return _image_evidence(record.name, page.image[None], page.trace_map, record)
 
 
-def _prepare(config: BlackBoxRunConfig, item: tuple[int, Path, str]) -> EvidenceInput:
-    """One record file as an :class:`EvidenceInput` for the run's input kind (module level for workers)."""
-    from vaescan.data.records import read_record
+def _image_file_item(config: BlackBoxRunConfig, path: Path) -> EvidenceInput:
+    """A user's page image: its pixels as the model sees them, the trace map and waves from its digitisation."""
+    image = image_file_input(path, config.image)
+    trace_map, record = digitized_trace_map(path, config.image)
+    return _image_evidence(path.stem, image, trace_map, record)
 
-    index, path, record_id = item
+
+def _timing_record(record: Record) -> Record:
+    """A digitised page's record made complete for timing the waves: where a lead was not printed (NaN) or not
+    read (flat), lead II (the rhythm strip, shown for the whole 10 s) stands in. Only wave timing uses it."""
+    x = record.signal.copy()
+    ref = np.nan_to_num(x[:, record.sig_name.index("II")] if "II" in record.sig_name else np.nanmean(x, axis=1))
+    for j in range(x.shape[1]):
+        missing = np.isnan(x[:, j])
+        x[missing, j] = ref[missing]
+        if np.ptp(x[:, j]) < BeatConfig().flat_mv:
+            x[:, j] = ref
+    return Record(x, record.fs, list(record.sig_name), record.name)
+
+
+def _image_evidence(record_id: str, image: np.ndarray, trace_map: np.ndarray, record: Record) -> EvidenceInput:
+    """Page evidence: the trace map puts pixels on the samples; the waves are timed on the page's samples."""
+    waves = ecg_waves(_timing_record(record)).labels
+    n = record.n_samples
+    return EvidenceInput(record_id, image, lambda m: trace_sums(m[0], trace_map, n_samples=n), waves,
+                         record.signal.T.astype(np.float32), record.fs, trace_map=trace_map)
+
+
+def _prepare(config: BlackBoxRunConfig, item: tuple[str, Path, str]) -> EvidenceInput:
+    """One input as an :class:`EvidenceInput` for the run's input kind (module level for workers).
+
+    ``item`` is (``"record"`` or ``"image"``, path, record id).
+    """
+    kind, path, record_id = item
+    if kind == "image":
+        return _image_file_item(config, path)
     record = read_record(path)
     record.name = record_id
-    return _signal_item(config, record) if config.input == "signal" else _page_item(config, record, index)
+    return _signal_item(config, record) if config.input == "signal" else _page_item(config, record)
+
+
+def _collect_inputs(config: BlackBoxRunConfig, paths: Sequence[str | os.PathLike[str]],
+                    ptbxl_rate: int) -> list[tuple[str, Path, str]]:
+    """Every input under ``paths``: page images (image runs only) and records."""
+    items: list[tuple[str, Path, str]] = []
+    for path in paths:
+        images = image_paths(path)
+        if images:
+            if config.input != "image":
+                raise VaescanInputError(path, "a signal model explains records, not page images; digitise the page "
+                                        "first (vaescan digitize) or explain it with an image run")
+            items.extend(("image", p, p.stem) for p in images)
+            continue
+        cohort = load_cohort(path, sampling_rate=ptbxl_rate)
+        ids = cohort.metadata["record_id"].astype(str).tolist()
+        items.extend(("record", cohort.record_path(i), rid) for i, rid in enumerate(ids))
+    return items
+
+
+def _file_name(record_id: str) -> str:
+    """A record id as a file name (PTB-XL ids are numbers; folder-style ids keep their last parts)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in record_id) or "record"
 
 
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -97,7 +152,6 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> None:
     """The evidence for the record's most probable binary output (else its first output)."""
-    names = list(model.output_names_)
     binary = list(model.binary_names_)
     k = int(np.argmax(evidence.outputs[: len(binary)])) if binary else 0
     title = f"{evidence.item.record_id}: {summary}"
@@ -105,7 +159,7 @@ def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> No
     if item.trace_map is None:
         fig = plot_signal_evidence(item.signal, item.fs, evidence.sample_maps[k], title)
     else:
-        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_map, f"{names[k]}: {title}")
+        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_map, title)
     save_figure(fig, path)
 
 
@@ -135,11 +189,7 @@ def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[s
     model = BlackBox.load(run)
     forward = model.output_module()
     method = Jacobian(forward, times_input=settings.method == "jacobian_x_input", batch_size=settings.batch_size)
-    items: list[tuple[int, Path, str]] = []
-    for path in paths:
-        cohort = load_cohort(path, sampling_rate=settings.ptbxl_rate)
-        ids = cohort.metadata["record_id"].astype(str).tolist()
-        items.extend((len(items) + i, cohort.record_path(i), rid) for i, rid in enumerate(ids))
+    items = _collect_inputs(config, paths, settings.ptbxl_rate)
     out = Path(output)
     (out / "maps").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -160,14 +210,14 @@ def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[s
                 table.to_csv(table_path, mode="a", header=header, index=False, float_format="%.6g")
                 header = False
                 lines = evidence_summary(table, printed, present)
-                summaries.append(f"{rid}\n" + "\n".join(f"  {line}" for line in lines))
+                summaries.append(f"{rid}\n" + "\n".join(f"  {line}" for line in lines) + "\n")
                 predictions.append({"record_id": rid, **values, "background_share": evidence.background_share})
-                save_npz(out / "maps" / f"{rid}.npz", maps=evidence.maps.astype(np.float16),
+                save_npz(out / "maps" / f"{_file_name(rid)}.npz", maps=evidence.maps.astype(np.float16),
                          inputs=evidence.item.inputs, waves=evidence.item.waves,
                          outputs=np.asarray(model.output_names_))
                 if n_figures < settings.figures:
                     k = int(np.argmax(evidence.outputs[: len(model.binary_names_)])) if model.binary_names_ else 0
-                    _figure(evidence, model, lines[k], out / "figures" / f"{rid}.png")
+                    _figure(evidence, model, lines[k], out / "figures" / f"{_file_name(rid)}.png")
                     n_figures += 1
     if not predictions:
         raise VaescanInputError(paths[0] if paths else None, "no input could be explained: " +
