@@ -16,8 +16,10 @@ setting) for ``Jacobian`` and for the vmapped candidate at several outputs per p
 Targets (issue 15): <= 1.2x the floor, >= 3x faster than the per-record loop, no slower than captum,
 one record with all outputs within 1 s (signal) and 5 s (image) on CPU.
 
-The two networks are stand-ins of the black-box models' shape (a 1-D residual CNN on 12 x 1000
-samples, a 2-D CNN on 1 x 256 x 384 pixels, 11 outputs each) until those models exist.
+The networks are the black-box models' own (:func:`vaescan.models.blackbox.make_network` with the settings of
+``configs/blackbox_{signal,image}_synthetic.yaml``: a 1-D residual CNN on 12 x 1000 samples, a 2-D residual CNN
+on 1 x 256 x 384 pixels), 11 outputs each (ten labels and age), with random weights: the cost does not depend
+on the weights.
 
     python scripts/bench_jacobian.py --threads 2 -o docs/results/bench_jacobian.json
 """
@@ -30,61 +32,32 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from captum.attr import Saliency
 from torch import nn
 
 from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.config import load_config
 from vaescan.explain import Jacobian
 from vaescan.io import write_json
+from vaescan.models.blackbox import make_network
+from vaescan.models.run_configs import BlackBoxRunConfig
 
 N_OUTPUTS = 11
 
 
-class ResidualNet1d(nn.Module):
-    """Stand-in signal model: conv stem, three residual blocks with pooling, global average, linear head."""
-
-    def __init__(self, channels: int = 32, n_outputs: int = N_OUTPUTS):
-        super().__init__()
-        c = channels
-        self.stem = nn.Sequential(nn.Conv1d(12, c, 7, stride=2, padding=3), nn.BatchNorm1d(c), nn.ReLU())
-        self.blocks = nn.ModuleList(
-            nn.Sequential(nn.Conv1d(c, c, 5, padding=2), nn.BatchNorm1d(c), nn.ReLU(),
-                          nn.Conv1d(c, c, 5, padding=2), nn.BatchNorm1d(c)) for _ in range(3))
-        self.pool = nn.MaxPool1d(2)
-        self.head = nn.Linear(c, n_outputs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.stem(x)
-        for block in self.blocks:
-            h = self.pool(torch.relu(h + block(h)))
-        return self.head(h.mean(-1))
-
-
-class ConvNet2d(nn.Module):
-    """Stand-in page-image model: four strided convolutions, global average, linear head."""
-
-    def __init__(self, channels: int = 16, n_outputs: int = N_OUTPUTS):
-        super().__init__()
-        c = channels
-        self.features = nn.Sequential(
-            nn.Conv2d(1, c, 5, stride=2, padding=2), nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(2 * c, 2 * c, 3, stride=2, padding=1),
-            nn.ReLU())
-        self.head = nn.Linear(2 * c, n_outputs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean((-2, -1)))
-
-
-NETS = {"signal": (ResidualNet1d, (12, 1000)), "image": (ConvNet2d, (1, 256, 384))}
+SHAPES = {"signal": (12, 1000), "image": (1, 256, 384)}
+"""Inputs of the default black-box models: 10 s of 12 leads at 100 Hz; a page at 256 x 384 px."""
 
 
 def make(name: str, batch: int) -> tuple[nn.Module, torch.Tensor]:
+    """The default black-box network of ``configs/blackbox_<name>_synthetic.yaml`` (random weights) and a batch."""
     torch.manual_seed(0)
-    net_class, shape = NETS[name]
-    net = net_class().eval()
+    shape = SHAPES[name]
+    run_config = load_config(BlackBoxRunConfig, Path(__file__).parent.parent / f"configs/blackbox_{name}_synthetic.yaml")
+    net = make_network(run_config.model, shape[0], N_OUTPUTS).eval()
     for p in net.parameters():
         p.requires_grad_(False)
     return net, torch.randn(batch, *shape)

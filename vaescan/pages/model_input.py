@@ -46,7 +46,6 @@ from vaescan.pages.image import image_read
 from vaescan.pages.layout import parse_layout
 from vaescan.pages.render import PageStyle, ecg_render
 
-
 DENSIFY_PX = 0.5
 """Largest step (model-input px) between the points a drawn trace is sampled at for the trace map."""
 

@@ -36,6 +36,7 @@ from vaescan.data.beats import BeatConfig
 from vaescan.data.records import Record, read_record
 from vaescan.data.signals import record_signal
 from vaescan.data.sources import load_cohort
+from vaescan.digitize.trace_map import digitized_trace_map
 from vaescan.errors import VaescanInputError
 from vaescan.explain.evidence import Evidence, EvidenceInput, explain_inputs
 from vaescan.explain.jacobian import Jacobian
@@ -45,7 +46,6 @@ from vaescan.io import atomic_path, save_npz, write_text
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig
-from vaescan.digitize.trace_map import digitized_trace_map
 from vaescan.pages.image import image_paths
 from vaescan.pages.model_input import image_file_input, page_index, page_input, trace_sums
 from vaescan.report.ecg_plots import save_figure
@@ -57,7 +57,7 @@ METHODS = ("jacobian_x_input", "jacobian")
 isoelectric line)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExplainSettings:
     """How ``vaescan explain`` runs: the attribution ``method`` (:data:`METHODS`), records per Jacobian
     ``batch_size``, ``figures`` drawn (first inputs), worker ``jobs`` preparing inputs, and PTB-XL's rate."""
@@ -122,9 +122,10 @@ def _prepare(config: BlackBoxRunConfig, item: tuple[str, Path, str]) -> Evidence
     return _signal_item(config, record) if config.input == "signal" else _page_item(config, record)
 
 
-def _collect_inputs(config: BlackBoxRunConfig, paths: Sequence[str | os.PathLike[str]],
+def collect_inputs(config: BlackBoxRunConfig, paths: Sequence[str | os.PathLike[str]],
                     ptbxl_rate: int) -> list[tuple[str, Path, str]]:
-    """Every input under ``paths``: page images (image runs only) and records."""
+    """Every input under ``paths`` as (``"record"`` or ``"image"``, path, record id): page images (image runs
+    only) and records (files, cohorts, PTB-XL releases)."""
     items: list[tuple[str, Path, str]] = []
     for path in paths:
         images = image_paths(path)
@@ -163,6 +164,30 @@ def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> No
     save_figure(fig, path)
 
 
+def iter_evidence(model: BlackBox, config: BlackBoxRunConfig, items: Sequence[tuple[str, Path, str]], *,
+                  method: str = "jacobian_x_input", batch_size: int = 16, jobs: int = 1, progress: bool = True,
+                  skipped: list[tuple[str, str]] | None = None) -> Iterator[Evidence]:
+    """The :class:`Evidence` of every input of :func:`collect_inputs` for a black-box model, a chunk at a time.
+
+    Inputs that cannot be prepared are appended to ``skipped`` as (record id, reason).
+
+    Example
+    -------
+    >>> model = BlackBox.load("runs/blackbox_signal")  # doctest: +SKIP
+    >>> ev = next(iter_evidence(model, config, collect_inputs(config, ["records/00001"], 500)))  # doctest: +SKIP
+    """
+    if method not in METHODS:
+        raise VaescanInputError(None, f"unknown attribution method {method!r}; known: {', '.join(METHODS)}")
+    forward = model.output_module()
+    attribution = Jacobian(forward, times_input=method == "jacobian_x_input", batch_size=batch_size)
+    for chunk in _chunks(items, 4 * batch_size):
+        prepared = run_batch(list(chunk), functools.partial(_prepare, config), desc="explain: inputs", jobs=jobs,
+                             progress=progress)
+        if skipped is not None:
+            skipped.extend((rid, why) for (_, _, rid), why in prepared.skipped)
+        yield from explain_inputs(attribution, forward, [item for _, item in prepared.done], batch_size)
+
+
 def _scores(model: BlackBox, outputs: np.ndarray) -> tuple[dict[str, str], dict[str, bool], dict[str, float]]:
     """Printed scores, present flags and numeric scores (probabilities for labels, values for the rest)."""
     nb = len(model.binary_names_)
@@ -182,14 +207,10 @@ def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[s
     -------
     >>> explain_run("runs/blackbox_signal", ["runs/synthetic/records/00001"], "explained")  # doctest: +SKIP
     """
-    if settings.method not in METHODS:
-        raise VaescanInputError(None, f"unknown attribution method {settings.method!r}; known: {', '.join(METHODS)}")
     require_done(run, ("blackbox",))
     config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
     model = BlackBox.load(run)
-    forward = model.output_module()
-    method = Jacobian(forward, times_input=settings.method == "jacobian_x_input", batch_size=settings.batch_size)
-    items = _collect_inputs(config, paths, settings.ptbxl_rate)
+    items = collect_inputs(config, paths, settings.ptbxl_rate)
     out = Path(output)
     (out / "maps").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -198,27 +219,23 @@ def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[s
     n_figures = 0
     with atomic_path(out / "explanation.csv") as table_path:
         header = True
-        for chunk in _chunks(items, 4 * settings.batch_size):
-            prepared = run_batch(list(chunk), functools.partial(_prepare, config), desc="explain: inputs",
-                                 jobs=settings.jobs, progress=progress)
-            skipped.extend((rid, why) for (_, _, rid), why in prepared.skipped)
-            for evidence in explain_inputs(method, forward, [item for _, item in prepared.done],
-                                           settings.batch_size):
-                rid = evidence.item.record_id
-                printed, present, values = _scores(model, evidence.outputs)
-                table = evidence.table(model.output_names_)
-                table.to_csv(table_path, mode="a", header=header, index=False, float_format="%.6g")
-                header = False
-                lines = evidence_summary(table, printed, present)
-                summaries.append(f"{rid}\n" + "\n".join(f"  {line}" for line in lines) + "\n")
-                predictions.append({"record_id": rid, **values, "background_share": evidence.background_share})
-                save_npz(out / "maps" / f"{_file_name(rid)}.npz", maps=evidence.maps.astype(np.float16),
-                         inputs=evidence.item.inputs, waves=evidence.item.waves,
-                         outputs=np.asarray(model.output_names_))
-                if n_figures < settings.figures:
-                    k = int(np.argmax(evidence.outputs[: len(model.binary_names_)])) if model.binary_names_ else 0
-                    _figure(evidence, model, lines[k], out / "figures" / f"{_file_name(rid)}.png")
-                    n_figures += 1
+        for evidence in iter_evidence(model, config, items, method=settings.method, batch_size=settings.batch_size,
+                                      jobs=settings.jobs, progress=progress, skipped=skipped):
+            rid = evidence.item.record_id
+            printed, present, values = _scores(model, evidence.outputs)
+            table = evidence.table(model.output_names_)
+            table.to_csv(table_path, mode="a", header=header, index=False, float_format="%.6g")
+            header = False
+            lines = evidence_summary(table, printed, present)
+            summaries.append(f"{rid}\n" + "\n".join(f"  {line}" for line in lines) + "\n")
+            predictions.append({"record_id": rid, **values, "background_share": evidence.background_share})
+            save_npz(out / "maps" / f"{_file_name(rid)}.npz", maps=evidence.maps.astype(np.float16),
+                     inputs=evidence.item.inputs, waves=evidence.item.waves,
+                     outputs=np.asarray(model.output_names_))
+            if n_figures < settings.figures:
+                k = int(np.argmax(evidence.outputs[: len(model.binary_names_)])) if model.binary_names_ else 0
+                _figure(evidence, model, lines[k], out / "figures" / f"{_file_name(rid)}.png")
+                n_figures += 1
     if not predictions:
         raise VaescanInputError(paths[0] if paths else None, "no input could be explained: " +
                                 "; ".join(why for _, why in skipped[:3]))
