@@ -56,7 +56,8 @@ def make(name: str, batch: int) -> tuple[nn.Module, torch.Tensor]:
     """The default black-box network of ``configs/blackbox_<name>_synthetic.yaml`` (random weights) and a batch."""
     torch.manual_seed(0)
     shape = SHAPES[name]
-    run_config = load_config(BlackBoxRunConfig, Path(__file__).parent.parent / f"configs/blackbox_{name}_synthetic.yaml")
+    configs = Path(__file__).resolve().parent.parent / "configs"
+    run_config = load_config(BlackBoxRunConfig, configs / f"blackbox_{name}_synthetic.yaml")
     net = make_network(run_config.model, shape[0], N_OUTPUTS).eval()
     for p in net.parameters():
         p.requires_grad_(False)

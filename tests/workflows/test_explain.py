@@ -42,7 +42,7 @@ def workspace(tmp_path_factory):
 @pytest.fixture(scope="module")
 def explained(workspace):
     out = explain_run(workspace / "run", [workspace / "cohort"], workspace / "out",
-                      ExplainSettings(figures=2, batch_size=5), progress=False)
+                      ExplainSettings(figures=2, batch_size=5, jobs=2), progress=False)
     return out
 
 

@@ -62,3 +62,11 @@ def test_summary_says_plainly_when_no_label_is_scored():
     text = summary_markdown(summary)
     assert "SCAN test AUROC none: no label could be scored; not scored, under 5 test positives: NORM" in text
     assert "Generated beats: none (no label other than NORM and sex to set)" in text and "None" not in text
+
+
+def test_summary_reports_the_black_box_and_where_its_explanations_point():
+    summary = {"blackbox": {"trained": True, "auroc": {"LBBB": 1.0, "LQT": 0.9}, "age_mae": 9.7,
+                            "localised": {"LBBB": [3, 4], "LQT": [0, 0]}, "test_positives": {"LBBB": 6, "LQT": 1}}}
+    text = summary_markdown(summary)
+    assert "test AUROC LBBB 1.00; age MAE 9.7 y" in text                 # LQT: under 5 test positives
+    assert "for LBBB 3/4 test true positives" in text

@@ -2,11 +2,11 @@
 
 An :class:`EvidenceInput` is one record as a model sees it (``inputs``: a
 (leads, samples) signal or a (1, H, W) page image) together with what puts its
-attributions back on the ECG: ``to_samples`` maps an attribution shaped like
-``inputs`` to (leads, samples) on the grid of ``waves`` (identity for signals;
-for images, the pixels of each trace summed onto the sample they draw). Maps of
-pixels off the trace (paper, labels, grid) are kept in the raw map and counted
-in its background share, but carry no lead or wave.
+attributions back on the ECG: a signal's map already lies on the samples of
+``waves``; a page's map is summed through its ``trace_map`` onto the sample each
+trace pixel draws (:func:`vaescan.pages.model_input.trace_sums`). Maps of pixels
+off the trace (paper, labels, grid) are kept in the raw map and counted in its
+background share, but carry no lead or wave.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch
 
 from vaescan.explain.base import Attribution
 from vaescan.explain.waves import evidence_table, wave_sums
-from vaescan.pages.model_input import background_share
+from vaescan.pages.model_input import background_share, trace_sums
 
 
 @dataclass
@@ -28,7 +28,6 @@ class EvidenceInput:
     """One record prepared for explanation.
 
     record_id: its name. inputs: the model input (float32, e.g. (12, samples) or (1, H, W)).
-    to_samples: attribution shaped like ``inputs`` -> (leads, samples) on the wave grid.
     waves: (samples,) wave labels (:func:`vaescan.explain.waves.ecg_waves`). signal: (leads, samples) mV on
     that grid, for figures. fs: its rate (Hz). trace_map: for page images, the (H, W) trace map
     (:func:`vaescan.pages.model_input.page_input`: lead x sample index per trace pixel, -1 off the trace).
@@ -36,11 +35,16 @@ class EvidenceInput:
 
     record_id: str
     inputs: np.ndarray
-    to_samples: Callable[[np.ndarray], np.ndarray]
     waves: np.ndarray
     signal: np.ndarray
     fs: float
     trace_map: np.ndarray | None = None
+
+    def to_samples(self, attribution: np.ndarray) -> np.ndarray:
+        """An attribution shaped like ``inputs`` as (leads, samples) on the grid of ``waves``."""
+        if self.trace_map is None:
+            return attribution
+        return trace_sums(attribution[0], self.trace_map, n_samples=len(self.waves))
 
 
 @dataclass
@@ -74,8 +78,8 @@ def explain_inputs(method: Attribution, forward: Callable[[torch.Tensor], torch.
     >>> w = torch.tensor([[1.0, -1.0, 0.0]])                      # one output: lead 0 minus lead 1, 1 sample
     >>> from vaescan.explain.linear import LinearContributions
     >>> f = lambda x: x[:, :, 0] @ w.T
-    >>> item = EvidenceInput("r1", np.array([[2.0], [1.0], [5.0]], np.float32), lambda a: a, np.array([2]),
-    ...                      np.zeros((3, 1)), 500.0)
+    >>> item = EvidenceInput("r1", np.array([[2.0], [1.0], [5.0]], np.float32), np.array([2]), np.zeros((3, 1)),
+    ...                      500.0)
     >>> ev = next(explain_inputs(LinearContributions(f), f, [item]))
     >>> ev.sums[0, :, 2].tolist(), ev.outputs.tolist()             # QRS column: 2 x 1, 1 x -1, 5 x 0
     ([2.0, -1.0, 0.0], [1.0])

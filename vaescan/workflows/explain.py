@@ -47,7 +47,7 @@ from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig
 from vaescan.pages.image import image_paths
-from vaescan.pages.model_input import image_file_input, page_index, page_input, trace_sums
+from vaescan.pages.model_input import image_file_input, page_index, page_input
 from vaescan.report.ecg_plots import save_figure
 from vaescan.report.evidence_plots import plot_page_evidence, plot_signal_evidence
 
@@ -72,7 +72,7 @@ class ExplainSettings:
 def _signal_item(config: BlackBoxRunConfig, record: Record) -> EvidenceInput:
     signal = record_signal(record, config.signal)
     waves = ecg_waves(record, fs=config.signal.fs, n_samples=signal.shape[1]).labels
-    return EvidenceInput(record.name, signal, lambda m: m, waves, signal, config.signal.fs)
+    return EvidenceInput(record.name, signal, waves, signal, config.signal.fs)
 
 
 def _page_item(config: BlackBoxRunConfig, record: Record) -> EvidenceInput:
@@ -104,9 +104,7 @@ def _timing_record(record: Record) -> Record:
 def _image_evidence(record_id: str, image: np.ndarray, trace_map: np.ndarray, record: Record) -> EvidenceInput:
     """Page evidence: the trace map puts pixels on the samples; the waves are timed on the page's samples."""
     waves = ecg_waves(_timing_record(record)).labels
-    n = record.n_samples
-    return EvidenceInput(record_id, image, lambda m: trace_sums(m[0], trace_map, n_samples=n), waves,
-                         record.signal.T.astype(np.float32), record.fs, trace_map=trace_map)
+    return EvidenceInput(record_id, image, waves, record.signal.T.astype(np.float32), record.fs, trace_map=trace_map)
 
 
 def _prepare(config: BlackBoxRunConfig, item: tuple[str, Path, str]) -> EvidenceInput:
