@@ -5,8 +5,9 @@ page-image model with one (``configs/blackbox_{signal,image}_synthetic.yaml``), 
 records that truly have a label:
 
 - localisation: the share of true positives whose top lead x wave cell (positive evidence for the label) is
-  one where the label's cause shows (:data:`vaescan.analysis.localisation.DEFINING`), and the share of all
-  positive evidence that lies in those cells; per label, model and attribution method;
+  one where the label's cause shows (:data:`vaescan.analysis.localisation.DEFINING`), the share of all
+  positive evidence that lies in those cells, and where the top cells lie (wave counts); per label, model and
+  attribution method;
 - background share of the image model: the part of the raw map's absolute mass off the trace;
 - faithfulness: deletion and insertion scores of the label's logit against a random order (the top-k% samples
   set to the isoelectric 0 mV, or pixels to the page's paper level; score 2 = twice better than random);
@@ -90,8 +91,11 @@ def localisation(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> dic
     table = pd.concat([ev.table(model.output_names_) for ev in evidence], ignore_index=True)
     per = explanation_localisation(table, metadata)
     summary = localisation_summary(per)
+    top_waves = per.groupby("label")["top_wave"].value_counts()
     return {label: {"n": int(row.n), "top_hit": round(float(row.top_hit), 3),
-                    "defining_share": round(float(row.defining_share), 3)} for label, row in summary.iterrows()}
+                    "defining_share": round(float(row.defining_share), 3),
+                    "top_waves": {w: int(c) for w, c in top_waves[label].items()}}
+            for label, row in summary.iterrows()}
 
 
 def _targets(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> list[tuple[int, int]]:
@@ -106,7 +110,7 @@ def _targets(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> list[tu
 
 
 def faithfulness_and_randomisation(evidence: list, model: BlackBox, metadata: pd.DataFrame, image: bool,
-                                   n_records: int) -> dict:
+                                   n_records: int, times_input: bool) -> dict:
     """Deletion/insertion scores of each record's true label, and the trained-vs-randomised map correlation."""
     pairs = _targets(evidence, model, metadata)[:n_records]
     forward = model.output_module()
@@ -120,8 +124,8 @@ def faithfulness_and_randomisation(evidence: list, model: BlackBox, metadata: pd
         f = faithfulness(forward, x, attr, k, baseline=baseline)
         deletion.append(f.deletion_score)
         insertion.append(f.insertion_score)
-        random_map = Jacobian(random_forward).attribute(x, target=k).detach().numpy()
-        trained_map = Jacobian(forward).attribute(x, target=k).detach().numpy()
+        random_map = Jacobian(random_forward, times_input=times_input).attribute(x, target=k).detach().numpy()
+        trained_map = ev.maps[k][None]
         rand_signed.append(rank_correlation(trained_map, random_map))
         rand_abs.append(rank_correlation(trained_map, random_map, absolute=True))
 
@@ -194,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["background_share"][method] = round(float(np.nanmean(shares)), 3)
             if name != "signal_seed1":
                 result["faithfulness"][key] = faithfulness_and_randomisation(
-                    ev, model, cohort.metadata, name.startswith("image"), args.faithfulness_records)
+                    ev, model, cohort.metadata, name.startswith("image"), args.faithfulness_records,
+                    method == "jacobian_x_input")
             print(f"{key}: {json.dumps(result['localisation'][key])}", flush=True)
     model = BlackBox.load(runs["signal_seed0"])
     result["seed_stability"] = seed_stability(evidence[("signal_seed0", "jacobian_x_input")],

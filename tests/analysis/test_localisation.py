@@ -15,13 +15,14 @@ def _table(record_id, output, peak, value=5.0, rest=0.1):
                          "wave": [c[1] for c in cells], "value": [value if c == peak else rest for c in cells]})
 
 
-def test_stage_decides_the_defining_wave():
-    table = pd.concat([_table("a", "MI_ANT", ("V2", "ST")), _table("b", "MI_ANT", ("V2", "ST")),
+def test_territory_and_wave_decide_a_hit():
+    table = pd.concat([_table("a", "MI_ANT", ("V2", "ST")), _table("b", "MI_ANT", ("V5", "ST")),
                        _table("c", "MI_ANT", ("V2", "ST")), _table("d", "LQT", ("V5", "T"))])
     meta = pd.DataFrame({"record_id": ["a", "b", "c", "d"], "MI_ANT": [1, 1, 0, 0], "LQT": [0, 0, 0, 1],
                          "mi_ant_stage": ["acute", "old", "none", "none"]})
     per = explanation_localisation(table, meta)
     assert per.set_index("record_id")["hit"].to_dict() == {"a": True, "b": False, "d": True}   # c: not a TP
+    assert per.set_index("record_id")["stage"].to_dict() == {"a": "acute", "b": "old", "d": ""}
     total = 5.0 + 0.1 * (12 * len(WAVES) - 1)
     share_a = (5.0 + 0.1 * 3) / total                                  # V1-V4 ST: the peak and 3 others
     assert per.set_index("record_id").loc["a", "defining_share"] == pytest.approx(share_a)
@@ -38,3 +39,4 @@ def test_negative_top_is_no_hit():
 def test_defining_cells():
     assert defining_cells("AVB1") == {(lead, "PR") for lead in LEADS}
     assert ("V5", "ST") not in defining_cells("MI_ANT", "acute")
+    assert defining_cells("MI_ANT", "old") == defining_cells("MI_ANT") == {(v, "ST") for v in ("V1", "V2", "V3", "V4")}

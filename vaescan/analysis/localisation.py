@@ -22,20 +22,19 @@ DEFINING: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "LBBB": {"": (("QRS",), ALL)},
     "RBBB": {"": (("QRS",), ALL)},
     "LVH": {"": (("QRS",), ALL)},
-    "MI_ANT": {"acute": (("ST",), TERRITORIES["anterior"]),
-               "evolving": (("ST", "QRS"), TERRITORIES["anterior"]),
-               "old": (("QRS", "T"), TERRITORIES["anterior"])},
-    "MI_INF": {"acute": (("ST",), TERRITORIES["inferior"]),
-               "evolving": (("ST", "QRS"), TERRITORIES["inferior"]),
-               "old": (("QRS", "T"), TERRITORIES["inferior"])},
+    "MI_ANT": {"": (("ST",), TERRITORIES["anterior"])},
+    "MI_INF": {"": (("ST",), TERRITORIES["inferior"])},
     "AF": {"": (("TP",), ALL)},
     "LQT": {"": (("T",), ALL)},
     "HYPERK": {"": (("T",), ALL)},
     "AVB1": {"": (("PR",), ALL)},
 }
-"""Where each label's cause shows (waves, leads), per infarct stage for MI (acute: ST elevation; evolving: ST
-elevation and Q waves; old: Q waves and T inversion). Without a P wave, AF's fibrillatory waves lie where P
-should be, which :mod:`vaescan.explain.waves` labels TP."""
+"""Where each label's cause shows (waves, leads), as the black-box issue defines it: bundle-branch blocks and LVH
+in the QRS, infarcts in the ST segment of their territory's leads (V1-V4 anterior; II, III, aVF inferior), long QT
+and hyperkalaemia in the T wave, first-degree block in the PR segment, and AF where the P wave should be (with no
+P wave, :mod:`vaescan.explain.waves` labels that stretch TP). The infarct stage (``mi_ant_stage``: acute ST
+elevation, evolving, old Q waves and T inversion) is reported beside each hit: an old infarct's ST segment
+carries the descent into its inverted T, not an elevation. A table may hold per-stage rules (keyed by stage)."""
 
 STAGE_COLUMNS = {"MI_ANT": "mi_ant_stage", "MI_INF": "mi_inf_stage"}
 
@@ -45,7 +44,7 @@ def defining_cells(label: str, stage: str = "") -> set[tuple[str, str]]:
 
     Example
     -------
-    >>> sorted(defining_cells("MI_ANT", "acute"))[:2]
+    >>> sorted(defining_cells("MI_ANT", "old"))[:2]
     [('V1', 'ST'), ('V2', 'ST')]
     >>> len(defining_cells("LBBB"))
     12
