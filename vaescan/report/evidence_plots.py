@@ -28,6 +28,10 @@ EVIDENCE_CMAP = sns.diverging_palette(275, 40, s=95, l=55, center="dark", as_cma
 """Purple (against) - dark grey (none) - orange (for): colour-blind safe, and a trace without evidence stays
 visible on white paper."""
 
+PAGE_CMAP = "PuOr_r"
+"""On a page image the printed trace stays visible underneath, so evidence is drawn purple - white - orange and
+only where it is at least a tenth of the colour scale."""
+
 _GAIN_MM_MV, _SPEED_MM_S, _ROW_MM = 10.0, 25.0, 30.0
 
 
@@ -102,7 +106,7 @@ def plot_page_evidence(image: np.ndarray, pixel_map: np.ndarray, trace_map: np.n
     3
     """
     h, w = image.shape
-    fig = Figure(figsize=(12, 12 * h / w / 2 + 0.8))
+    fig = Figure(figsize=(16, 16 * h / w / 2 + 0.8))
     raw_ax, trace_ax = fig.subplots(1, 2)
     paper = 1.0 - image
     raw_ax.imshow(paper, cmap="gray", vmin=0, vmax=1)
@@ -112,13 +116,14 @@ def plot_page_evidence(image: np.ndarray, pixel_map: np.ndarray, trace_map: np.n
     share = background_share(pixel_map, trace_map)
     trace_mask = trace_map >= 0
     raw_ax.set_title(f"|evidence| on the whole page ({share:.0%} off the trace)", fontsize=9)
-    trace_ax.imshow(paper, cmap="gray", vmin=0, vmax=1, alpha=0.5)
+    trace_ax.imshow(paper, cmap="gray", vmin=0, vmax=1)
     on_trace = np.where(trace_mask, pixel_map, 0.0)
     norm = _evidence_norm(on_trace[trace_mask]) if trace_mask.any() else _evidence_norm(on_trace)
-    trace_ax.imshow(np.ma.masked_where(~trace_mask, on_trace), cmap=EVIDENCE_CMAP, norm=norm)
+    faint = np.abs(on_trace) < 0.1 * norm.vmax          # the page shows through where the evidence is faint
+    trace_ax.imshow(np.ma.masked_where(~trace_mask | faint, on_trace), cmap=PAGE_CMAP, norm=norm)
     trace_ax.set_title("evidence on the trace (orange for, purple against)", fontsize=9)
     for ax in (raw_ax, trace_ax):
         ax.set(xticks=[], yticks=[])
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=EVIDENCE_CMAP), ax=trace_ax, shrink=0.6)
+    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=PAGE_CMAP), ax=trace_ax, shrink=0.6)
     fig.suptitle(title, fontsize=10, x=0.02, ha="left")
     return fig
