@@ -236,26 +236,30 @@ def explain_rows(need) -> list[tuple[str, str, str, list[str]]]:
                 k.replace(f"/{method}", "").replace("_seed0", "") for k in missed)), src))
         f = e["faithfulness"]
         t = e["targets"]
-        sane = all(t["deletion_2x"][k] and t["randomised_below_0.2"][k] for k in t["deletion_2x"] if method in k)
+        sig, img = f"signal_seed0/{method}", f"image_seed0/{method}"
+        raw = [f"{k}/jacobian" for k in ("signal_seed0", "image_seed0")]
         rows.append((
-            "explanation sanity (signal / image model)",
-            f"deletion {f['signal_seed0/' + method]['deletion_score_median']:.1f}x / "
-            f"{f['image_seed0/' + method]['deletion_score_median']:.1f}x better than random; randomised-weights rank "
-            f"correlation {f['signal_seed0/' + method]['randomised_rank_corr_abs']:.2f} / "
-            f"{f['image_seed0/' + method]['randomised_rank_corr_abs']:.2f}; seed-to-seed "
-            f"{e['seed_stability']['rank_corr_median']:.2f}; page maps off the trace "
-            f"{e['background_share'][method]:.0%}",
-            f">= 2x, < 0.2: {verdict(sane)}"
-            f"; >= 0.8: {verdict(e['targets']['seed_stability_0.8'])}; < 20%: "
-            f"{verdict(e['targets']['background_share_below_0.2'][method])}", src))
+            "explanation sanity (signal / image model, Jacobian x input; raw Jacobian where it differs)",
+            f"deletion {f[sig]['deletion_score_median']:.1f}x / {f[img]['deletion_score_median']:.1f}x better than "
+            f"random; randomised-weights rank correlation {f[sig]['randomised_rank_corr_abs']:.2f} / "
+            f"{f[img]['randomised_rank_corr_abs']:.2f} (raw {f[raw[0]]['randomised_rank_corr_abs']:.2f} / "
+            f"{f[raw[1]]['randomised_rank_corr_abs']:.2f}); seed-to-seed "
+            f"{e['seed_stability']['rank_corr_median']:.2f}; "
+            f"page maps off the trace {e['background_share'][method]:.0%}",
+            f">= 2x: {verdict(t['deletion_2x'][sig] and t['deletion_2x'][img])}; < 0.2: "
+            f"{verdict(t['randomised_below_0.2'][sig] and t['randomised_below_0.2'][img])} (raw: "
+            f"{verdict(all(t['randomised_below_0.2'][k] for k in raw))}); >= 0.8: "
+            f"{verdict(t['seed_stability_0.8'])}; < 20%: {verdict(t['background_share_below_0.2'][method])}", src))
     if got := need("bench_jacobian.json"):
         (j,) = got
         sig, img = j["signal"], j["image"]
         ours_s, ours_i = sig["candidates"]["backward_loop"], img["candidates"]["backward_loop"]
-        ok = (max(ours_s["ratio_to_floor"], ours_i["ratio_to_floor"]) <= 1.2
-              and min(sig["speedup_vs_per_record_loop"], img["speedup_vs_per_record_loop"]) >= 3
-              and min(sig["speedup_vs_captum"], img["speedup_vs_captum"]) >= 1
-              and sig["one_record_all_outputs_s"] <= 1 and img["one_record_all_outputs_s"] <= 5)
+        floor_ok = max(ours_s["ratio_to_floor"], ours_i["ratio_to_floor"]) <= 1.2
+        loop_ok = [x["speedup_vs_per_record_loop"] >= 3 for x in (sig, img)]
+        captum_ok = min(sig["speedup_vs_captum"], img["speedup_vs_captum"]) >= 1
+        one_ok = sig["one_record_all_outputs_s"] <= 1 and img["one_record_all_outputs_s"] <= 5
+        loop_verdict = verdict(all(loop_ok)) if all(loop_ok) or not any(loop_ok) else \
+            "met for the signal model, **missed** for the image model" if loop_ok[0] else "**missed** (signal)"
         rows.append((
             f"all-outputs Jacobian speed ({sig['outputs']} outputs; signal batch {sig['batch']}, image batch "
             f"{img['batch']})",
@@ -263,7 +267,8 @@ def explain_rows(need) -> list[tuple[str, str, str, list[str]]]:
             f"{sig['speedup_vs_per_record_loop']:.0f}x / {img['speedup_vs_per_record_loop']:.0f}x faster than a "
             f"per-record loop, {sig['speedup_vs_captum']:.1f}x / {img['speedup_vs_captum']:.1f}x than captum; one "
             f"record {sig['one_record_all_outputs_s']:.2f} s / {img['one_record_all_outputs_s']:.2f} s",
-            f"<= 1.2x, >= 3x, >= 1x, 1 s / 5 s: {verdict(ok)}", ["bench_jacobian.json"]))
+            f"<= 1.2x: {verdict(floor_ok)}; >= 3x: {loop_verdict}; >= 1x: {verdict(captum_ok)}; 1 s / 5 s: "
+            f"{verdict(one_ok)}", ["bench_jacobian.json"]))
     return rows
 
 
