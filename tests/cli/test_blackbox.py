@@ -112,3 +112,49 @@ def test_a_finished_run_is_not_overwritten_and_predict_needs_a_run(workspace, ru
     assert "use --resume to continue it or --force" in capsys.readouterr().err
     assert main(["-q", "predict", str(tmp_path), str(workspace / "cohort"), "-o", str(tmp_path / "p.csv")]) == 2
     assert "not a vaescan run folder" in capsys.readouterr().err
+
+
+TINY_IMAGE = """
+input: image
+image:
+  dpi: 25.0
+  size: [64, 96]
+  distortion: 0.2
+model:
+  input: image
+  stem: [8]
+  widths: [8, 16]
+  kernel: 3
+  dropout: 0.0
+  batch_size: 8
+  epochs: 1
+"""
+
+
+def test_image_run_predicts_and_explains_records_and_page_images(workspace, tmp_path, capsys):
+    """An image run end to end: trained on rendered pages, then predict and explain on records and on a PNG."""
+    from vaescan.data.synth import simulate_records
+    from vaescan.pages.model_input import PageInputConfig, page_style
+    from vaescan.pages.render import page_write
+
+    (tmp_path / "img.yaml").write_text(TINY_IMAGE)
+    run = tmp_path / "img_run"
+    assert main(["-q", "train-blackbox", "--config", str(tmp_path / "img.yaml"), "--data", str(workspace / "cohort"),
+                 "--input", "image", "-o", str(run), "--cache-dir", str(tmp_path / "cache")]) == 0
+    cohort = load_cohort(workspace / "cohort")
+    record, _ = next(simulate_records(1, seed=2))                      # a 10 s page the digitiser reads
+    png, _ = page_write(record, tmp_path / "page3.png", page_style(PageInputConfig(dpi=100)))
+    assert main(["-q", "predict", str(run), str(png), "-o", str(tmp_path / "p.csv")]) == 0
+    preds = pd.read_csv(tmp_path / "p.csv")
+    assert len(preds) == 1 and preds.prob_WIDE.between(0, 1).all()
+    assert main(["-q", "predict", str(run), str(workspace / "cohort"), "-o", str(tmp_path / "q.csv"),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert len(pd.read_csv(tmp_path / "q.csv")) == 40
+    out = tmp_path / "explained"
+    assert main(["-q", "explain", str(run), str(cohort.record_path(1)), str(png), "-o", str(out), "--figures", "2"]) == 0
+    shown = pd.read_csv(out / "predictions.csv")
+    assert shown.record_id.astype(str).tolist() == ["r001", "page3"]
+    assert shown.background_share.between(0, 1).all()
+    table = pd.read_csv(out / "explanation.csv")
+    assert len(table) == 2 * 3 * 12 * 6 and table.value.abs().sum() > 0
+    assert len(list((out / "figures").iterdir())) == 2
