@@ -151,7 +151,8 @@ def test_image_run_predicts_and_explains_records_and_page_images(workspace, tmp_
                  "--cache-dir", str(tmp_path / "cache")]) == 0
     assert len(pd.read_csv(tmp_path / "q.csv")) == 40
     out = tmp_path / "explained"
-    assert main(["-q", "explain", str(run), str(cohort.record_path(1)), str(png), "-o", str(out), "--figures", "2"]) == 0
+    assert main(["-q", "explain", str(run), str(cohort.record_path(1)), str(png), "-o", str(out),
+                 "--figures", "2"]) == 0
     shown = pd.read_csv(out / "predictions.csv")
     assert shown.record_id.astype(str).tolist() == ["r001", "page3"]
     assert shown.background_share.between(0, 1).all()
