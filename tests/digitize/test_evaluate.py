@@ -120,3 +120,43 @@ def test_evaluate_pages_scores_the_ceiling_of_a_synthetic_cohort(tmp_path):
     with_hum, quiet = ceiling("hum", 0.04), ceiling("quiet", 0.0)
     assert 5.0 < with_hum < 40.0, with_hum
     assert quiet == 99.0
+
+
+def test_evaluate_folder_scores_pages_in_the_outside_layout(tmp_path):
+    """Two vaescan pages written as an outside folder (page.png + WFDB truth with NaN where not shown) score
+    as digitize-eval scores the same pages; a swapped pair of leads is caught as misnamed."""
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import write_record
+    from vaescan.digitize.evaluate import EvalCase, evaluate_folder, lead_names_check, page_evaluate, truth_signals
+    from vaescan.pages.distort import Distortion
+    from vaescan.pages.image import image_write
+    from vaescan.pages.render import PageStyle, ecg_render
+
+    root = tmp_path / "pages"
+    expected = {}
+    for i, record in enumerate(eval_records(2, seed=1, noiseless=True)):
+        style = PageStyle(dpi=100)
+        case = EvalCase(f"a_{i + 1:02d}", record, style, Distortion(), "clean", "classic")
+        expected[case.page] = page_evaluate(case)["snr_db"]
+        image, truth = ecg_render(record, style)
+        x, shown = truth_signals(record, truth)
+        (root / case.page).mkdir(parents=True)
+        image_write(root / case.page / "page.png", image)
+        write_record(type(record)(np.where(shown, x, np.nan), 500.0, list(LEADS)), root / case.page / "truth")
+    table, summary = evaluate_folder(root, tmp_path / "out", jobs=1, progress=False)
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == ["pages.csv", "snr_by_category.png",
+                                                                     "summary.json"]
+    assert list(table.category) == ["a", "a"] and summary["by_category"]["a"]["pages"] == 2
+    for row in table.itertuples():            # truth in WFDB is quantised to 1 uV; 100 dpi: 11.6 dB measured
+        assert abs(row.snr_db - expected[row.page]) < 0.05, (row.snr_db, expected[row.page])
+        assert row.snr_db > 9 and row.misnamed == 0 and row.error == ""
+    assert summary["rejected"] == {} and summary["overall"]["misnamed_leads"] == 0
+
+    x, shown = truth_signals(record, truth)
+    truth_nan = np.where(shown, x, np.nan)
+    swapped = truth_nan + 0.01 * np.random.default_rng(0).normal(size=x.shape)
+    swapped[:, [0, 2]] = swapped[:, [2, 0]]                     # I and III: the same 0-2.5 s on a 3x4 page
+    check = lead_names_check(truth_nan, swapped, 500.0)
+    assert (check["I"]["status"], check["I"]["best"]) == ("misnamed", "III")
+    assert (check["III"]["status"], check["III"]["best"]) == ("misnamed", "I")
+    assert all(check[lead]["status"] == "right" for lead in LEADS if lead not in ("I", "III"))

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from vaescan.batch import run_batch
-from vaescan.cli.options import positive_int
+from vaescan.cli.options import add_jobs, positive_int
 from vaescan.errors import VaescanInputError
 from vaescan.io import check_output_folder
 
@@ -66,7 +66,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     "distortions, digitise them and score each lead with the PhysioNet Challenge 2024 SNR "
                     "(raw and after the best shift within 0.2 s) and the ceiling: the SNR a perfect reader of the ECG "
                     "under the mains hum and muscle noise would get. Writes DIR/pages.csv, DIR/summary.json "
-                    "(per category, family and layout, against the targets) and DIR/snr_by_category.png.")
+                    "(per category, family and layout, against the targets) and DIR/snr_by_category.png. "
+                    "With --pages FOLDER: score the pages of a folder instead (one subfolder per page with "
+                    "page.png or page.jpg and its truth.hea/.dat, NaN where the page shows no trace; category "
+                    "from FOLDER/pages.csv or the subfolder's name without its _NN), with each lead's name "
+                    "checked against the truth (misnamed leads) and the lead-relation verdict; rejected pages "
+                    "score 0 dB and are listed with their reasons.")
     p.add_argument("--n", type=positive_int, default=60, help="number of pages (default 60)")
     p.add_argument("--seed", type=int, default=0, help="seed of records, styles and distortions (default 0)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -77,6 +82,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--families", default=",".join(STYLE_FAMILIES),
                    help=f"style families to draw from (default {','.join(STYLE_FAMILIES)})")
     p.add_argument("--keep-pages", action="store_true", help="keep every page, its truth and its record")
+    p.add_argument("--pages", type=Path, help="score a folder of pages with their truth instead of rendering")
+    add_jobs(p, "--pages")
     p.set_defaults(func=cmd_digitize_eval)
 
 
@@ -233,6 +240,8 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
     from vaescan.io import write_json
     from vaescan.pages.render import STYLE_FAMILIES
 
+    if args.pages is not None:
+        return _digitize_eval_folder(args)
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     unknown = [f for f in families if f not in STYLE_FAMILIES]
     if unknown or not families:
@@ -266,5 +275,23 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
         ceiling = f"  ceiling {s['ceiling_db']:6.2f}" if s["ceiling_db"] is not None else ""
         print(f"  {cat:12s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f})"
               f"{ceiling}")
+    print(f"wrote {args.output / 'pages.csv'}, summary.json and snr_by_category.png")
+    return 0
+
+
+def _digitize_eval_folder(args: argparse.Namespace) -> int:
+    """``vaescan digitize-eval --pages FOLDER -o DIR [--jobs N]``."""
+    from vaescan.digitize.evaluate import evaluate_folder
+    from vaescan.io import write_json
+
+    check_output_folder(args.output)
+    table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet)
+    summary["command"] = f"vaescan digitize-eval --pages {args.pages} --jobs {args.jobs}"
+    write_json(args.output / "summary.json", summary)
+    for cat, s in [("overall", summary["overall"]), *summary["by_category"].items()]:
+        print(f"{cat:12s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f})  "
+              f"rejected {s['failed']}  misnamed leads {s['misnamed_leads']}  verdicts {s['verdicts']}")
+    for page, reason in summary["rejected"].items():
+        print(f"  rejected {page}: {reason}")
     print(f"wrote {args.output / 'pages.csv'}, summary.json and snr_by_category.png")
     return 0

@@ -266,8 +266,7 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
     and carries the error. With ``out_dir`` the page image, its truth and the
     digitised record are kept.
     """
-    from vaescan.data.leads import LEADS
-    from vaescan.digitize.pipeline import DigitizeConfig, image_digitize
+    from vaescan.digitize.pipeline import DigitizeConfig
 
     image, truth = ecg_render(case.record, case.style)
     if case.distortion.active():
@@ -278,25 +277,10 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
            "calibration": case.style.calibration,
            "distortion": ",".join(f"{k}={getattr(case.distortion, k):.2f}" for k in case.distortion.active())}
     x, shown = truth_signals(case.record, truth)
-    start = time.perf_counter()
-    try:
-        record, report = image_digitize(image, DigitizeConfig(speed_mm_s=case.style.speed_mm_s), name=case.page)
-        estimate, error = record.signal, ""
-        row.update(layout_found=report["layout"], gain_found=report["gain_mm_mv"],
-                   rotation_found=report["rotation_deg"], warnings=" | ".join(report["warnings"]))
-    except VaescanError as exc:
-        estimate, error, record = np.full_like(x, np.nan), str(exc), None
-        row.update(layout_found="", gain_found=np.nan, rotation_found=np.nan, warnings="")
-    row["seconds"] = round(time.perf_counter() - start, 3)
-    scores = record_snr(x, estimate, shown, 500.0)
-    row["snr_db"] = _page_db(scores["snr_db"])
-    row["snr_shift_db"] = _page_db(scores["snr_shift_db"])
     row["ceiling_db"] = np.nan
     if case.underlying is not None:
         row["ceiling_db"] = _page_db(ceiling_snr(x, truth_signals(case.underlying, truth)[0], shown))
-    for k, lead in enumerate(LEADS):
-        row[f"snr_db_{lead}"] = scores["snr_db"][k]
-    row["error"] = error
+    record = _digitize_score(image, DigitizeConfig(speed_mm_s=case.style.speed_mm_s), case.page, x, shown, row)
     if out_dir is not None:
         from vaescan.data.records import write_record
         from vaescan.io import write_json
@@ -308,6 +292,98 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None)
         if record is not None:
             write_record(record, out_dir / case.page)
     return row
+
+
+def _digitize_score(image: np.ndarray | Path, config, name: str, x: np.ndarray, shown: np.ndarray,
+                    row: dict) -> Record | None:
+    """Digitise one page, score it against the truth ``x`` over ``shown`` and add the results to ``row``.
+
+    A page the digitiser rejects scores as all-missing (NaN counts as 0: 0 dB per shown lead), its
+    verdict is ``"rejected"`` and ``error`` holds the reason. Also added: how many digitised leads
+    are misnamed (:func:`lead_names_check`), which, and the lead-relation verdict
+    (:func:`~vaescan.digitize.lead_checks.lead_checks`) with its worst relation score.
+    Returns the digitised record (None when rejected).
+    """
+    from vaescan.data.leads import LEADS
+    from vaescan.digitize.pipeline import image_digitize
+
+    start = time.perf_counter()
+    try:
+        record, report = image_digitize(image, config, name=name)
+        estimate, error = record.signal, ""
+        checks = report["lead_checks"]
+        row.update(layout_found=report["layout"], gain_found=report["gain_mm_mv"],
+                   rotation_found=report["rotation_deg"], warnings=" | ".join(report["warnings"]),
+                   verdict=checks["verdict"], verdict_reasons=" | ".join(checks["reasons"]),
+                   relation_worst=max((r["score"] for r in checks["relations"]), default=np.nan))
+    except VaescanError as exc:
+        estimate, error, record = np.full_like(x, np.nan), str(exc), None
+        row.update(layout_found="", gain_found=np.nan, rotation_found=np.nan, warnings="", verdict="rejected",
+                   verdict_reasons=str(exc), relation_worst=np.nan)
+    row["seconds"] = round(time.perf_counter() - start, 3)
+    scores = record_snr(x, estimate, shown, config.fs)
+    row["snr_db"] = _page_db(scores["snr_db"])
+    row["snr_shift_db"] = _page_db(scores["snr_shift_db"])
+    names = lead_names_check(np.where(shown, x, np.nan), estimate, config.fs)
+    wrong = [f"{lead}->{v['best']}" for lead, v in names.items() if v["status"] == "misnamed"]
+    row["leads_read"] = len(names)
+    row["misnamed"] = len(wrong)
+    row["misnamed_leads"] = " ".join(wrong)
+    for k, lead in enumerate(LEADS):
+        row[f"snr_db_{lead}"] = scores["snr_db"][k]
+    row["error"] = error
+    return record
+
+
+MIN_NAME_CORR = 0.5
+"""A digitised lead whose best correlation with any true lead is below this is 'unmatched', not judged."""
+
+
+def lead_names_check(truth: np.ndarray, estimate: np.ndarray, fs: float, min_overlap_s: float = 1.0,
+                     min_corr: float = MIN_NAME_CORR) -> dict[str, dict]:
+    """Is each digitised lead's name right? Its correlation with every true lead over the samples both show.
+
+    ``truth`` and ``estimate``: (samples, 12 leads) in mV, NaN where the page shows no trace
+    (truth) or nothing was read (estimate). For each lead read, every true lead shown on at
+    least ``min_overlap_s`` of the same samples is correlated with it (no time shift); the
+    best match names it. ``status``: ``"right"`` (the best is its own lead), ``"misnamed"``
+    (another true lead matches best, with correlation >= ``min_corr``) or ``"unmatched"``.
+
+    Example
+    -------
+    >>> from vaescan.data.leads import LEADS
+    >>> t = np.arange(1000)[:, None] / 500.0
+    >>> x = np.sin(2 * np.pi * np.linspace(1, 3, 12) * t + np.arange(12))     # 12 different leads
+    >>> y = x.copy(); y[:, [0, 1]] = x[:, [1, 0]]                            # I and II swapped
+    >>> check = lead_names_check(x, y, 500.0)
+    >>> check["I"]["status"], check["I"]["best"], check["V1"]["status"]
+    ('misnamed', 'II', 'right')
+    """
+    from vaescan.data.leads import LEADS
+
+    out = {}
+    for k, lead in enumerate(LEADS):
+        y = estimate[:, k]
+        if not np.isfinite(y).any():
+            continue
+        corr = {}
+        for j, other in enumerate(LEADS):
+            ok = np.isfinite(y) & np.isfinite(truth[:, j])
+            if ok.sum() < min_overlap_s * fs:
+                continue
+            a, b = y[ok] - y[ok].mean(), truth[ok, j] - truth[ok, j].mean()
+            den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            corr[other] = float((a * b).sum() / den) if den > 0 else 0.0
+        best = max(corr, key=corr.get) if corr else None
+        if best is not None and best == lead:
+            status = "right"
+        elif best is not None and corr[best] >= min_corr:
+            status = "misnamed"
+        else:
+            status = "unmatched"
+        out[lead] = {"status": status, "best": best, "corr_best": round(corr[best], 3) if best else None,
+                     "corr_own": round(corr[lead], 3) if lead in corr else None}
+    return out
 
 
 def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0,
@@ -344,14 +420,125 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0,
     summary = evaluation_summary(table)
     summary.update(n=n, seed=seed, families=list(families))
     if out_dir is not None:
-        from vaescan.io import atomic_path, write_json
-
-        out_dir = Path(out_dir)
-        with atomic_path(out_dir / "pages.csv") as tmp:
-            table.to_csv(tmp, index=False, float_format="%.3f")
-        write_json(out_dir / "summary.json", summary)
-        evaluation_figure(table, out_dir / "snr_by_category.png")
+        _write_evaluation(table, summary, out_dir, f"render -> digitise, {len(table)} pages")
     return table, summary
+
+
+@dataclass
+class FolderPage:
+    """One page of a folder in the outside-pages layout: ``NAME/page.png|jpg`` beside ``NAME/truth.hea/.dat``."""
+
+    page: str
+    image: Path
+    truth: Path
+    category: str
+
+
+def folder_pages(root: str | os.PathLike[str]) -> list[FolderPage]:
+    """The pages of a folder with one subfolder per page (image ``page.*`` and WFDB ``truth``), sorted by name.
+
+    The category comes from ``pages.csv`` (columns ``page`` and one whose name contains
+    ``category``) where it lists the page, else from the folder's name without its last
+    ``_NN`` (``rotated_03`` -> ``rotated``). Subfolders without both an image and a truth are
+    left out (``tools/``); a folder with no page at all is refused.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("clean_01", "photo_12", "tools"):
+    ...     (root / name).mkdir()
+    >>> for name in ("clean_01", "photo_12"):
+    ...     for f in ("page.png", "truth.hea"):
+    ...         _ = (root / name / f).write_bytes(b"")
+    >>> [(p.page, p.category) for p in folder_pages(root)]
+    [('clean_01', 'clean'), ('photo_12', 'photo')]
+    """
+    import re
+
+    from vaescan.pages.image import IMAGE_SUFFIXES
+
+    root = Path(root)
+    if not root.is_dir():
+        raise VaescanInputError(root, "not a folder of pages")
+    listed: dict[str, str] = {}
+    if (root / "pages.csv").is_file():
+        table = pd.read_csv(root / "pages.csv", dtype=str, keep_default_na=False)
+        column = next((c for c in table.columns if "category" in c.lower()), None)
+        if column is not None and "page" in table.columns:
+            listed = dict(zip(table["page"], table[column]))
+    pages = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        images = sorted(p for p in folder.iterdir() if p.stem == "page" and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images or not (folder / "truth.hea").is_file():
+            continue
+        category = listed.get(folder.name) or re.sub(r"_\d+$", "", folder.name)
+        pages.append(FolderPage(folder.name, images[0], folder / "truth", category))
+    if not pages:
+        raise VaescanInputError(root, "holds no page folders (NAME/page.png or page.jpg with NAME/truth.hea)")
+    return pages
+
+
+def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0) -> dict:
+    """Digitise one page of a folder and score it against its WFDB truth (NaN where the page shows no trace).
+
+    Returns one row of the evaluation table (as :func:`page_evaluate`); the digitiser's output
+    has the truth's rate and length. An unreadable truth raises :class:`VaescanInputError`.
+    """
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import read_record
+    from vaescan.digitize.pipeline import DigitizeConfig
+
+    truth = read_record(page.truth, require_all_leads=False)
+    x = np.full((len(truth.signal), len(LEADS)), np.nan)
+    for k, lead in enumerate(LEADS):
+        if lead in truth.sig_name:
+            x[:, k] = truth.signal[:, truth.sig_name.index(lead)]
+    shown = np.isfinite(x)
+    row = {"page": page.page, "category": page.category, "image": page.image.name}
+    config = DigitizeConfig(speed_mm_s=speed_mm_s, fs=truth.fs, duration_s=len(x) / truth.fs)
+    _digitize_score(page.image, config, page.page, np.nan_to_num(x), shown, row)
+    return row
+
+
+def evaluate_folder(root: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None, jobs: int = 1,
+                    progress: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Digitise and score every page of a folder in the outside-pages layout (:func:`folder_pages`).
+
+    Same scores and outputs as :func:`digitize_evaluate` (``pages.csv``, ``summary.json``,
+    ``snr_by_category.png`` in ``out_dir``), by the folder's categories; the summary also
+    lists the rejected pages with their reasons. ``jobs``: worker processes.
+
+    Example
+    -------
+    >>> table, summary = evaluate_folder("../shared/data/outside_pages", jobs=2)  # doctest: +SKIP
+    >>> summary["overall"]["snr_db"], summary["rejected"]  # doctest: +SKIP
+    """
+    from vaescan.batch import run_batch
+
+    pages = folder_pages(root)
+    result = run_batch(pages, folder_page_evaluate, desc="digitize-eval", jobs=jobs, progress=progress)
+    if result.skipped:
+        raise VaescanInputError(root, "; ".join(reason for _, reason in result.skipped))
+    table = pd.DataFrame([row for _, row in result.done])
+    summary = evaluation_summary(table)
+    summary.update(pages_folder=str(root), n=len(table),
+                   rejected={r.page: r.error for r in table.itertuples() if r.error},
+                   misnamed={r.page: r.misnamed_leads for r in table.itertuples() if r.misnamed})
+    if out_dir is not None:
+        _write_evaluation(table, summary, out_dir, f"digitise {Path(root).name}, {len(table)} pages")
+    return table, summary
+
+
+def _write_evaluation(table: pd.DataFrame, summary: dict, out_dir: str | os.PathLike[str], title: str) -> None:
+    """``pages.csv``, ``summary.json`` and ``snr_by_category.png`` in ``out_dir``."""
+    from vaescan.io import atomic_path, write_json
+
+    out_dir = Path(out_dir)
+    with atomic_path(out_dir / "pages.csv") as tmp:
+        table.to_csv(tmp, index=False, float_format="%.3f")
+    write_json(out_dir / "summary.json", summary)
+    evaluation_figure(table, out_dir / "snr_by_category.png", title=title)
 
 
 def evaluation_summary(table: pd.DataFrame) -> dict:
@@ -361,28 +548,36 @@ def evaluation_summary(table: pd.DataFrame) -> dict:
     page whose truth has neither counts as 99 dB), None when unknown for some page.
     """
     def stats(df):
-        return {"pages": int(len(df)), "snr_db": round(float(df.snr_db.mean()), 2),
+        out = {"pages": int(len(df)), "snr_db": round(float(df.snr_db.mean()), 2),
                 "snr_shift_db": round(float(df.snr_shift_db.mean()), 2),
                 "median_snr_db": round(float(df.snr_db.median()), 2), "failed": int((df.error != "").sum()),
                 "seconds_per_page": round(float(df.seconds.mean()), 2),
                 "ceiling_db": (round(float(df.ceiling_db.mean()), 2)
                                if "ceiling_db" in df and df.ceiling_db.notna().all() else None)}
+        if "verdict" in df:
+            right = df[(df.misnamed == 0) & (df.verdict != "rejected")]
+            wrong = df[df.misnamed > 0]
+            out.update(misnamed_leads=int(df.misnamed.sum()), pages_misnamed=int(len(wrong)),
+                       verdicts={v: int(n) for v, n in df.verdict.value_counts().items()},
+                       named_right_confident=f"{int((right.verdict == 'confident').sum())}/{len(right)}",
+                       misnamed_flagged=f"{int((wrong.verdict == 'check leads').sum())}/{len(wrong)}")
+        return out
 
     clean = table[table.category == "clean"]
     distorted = table[table.category != "clean"]
     out = {"overall": stats(table),
            "clean": stats(clean) if len(clean) else None,
            "distorted": stats(distorted) if len(distorted) else None,
-           "by_category": {c: stats(df) for c, df in table.groupby("category")},
-           "by_family": {f: stats(df) for f, df in table.groupby("family")},
-           "by_layout": {f: stats(df) for f, df in table.groupby("layout")},
+           **{f"by_{col}": {c: stats(df) for c, df in table.groupby(col)}
+              for col in ("category", "family", "layout") if col in table},
            "targets_db": TARGETS_DB}
     out["meets_targets"] = {k: (out[k] is not None and out[k]["snr_db"] >= v) for k, v in TARGETS_DB.items()}
     return out
 
 
-def evaluation_figure(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Box plot of per-page SNR by distortion category (raw and best-shift), with the targets."""
+def evaluation_figure(table: pd.DataFrame, path: str | os.PathLike[str],
+                      title: str = "render -> digitise") -> Path:
+    """Box plot of per-page SNR by category (raw and best-shift), with the targets."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -391,6 +586,7 @@ def evaluation_figure(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path
     from vaescan.io import atomic_path
 
     order = [c for c in DISTORTION_CATEGORIES if c in set(table.category)]
+    order += sorted(set(table.category) - set(order))
     fig, ax = plt.subplots(figsize=(1.1 * len(order) + 3, 4))
     pos = np.arange(len(order))
     for off, col, colour in ((-0.18, "snr_db", "#3060a0"), (0.18, "snr_shift_db", "#a0a0a0")):
@@ -402,7 +598,7 @@ def evaluation_figure(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path
     ax.axhline(TARGETS_DB["distorted"], color="orange", ls="--", lw=1, label="distorted target 12 dB")
     ax.set_xticks(pos, order)
     ax.set_ylabel("Challenge SNR (dB)")
-    ax.set_title(f"render -> digitise, {len(table)} pages (blue: raw, grey: best shift within 0.2 s)")
+    ax.set_title(f"{title} (blue: raw, grey: best shift within 0.2 s)", fontsize=9)
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
     path = Path(path)

@@ -27,6 +27,7 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.ink import grid_darkness, ink_map, straight_lines, trace_mask
+from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
 from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
@@ -339,15 +340,11 @@ def _baseline(row: RowReading, r: float) -> None:
 
 
 
-# leads in the basis (I, II, V1..V6): the limb leads are fixed combinations of I and II (Einthoven, Goldberger)
-_LEAD_BASIS = {"I": (1.0, 0.0), "II": (0.0, 1.0), "III": (-1.0, 1.0), "aVR": (-0.5, -0.5), "aVL": (1.0, -0.5),
-               "aVF": (-0.5, 1.0)}
-
-
 def _lead_vector(lead: str) -> np.ndarray:
+    """The lead in the basis (I, II, V1..V6): the limb leads are fixed combinations of I and II."""
     v = np.zeros(8)
-    if lead in _LEAD_BASIS:
-        v[:2] = _LEAD_BASIS[lead]
+    if lead in LIMB_BASIS:
+        v[:2] = LIMB_BASIS[lead]
     else:
         v[2 + LEADS.index(lead) - 6] = 1.0
     return v
@@ -557,6 +554,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "fs": config.fs,
         "config": dataclasses.asdict(config),
         "warnings": warnings,
+        "lead_checks": lead_checks(signal, config.fs),
     }
     return record, report
 
