@@ -345,9 +345,11 @@ def lead_names_check(truth: np.ndarray, estimate: np.ndarray, fs: float, min_ove
 
     ``truth`` and ``estimate``: (samples, 12 leads) in mV, NaN where the page shows no trace
     (truth) or nothing was read (estimate). For each lead read, every true lead shown on at
-    least ``min_overlap_s`` of the same samples is correlated with it (no time shift); the
-    best match names it. ``status``: ``"right"`` (the best is its own lead), ``"misnamed"``
-    (another true lead matches best, with correlation >= ``min_corr``) or ``"unmatched"``.
+    least ``min_overlap_s`` of the same samples is correlated with it (no time shift).
+    ``status``: ``"misnamed"`` when another true lead correlates with it at least ``min_corr``
+    and better than its own true lead does over the samples both show (or its own is not shown
+    there; ``best``: the best such lead); else ``"right"`` when its own true lead is shown with
+    it, ``"unmatched"`` when not (read at a time the page does not show that lead).
 
     Example
     -------
@@ -361,28 +363,37 @@ def lead_names_check(truth: np.ndarray, estimate: np.ndarray, fs: float, min_ove
     """
     from vaescan.data.leads import LEADS
 
+    def corr(y: np.ndarray, x: np.ndarray) -> float:
+        a, b = y - y.mean(), x - x.mean()
+        den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        return float((a * b).sum() / den) if den > 0 else 0.0
+
     out = {}
+    enough = min_overlap_s * fs
     for k, lead in enumerate(LEADS):
         y = estimate[:, k]
-        if not np.isfinite(y).any():
+        read = np.isfinite(y)
+        if not read.any():
             continue
-        corr = {}
+        own_ok = read & np.isfinite(truth[:, k])
+        own = corr(y[own_ok], truth[own_ok, k]) if own_ok.sum() >= enough else None
+        best, best_corr = None, -np.inf
         for j, other in enumerate(LEADS):
-            ok = np.isfinite(y) & np.isfinite(truth[:, j])
-            if ok.sum() < min_overlap_s * fs:
+            ok = read & np.isfinite(truth[:, j])
+            if j == k or ok.sum() < enough:
                 continue
-            a, b = y[ok] - y[ok].mean(), truth[ok, j] - truth[ok, j].mean()
-            den = float(np.sqrt((a * a).sum() * (b * b).sum()))
-            corr[other] = float((a * b).sum() / den) if den > 0 else 0.0
-        best = max(corr, key=corr.get) if corr else None
-        if best is not None and best == lead:
-            status = "right"
-        elif best is not None and corr[best] >= min_corr:
-            status = "misnamed"
+            c = corr(y[ok], truth[ok, j])
+            both = ok & np.isfinite(truth[:, k])
+            # where the own lead is shown on the same samples, the other lead must match better there
+            beats = c >= min_corr and (both.sum() < enough or c > corr(y[both], truth[both, k]))
+            if beats and c > best_corr:
+                best, best_corr = other, c
+        if best is not None:
+            status, name, c = "misnamed", best, best_corr
         else:
-            status = "unmatched"
-        out[lead] = {"status": status, "best": best, "corr_best": round(corr[best], 3) if best else None,
-                     "corr_own": round(corr[lead], 3) if lead in corr else None}
+            status, name, c = ("right" if own is not None else "unmatched"), lead, own
+        out[lead] = {"status": status, "best": name, "corr_best": None if c is None else round(c, 3),
+                     "corr_own": None if own is None else round(own, 3)}
     return out
 
 
