@@ -337,17 +337,21 @@ def _digitize_score(image: np.ndarray | Path, config, name: str, x: np.ndarray, 
 
 MIN_NAME_CORR = 0.5
 """A digitised lead whose best correlation with any true lead is below this is 'unmatched', not judged."""
+NAME_MARGIN = 0.1
+"""How much better another true lead must correlate than the lead's own to call it misnamed: on a rendered
+100-dpi page a correctly named aVF correlated 0.974 with its own lead and 0.979 with lead II."""
 
 
 def lead_names_check(truth: np.ndarray, estimate: np.ndarray, fs: float, min_overlap_s: float = 1.0,
-                     min_corr: float = MIN_NAME_CORR) -> dict[str, dict]:
+                     min_corr: float = MIN_NAME_CORR, margin: float = NAME_MARGIN) -> dict[str, dict]:
     """Is each digitised lead's name right? Its correlation with every true lead over the samples both show.
 
     ``truth`` and ``estimate``: (samples, 12 leads) in mV, NaN where the page shows no trace
     (truth) or nothing was read (estimate). For each lead read, every true lead shown on at
     least ``min_overlap_s`` of the same samples is correlated with it (no time shift).
     ``status``: ``"misnamed"`` when another true lead correlates with it at least ``min_corr``
-    and better than its own true lead does over the samples both show (or its own is not shown
+    and by more than ``margin`` better than its own true lead does over the samples both show (similar
+    leads such as II and aVF correlate 0.97 and more with each other; or its own is not shown
     there; ``best``: the best such lead); else ``"right"`` when its own true lead is shown with
     it, ``"unmatched"`` when not (read at a time the page does not show that lead).
 
@@ -385,7 +389,7 @@ def lead_names_check(truth: np.ndarray, estimate: np.ndarray, fs: float, min_ove
             c = corr(y[ok], truth[ok, j])
             both = ok & np.isfinite(truth[:, k])
             # where the own lead is shown on the same samples, the other lead must match better there
-            beats = c >= min_corr and (both.sum() < enough or c > corr(y[both], truth[both, k]))
+            beats = c >= min_corr and (both.sum() < enough or c > corr(y[both], truth[both, k]) + margin)
             if beats and c > best_corr:
                 best, best_corr = other, c
         if best is not None:
