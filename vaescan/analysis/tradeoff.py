@@ -1,0 +1,217 @@
+"""What explainability costs: the same tasks, the same test records, scored for every representation.
+
+Each representation (engineered features + a linear model, VAE-SCAN factors + the
+linear SCAN head, VAE factors + a non-linear head, black-box CNNs) gives one
+prediction table (``record_id``, ``prob_<label>``, ``pred_<variable>``, as
+``vaescan predict`` writes it). :func:`tradeoff_analysis` scores them against the
+truth table with percentile bootstrap 95% intervals (records resampled, seeded):
+
+- per label: AUROC, AUPRC and the expected calibration error (:func:`expected_calibration_error`);
+- per continuous variable (age): R2 and MAE (years);
+- per representation: the macro AUROC over the labels every representation predicts, and a paired
+  bootstrap test of its gap to the best one (:func:`paired_auroc_gap`: both scored on the same resampled
+  records).
+
+Every representation carries an explainability level (:data:`EXPLAINABILITY_LEVELS`, 1 = most explainable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, mean_absolute_error, r2_score, roc_auc_score
+
+from vaescan.stats.associations import bootstrap_ci, bootstrap_samples
+
+EXPLAINABILITY_LEVELS: dict[int, str] = {
+    1: "engineered features + linear model",
+    2: "VAE-SCAN factors + linear SCAN head",
+    3: "VAE factors + non-linear head",
+    4: "black-box CNN on signals",
+    5: "black-box CNN on page images",
+}
+"""Explainability level -> what the representation is; 1 is the most explainable."""
+
+
+@dataclass
+class TradeoffResult:
+    """Scores of every representation: ``table`` one row per representation x task (metrics, intervals, ECE),
+    ``summary`` one row per representation (macro AUROC, its interval, the paired gap to the best and its p),
+    ``macro_labels`` the labels the macro AUROC averages, ``best`` the representation with the highest one."""
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    macro_labels: list[str]
+    best: str | None
+
+
+def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> float:
+    """Expected calibration error: over ``n_bins`` equal-width bins of the predicted probability, the
+    record-weighted mean of |observed rate - mean predicted probability| (0 = calibrated, in probability units).
+
+    Example
+    -------
+    >>> expected_calibration_error(np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.5, 0.5]))
+    0.0
+    >>> expected_calibration_error(np.array([0, 0, 0, 0]), np.array([0.8, 0.8, 0.2, 0.2]))
+    0.5
+    """
+    y, p = np.asarray(y_true, dtype=np.float64), np.asarray(prob, dtype=np.float64)
+    bins = np.clip((p * n_bins).astype(int), 0, n_bins - 1)
+    counts = np.bincount(bins, minlength=n_bins)
+    gaps = np.abs(np.bincount(bins, y, n_bins) - np.bincount(bins, p, n_bins))
+    return float(gaps.sum() / max(counts.sum(), 1))
+
+
+def macro_auroc(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """Mean AUROC over the columns of ``y_true`` and ``prob`` (records x labels, no NaN); ValueError if a
+    column has one class.
+
+    Example
+    -------
+    >>> y = np.array([[0, 1], [1, 0], [0, 1], [1, 0]])
+    >>> macro_auroc(y, np.array([[0.1, 0.9], [0.9, 0.2], [0.2, 0.4], [0.3, 0.8]]))
+    0.875
+    """
+    return float(np.mean([roc_auc_score(y_true[:, j], prob[:, j]) for j in range(y_true.shape[1])]))
+
+
+def _auroc_gap(y_true: np.ndarray, probs: np.ndarray) -> float:
+    """Macro AUROC of ``probs[..., 0]`` minus that of ``probs[..., 1]`` (records x labels x 2)."""
+    return macro_auroc(y_true, probs[..., 0]) - macro_auroc(y_true, probs[..., 1])
+
+
+def paired_auroc_gap(y_true: np.ndarray, prob: np.ndarray, prob_ref: np.ndarray, n_boot: int = 1000,
+                     seed: int = 0) -> dict[str, float]:
+    """Paired bootstrap test of macro AUROC(``prob``) - macro AUROC(``prob_ref``) on the same records.
+
+    Both are scored on the same resampled records; returns the ``gap``, its percentile 95% interval
+    (``low``, ``high``) and a two-sided ``p`` (twice the smaller share of resampled gaps on either
+    side of 0, with the +1 correction; 1.0 for identical predictions).
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, (300, 2))
+    >>> good, bad = y + rng.normal(0, 0.5, y.shape), y + rng.normal(0, 2.0, y.shape)
+    >>> test = paired_auroc_gap(y, bad, good, n_boot=200)
+    >>> bool(test["high"] < 0), test["p"] < 0.05
+    (True, True)
+    """
+    estimate, gaps = bootstrap_samples(_auroc_gap, y_true, np.stack([prob, prob_ref], axis=-1), n_boot, seed)
+    low, high = np.percentile(gaps, [2.5, 97.5])
+    tail = min(int((gaps <= 0).sum()), int((gaps >= 0).sum()))
+    return {"gap": estimate, "low": float(low), "high": float(high),
+            "p": float(min(1.0, 2 * (tail + 1) / (len(gaps) + 1)))}
+
+
+def _aligned(pred: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """``pred`` rows in the order of ``truth.record_id`` (records it lacks as NaN)."""
+    pred = pred.drop_duplicates("record_id").set_index(pred["record_id"].astype(str).to_numpy())
+    return pred.reindex(truth["record_id"].astype(str).to_numpy()).reset_index(drop=True)
+
+
+def _task_scores(y: np.ndarray, p: np.ndarray, kind: str, n_boot: int, seed: int) -> dict[str, float]:
+    """Metrics of one task on the records where truth and prediction are known."""
+    keep = np.isfinite(y) & np.isfinite(p)
+    y, p = y[keep], p[keep]
+    out: dict[str, float] = {"n": int(keep.sum())}
+    if kind == "binary":
+        if len(np.unique(y)) < 2:
+            return out
+        for name, fn in (("auroc", roc_auc_score), ("auprc", average_precision_score)):
+            out[name], out[f"{name}_low"], out[f"{name}_high"] = bootstrap_ci(fn, y, p, n_boot, seed, stratify=y)
+        out["ece"] = expected_calibration_error(y, p)
+        out["prevalence"] = float(y.mean())
+    elif len(y) >= 3:
+        for name, fn in (("r2", r2_score), ("mae", mean_absolute_error)):
+            out[name], out[f"{name}_low"], out[f"{name}_high"] = bootstrap_ci(fn, y, p, n_boot, seed)
+    return out
+
+
+TABLE_COLUMNS = ["representation", "level", "task", "kind", "n", "prevalence", "auroc", "auroc_low", "auroc_high",
+                 "auprc", "auprc_low", "auprc_high", "ece", "r2", "r2_low", "r2_high", "mae", "mae_low", "mae_high"]
+SUMMARY_COLUMNS = ["representation", "level", "explanation", "n", "macro_auroc", "macro_auroc_low",
+                   "macro_auroc_high", "gap_to_best", "gap_low", "gap_high", "p_gap"]
+
+
+def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int], *,
+                      binary: Sequence[str], continuous: Sequence[str] = ("age",), n_boot: int = 1000,
+                      seed: int = 0) -> TradeoffResult:
+    """Score every representation's predictions against ``truth`` (``record_id`` + the task columns; the test
+    split) on the same records: see the module docstring. ``levels`` gives each representation's
+    explainability level (:data:`EXPLAINABILITY_LEVELS`). A task a representation does not predict (no
+    ``prob_<label>`` / ``pred_<variable>`` column) is left out of its rows; the macro AUROC averages the labels
+    with both classes in ``truth`` that every representation predicts.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> truth = pd.DataFrame({"record_id": [f"r{i}" for i in range(200)], "A": rng.integers(0, 2, 200),
+    ...                       "age": rng.normal(60, 10, 200)})
+    >>> good = pd.DataFrame({"record_id": truth.record_id, "prob_A": 0.2 + 0.6 * truth.A,
+    ...                      "pred_age": truth.age + rng.normal(0, 5, 200)})
+    >>> noisy = good.assign(prob_A=rng.uniform(size=200))
+    >>> result = tradeoff_analysis({"features": noisy, "cnn": good}, truth, {"features": 1, "cnn": 4},
+    ...                            binary=["A"], n_boot=50)
+    >>> result.best, float(result.summary.set_index("representation").loc["cnn", "macro_auroc"])
+    ('cnn', 1.0)
+    >>> round(float(result.table.set_index(["representation", "task"]).loc[("cnn", "A"), "ece"]), 6)
+    0.2
+    """
+    unknown = sorted(set(predictions) - set(levels))
+    if unknown:
+        raise ValueError(f"no explainability level for {unknown}")
+    aligned = {name: _aligned(pred, truth) for name, pred in predictions.items()}
+    rows = []
+    for name, pred in aligned.items():
+        for kind, tasks, prefix in (("binary", binary, "prob_"), ("continuous", continuous, "pred_")):
+            for task in tasks:
+                if f"{prefix}{task}" not in pred.columns or task not in truth.columns:
+                    continue
+                y = truth[task].to_numpy(dtype=np.float64)
+                p = pred[f"{prefix}{task}"].to_numpy(dtype=np.float64)
+                rows.append({"representation": name, "level": int(levels[name]), "task": task, "kind": kind,
+                             **_task_scores(y, p, kind, n_boot, seed)})
+    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+    labels = [t for t in binary if t in truth.columns and truth[t].dropna().nunique() == 2
+              and all(f"prob_{t}" in pred.columns for pred in aligned.values())]
+    summary = _summary(aligned, truth, levels, labels, n_boot, seed)
+    best = None if summary["macro_auroc"].isna().all() else str(
+        summary.loc[summary["macro_auroc"].idxmax(), "representation"])
+    return TradeoffResult(table, summary, labels, best)
+
+
+def _summary(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int],
+             labels: list[str], n_boot: int, seed: int) -> pd.DataFrame:
+    """One row per representation: macro AUROC with its interval, and the paired gap to the best."""
+    y = truth[labels].to_numpy(dtype=np.float64)
+    probs = {name: pred[[f"prob_{t}" for t in labels]].to_numpy(dtype=np.float64) if labels else
+             np.zeros((len(truth), 0)) for name, pred in aligned.items()}
+    rows = []
+    for name, p in probs.items():
+        keep = np.isfinite(y).all(1) & np.isfinite(p).all(1)
+        row = {"representation": name, "level": int(levels[name]),
+               "explanation": EXPLAINABILITY_LEVELS.get(int(levels[name]), ""), "n": int(keep.sum())}
+        if labels and keep.sum() >= 2:
+            try:
+                est, low, high = bootstrap_ci(macro_auroc, y[keep], p[keep], n_boot, seed)
+                row.update(macro_auroc=est, macro_auroc_low=low, macro_auroc_high=high)
+            except ValueError:  # a label with one class among this representation's records
+                pass
+        rows.append(row)
+    summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+    if summary["macro_auroc"].notna().any():
+        best = str(summary.loc[summary["macro_auroc"].idxmax(), "representation"])
+        for i, name in enumerate(summary["representation"]):
+            keep = np.isfinite(y).all(1) & np.isfinite(probs[name]).all(1) & np.isfinite(probs[best]).all(1)
+            if name == best:
+                summary.loc[i, ["gap_to_best", "gap_low", "gap_high", "p_gap"]] = [0.0, 0.0, 0.0, 1.0]
+            elif keep.sum() >= 2 and np.isfinite(summary.loc[i, "macro_auroc"]):
+                test = paired_auroc_gap(y[keep], probs[name][keep], probs[best][keep], n_boot, seed)
+                summary.loc[i, ["gap_to_best", "gap_low", "gap_high", "p_gap"]] = [
+                    test["gap"], test["low"], test["high"], test["p"]]
+    return summary.sort_values(["level", "representation"], kind="stable").reset_index(drop=True)
