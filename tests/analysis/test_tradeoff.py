@@ -63,13 +63,14 @@ def test_intervals_cover_the_estimate_and_narrow_with_more_records():
     assert 0.15 < widths[1] / widths[0] < 0.4
 
 
-def test_ece_is_near_zero_when_calibrated_and_the_analytic_value_when_halved():
+@pytest.mark.parametrize("a, b", [(1.0, 1.0), (0.5, 2.0)])
+def test_ece_is_near_zero_when_calibrated_and_the_analytic_value_when_halved(a, b):
     rng = np.random.default_rng(0)
-    p = rng.uniform(size=40_000)
+    p = rng.beta(a, b, size=40_000)  # uniform, and skewed to low risks (most bins nearly empty)
     y = (rng.uniform(size=p.size) < p).astype(float)
     assert expected_calibration_error(y, p) < 0.01
-    # predicting p / 2 when the rate is p: every bin is off by its mean p / 2, so ECE = E[p] / 2 = 0.25
-    assert expected_calibration_error(y, p / 2) == pytest.approx(0.25, abs=0.01)
+    # predicting p / 2 when the rate is p: every bin is off by its mean p / 2, so ECE = E[p] / 2 = a / (a + b) / 2
+    assert expected_calibration_error(y, p / 2) == pytest.approx(a / (a + b) / 2, abs=0.01)
 
 
 def test_paired_test_separates_a_clearly_better_predictor_and_not_identical_ones():
@@ -109,5 +110,11 @@ def test_macro_auroc_uses_only_labels_every_representation_predicts():
                                {"all": 1, "onlyA": 4}, binary=["A", "B"], n_boot=50)
     assert result.macro_labels == ["A"]
     assert set(result.table[result.table.representation == "onlyA"].task) == {"A", "age"}
+    # a label with 3 positives in 200 records keeps its row but stays out of the macro AUROC
+    rare = truth.assign(B=(np.arange(200) < 3).astype(int))
+    result = tradeoff_analysis({"all": pred}, rare, {"all": 1}, binary=["A", "B"], n_boot=50)
+    assert result.macro_labels == ["A"] and result.table.set_index("task").loc["B", "n"] == 200
+    assert tradeoff_analysis({"all": pred}, rare, {"all": 1}, binary=["A", "B"], n_boot=50,
+                             min_per_class=3).macro_labels == ["A", "B"]
     with pytest.raises(ValueError, match="no explainability level"):
         tradeoff_analysis({"x": pred}, truth, {}, binary=["A"])

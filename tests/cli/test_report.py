@@ -21,7 +21,7 @@ def report(tmp_path_factory):
                  "--input", "signal", "-o", str(run), "--cache-dir", str(root / "cache")]) == 0
     out = root / "report"
     assert main(["-q", "report", str(run), "--data", str(root / "cohort"), "-o", str(out), "--n-boot", "100",
-                 "--cache-dir", str(root / "cache")]) == 0
+                 "--min-per-class", "2", "--cache-dir", str(root / "cache")]) == 0
     return out
 
 

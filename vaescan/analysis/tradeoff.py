@@ -202,12 +202,13 @@ SUMMARY_COLUMNS = ["representation", "level", "explanation", "n", "macro_auroc",
 
 def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int], *,
                       binary: Sequence[str], continuous: Sequence[str] = ("age",), n_boot: int = 1000,
-                      seed: int = 0) -> TradeoffResult:
+                      seed: int = 0, min_per_class: int = 5) -> TradeoffResult:
     """Score every representation's predictions against ``truth`` (``record_id`` + the task columns; the test
     split) on the same records: see the module docstring. ``levels`` gives each representation's
     explainability level (:data:`EXPLAINABILITY_LEVELS`). A task a representation does not predict (no
     ``prob_<label>`` / ``pred_<variable>`` column) is left out of its rows; the macro AUROC averages the labels
-    with both classes in ``truth`` that every representation predicts.
+    that every representation predicts and that have at least ``min_per_class`` test records in each class
+    (rarer labels would leave many resamples without a positive; they keep their own rows in ``table``).
 
     Example
     -------
@@ -239,7 +240,8 @@ def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFra
                 rows.append({"representation": name, "level": int(levels[name]), "task": task, "kind": kind,
                              **_task_scores(y, p, kind, n_boot, seed)})
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
-    labels = [t for t in binary if t in truth.columns and truth[t].dropna().nunique() == 2
+    counts = {t: truth[t].dropna().value_counts() for t in binary if t in truth.columns}
+    labels = [t for t, c in counts.items() if len(c) == 2 and c.min() >= min_per_class
               and all(f"prob_{t}" in pred.columns for pred in aligned.values())]
     summary = _summary(aligned, truth, levels, labels, n_boot, seed)
     best = None if summary["macro_auroc"].isna().all() else str(

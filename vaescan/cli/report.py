@@ -23,6 +23,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-features", dest="features", action="store_false",
                    help="leave out the engineered-feature representation")
     p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--min-per-class", type=positive_int, default=5,
+                   help="labels enter the macro AUROC with at least this many test records per class (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)
@@ -36,6 +38,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_output_folder(args.output)
     out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
+                          min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
                           progress=not args.quiet)
     print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, tradeoff.png)")

@@ -110,6 +110,16 @@ def summary_sentences(result: TradeoffResult) -> list[str]:
         out.append(f"The most explainable representation, {top['representation']} (level {int(top['level'])}), "
                    f"scored {_ci(top['macro_auroc'], top['macro_auroc_low'], top['macro_auroc_high'])}: a gap to "
                    f"the best of {gap} (paired bootstrap, p = {top['p_gap']:.3g}); here {verdict}.")
+    others = s[(s["representation"] != result.best) & np.isfinite(s["gap_to_best"].to_numpy(dtype=float))]
+    if len(others):
+        out.append("Gaps to the best (paired bootstrap on the same resampled records): " + "; ".join(
+            f"{r['representation']} (level {int(r['level'])}) {_ci(r['gap_to_best'], r['gap_low'], r['gap_high'])}, "
+            f"p = {r['p_gap']:.3g}" for _, r in others.iterrows()) + ".")
+    binary = result.table[result.table["kind"] == "binary"]["task"].unique() if len(result.table) else []
+    left_out = [t for t in binary if t not in result.macro_labels]
+    if left_out:
+        out.append(f"Left out of the macro AUROC (too few test records of one class, or not predicted by every "
+                   f"representation): {', '.join(left_out)}; their own rows are in the per-task table.")
     ages = result.table[result.table["task"] == "age"] if len(result.table) else result.table
     if len(ages):
         out.append("Age (R2 on the test split, 95% CI): " + "; ".join(
@@ -135,6 +145,7 @@ def _table_display(table: pd.DataFrame) -> pd.DataFrame:
     t = table.sort_values(["kind", "task", "level"], kind="stable")
     return pd.DataFrame({
         "task": t["task"], "representation": t["representation"], "level": t["level"], "n": t["n"],
+        "positives": [str(round(n * p)) if np.isfinite(p) else "-" for n, p in zip(t["n"], t["prevalence"])],
         "AUROC [95% CI]": [_ci(r.auroc, r.auroc_low, r.auroc_high) for r in t.itertuples()],
         "AUPRC [95% CI]": [_ci(r.auprc, r.auprc_low, r.auprc_high) for r in t.itertuples()],
         "ECE": [f"{e:.3f}" if np.isfinite(e) else "-" for e in t["ece"].to_numpy(dtype=float)],

@@ -192,10 +192,12 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
 
 def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathLike[str],
                     output: str | os.PathLike[str], *, features: bool = True, n_boot: int = 1000, seed: int = 0,
+                    min_per_class: int = 5,
                     cache_dir: str | None = None, jobs: int = 1, ptbxl_rate: int = 500,
                     progress: bool = True) -> Path:
     """Score every representation on the test split of the cohort ``data`` and write ``output``/:
-    ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC, gap to the best),
+    ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
+    ``min_per_class`` test records per class, gap to the best),
     ``predictions/<representation>.csv``, ``tradeoff.png``, ``report.md`` and a self-contained ``report.html``.
 
     Example
@@ -211,7 +213,8 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
                                    progress=progress, seed=seed)
     truth = test[["record_id", *binary, *continuous]].assign(record_id=test["record_id"].astype(str))
     result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
-                               binary=binary, continuous=continuous, n_boot=n_boot, seed=seed)
+                               binary=binary, continuous=continuous, n_boot=n_boot, seed=seed,
+                               min_per_class=min_per_class)
     return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps)
 
 
