@@ -15,7 +15,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Score each representation on the cohort's test split, for every label, sex and age: "
         "engineered features + logistic/linear regression (fitted on train; --no-features to leave out), each "
         "SCAN run (its linear head, and gradient boosting on its VAE factors) and each black-box run. Writes "
-        "tradeoff.csv (AUROC, AUPRC, ECE, R2, MAE with bootstrap 95%% intervals), summary.csv (macro AUROC and "
+        "tradeoff.csv (AUROC, AUPRC, ECE, R2, MAE with bootstrap 95% intervals), summary.csv (macro AUROC and "
         "the paired gap to the best), tradeoff.png, report.md and a self-contained report.html.")
     p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
     p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
