@@ -23,7 +23,8 @@ def _cohort(n: int, seed: int = 0, noise: float = 1.0):
 def test_scores_match_sklearn_on_the_records_both_know_in_the_truth_order():
     truth, pred = _cohort(300)
     shuffled = pred.sample(frac=1.0, random_state=1).iloc[:-10]  # rows out of order, 10 records missing
-    result = tradeoff_analysis({"m": shuffled}, truth, {"m": 1}, binary=["A", "B"], n_boot=50)
+    repeated = pd.concat([shuffled, shuffled.iloc[:3]])  # and 3 listed twice: counted once
+    result = tradeoff_analysis({"m": repeated}, truth, {"m": 1}, binary=["A", "B"], n_boot=50)
     rows = result.table.set_index("task")
     known = truth.record_id.isin(shuffled.record_id)
     t, p = truth[known], pred[known]

@@ -172,7 +172,8 @@ def paired_auroc_gap(y_true: np.ndarray, prob: np.ndarray, prob_ref: np.ndarray,
 
 def _aligned(pred: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """``pred`` rows in the order of ``truth.record_id`` (records it lacks as NaN)."""
-    pred = pred.drop_duplicates("record_id").set_index(pred["record_id"].astype(str).to_numpy())
+    pred = pred.drop_duplicates("record_id")
+    pred = pred.set_index(pred["record_id"].astype(str).to_numpy())
     return pred.reindex(truth["record_id"].astype(str).to_numpy()).reset_index(drop=True)
 
 

@@ -178,6 +178,8 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
     for run in runs:
         kind = require_done(run, ("scan", "blackbox"))["kind"]
         name = Path(run).resolve().name
+        if any(f"({name})" in key for key in reps):  # two runs in folders of the same name
+            name = str(Path(run).resolve())
         if kind == "scan":
             linear, boosted = scan_predictions(run, cohort, binary, continuous, seed=seed, **options)
             reps[f"SCAN ({name})"] = (2, linear)
