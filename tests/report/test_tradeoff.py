@@ -21,6 +21,8 @@ def test_a_significant_gap_is_called_a_cost_and_an_uncertain_one_is_not():
     assert "here explainability cost performance" in cost and "-0.080 [-0.120, -0.040]" in cost and "p = 0.002" in cost
     unsure = summary_sentences(_result(-0.01, -0.03, 0.01, 0.4))[1]
     assert "do not show that explainability cost performance" in unsure and "p = 0.4" in unsure
+    assert "features 0.820 vs cnn 0.900 (-0.080), which agrees in direction" in summary_sentences(
+        _result(-0.08, -0.12, -0.04, 0.002))[-1]
 
 
 def test_the_most_explainable_best_is_said_to_cost_nothing():
@@ -31,6 +33,7 @@ def test_the_most_explainable_best_is_said_to_cost_nothing():
     sentences = summary_sentences(result)
     assert "is also the best: here explainability cost no measurable performance" in sentences[1]
     assert "cnn (level 4) -0.070 [-0.100, -0.040], p = 0.002" in sentences[2]
+    assert "features 0.970 vs cnn 0.900 (+0.070), which differs" in sentences[-1]
 
 
 def test_the_figure_has_labelled_axes_and_one_point_per_scored_representation():
