@@ -200,7 +200,17 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
             f"<= {g['targets']['peak_rss_mb'] / 1024:g} GB: {verdict(g['peak_rss_mb'] <= g['targets']['peak_rss_mb'])}",
             ["bench_digitize.json"]))
     rows += explain_rows(need)
-    rows.append(("trade-off reports", "not built", "**planned**", []))
+    if got := need("tradeoff_synthetic_800.json"):
+        (t,) = got
+        cells = [f"{r['representation'].split(' (')[0]} {r['macro_auroc']:.3f}"
+                 + (f" (gap {r['gap_to_best']:+.3f}, p {r['p_gap']:.2g})" if r["representation"] != t["best"] else "")
+                 for r in t["summary"]]
+        rows.append((
+            f"trade-off report skeleton (800 synthetic records, {t['n_test']} test; macro AUROC over "
+            f"{len(t['macro_labels'])} labels, paired bootstrap gap to the best)",
+            "; ".join(cells),
+            "no target; latent explorer, browser test, realistic cohort, digitised path, PTB-XL configs: **planned**",
+            ["tradeoff_synthetic_800.json"]))
     return rows, missing
 
 

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from vaescan import __version__
-from vaescan.cli import analysis, blackbox, data, digitize, explain, models, quickstart, synth
+from vaescan.cli import analysis, blackbox, data, digitize, explain, models, quickstart, report, synth
 from vaescan.errors import VaescanError
 
-STAGE_CLIS = (quickstart, data, synth, analysis, models, blackbox, explain, digitize)
+STAGE_CLIS = (quickstart, data, synth, analysis, models, blackbox, explain, digitize, report)
 """The modules whose ``add_commands`` register subcommands, in the order ``--help`` lists them."""
 
 

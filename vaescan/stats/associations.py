@@ -7,7 +7,8 @@ measured intervals).
 - :func:`spearman_matrix`: monotonic association of every latent with every column (Spearman rho).
 - :func:`single_factor_scores`: how well one latent alone predicts one variable
   (AUROC for binary variables, R2 of a linear fit for continuous ones).
-- :func:`bootstrap_ci`: a percentile bootstrap interval for any metric.
+- :func:`bootstrap_ci`: a percentile bootstrap interval for any metric (:func:`bootstrap_samples`: the resampled
+  values themselves, e.g. for a paired test).
 
 Their heatmaps are drawn by :func:`vaescan.report.heatmap.plot_heatmap`.
 """
@@ -162,36 +163,31 @@ def single_factor_scores(
     return pd.DataFrame(rows, columns=["latent", "variable", "kind", "metric", "score", "n"])
 
 
-def bootstrap_ci(
+def bootstrap_samples(
     metric_fn: Callable[[np.ndarray, np.ndarray], float],
     y_true: Any,
     y_score: Any,
     n_boot: int = 1000,
     seed: int = 0,
-    alpha: float = 0.05,
     *,
     stratify: Any = None,
-) -> tuple[float, float, float]:
-    """Percentile bootstrap confidence interval of ``metric_fn(y_true, y_score)``.
+) -> tuple[float, np.ndarray]:
+    """The metric on all rows and its values over ``n_boot`` resamples of the rows (with replacement).
 
-    Returns ``(estimate, low, high)``: the metric on all samples and the
-    ``alpha / 2`` and ``1 - alpha / 2`` percentiles of the metric over
-    ``n_boot`` resamples of the rows (with replacement). ``stratify`` (e.g.
-    the class labels) resamples within each group, keeping group sizes, so a
-    resample never loses a class. A resample on which the metric fails
-    (``ValueError``) or is not finite (e.g. AUROC of a resample with one class)
-    is dropped, and the count is logged as one warning instead of the metric's
-    own warnings; more than half dropped raises ``ValueError``.
+    Rows of ``y_true`` and ``y_score`` are resampled together (they may be
+    2-D: e.g. several labels or several models' scores per record, so two
+    models are compared on the same resampled records). ``stratify`` (e.g.
+    the class labels) resamples within each group, keeping group sizes. A
+    resample on which the metric fails (``ValueError``) or is not finite is
+    dropped, and the count is logged as one warning; more than half dropped
+    raises ``ValueError``. Same ``seed``, same resamples.
 
     Example
     -------
-    >>> from sklearn.metrics import roc_auc_score
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 400)
-    >>> score = y + rng.normal(size=400)
-    >>> est, low, high = bootstrap_ci(roc_auc_score, y, score, n_boot=100, stratify=y)
-    >>> bool(low < est < high), round(high - low, 2)
-    (True, 0.08)
+    >>> y = np.arange(10.0)
+    >>> est, values = bootstrap_samples(lambda t, s: float(np.mean(s)), y, y, n_boot=200)
+    >>> est, values.shape, bool(3 < values.mean() < 6)
+    (4.5, (200,), True)
     """
     y_true, y_score = np.asarray(y_true), np.asarray(y_score)
     n = len(y_true)
@@ -201,8 +197,6 @@ def bootstrap_ci(
         raise ValueError(f"need at least 2 samples, got {n}")
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     if stratify is None:
         groups = [np.arange(n)]
     else:
@@ -229,5 +223,39 @@ def bootstrap_ci(
                          "too few samples (try stratify= with the class labels)")
     if dropped:
         log.warning("bootstrap: metric undefined on %d of %d resamples, dropped", dropped, n_boot)
+    return estimate, np.asarray(stats)
+
+
+def bootstrap_ci(
+    metric_fn: Callable[[np.ndarray, np.ndarray], float],
+    y_true: Any,
+    y_score: Any,
+    n_boot: int = 1000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    *,
+    stratify: Any = None,
+) -> tuple[float, float, float]:
+    """Percentile bootstrap confidence interval of ``metric_fn(y_true, y_score)``.
+
+    Returns ``(estimate, low, high)``: the metric on all samples and the
+    ``alpha / 2`` and ``1 - alpha / 2`` percentiles of the metric over
+    ``n_boot`` resamples of the rows (with replacement), drawn by
+    :func:`bootstrap_samples` (``stratify``, dropped resamples: see there).
+    ``stratify`` (e.g. the class labels) keeps every resample with both classes.
+
+    Example
+    -------
+    >>> from sklearn.metrics import roc_auc_score
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> score = y + rng.normal(size=400)
+    >>> est, low, high = bootstrap_ci(roc_auc_score, y, score, n_boot=100, stratify=y)
+    >>> bool(low < est < high), round(high - low, 2)
+    (True, 0.08)
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    estimate, stats = bootstrap_samples(metric_fn, y_true, y_score, n_boot, seed, stratify=stratify)
     low, high = np.percentile(stats, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return estimate, float(low), float(high)

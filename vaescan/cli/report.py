@@ -1,0 +1,45 @@
+"""``vaescan report``: the trade-off report, what explainability costs on one cohort's test split."""
+
+from __future__ import annotations
+
+import argparse
+
+from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate, positive_int
+from vaescan.io import check_output_folder
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the report command."""
+    p = sub.add_parser(
+        "report", help="the trade-off report: every representation scored on the same test split",
+        description="Score each representation on the cohort's test split, for every label, sex and age: "
+        "engineered features + logistic/linear regression (fitted on train; --no-features to leave out), each "
+        "SCAN run (its linear head, and gradient boosting on its VAE factors) and each black-box run. Writes "
+        "tradeoff.csv (AUROC, AUPRC, ECE, R2, MAE with bootstrap 95% intervals), summary.csv (macro AUROC and "
+        "the paired gap to the best), tradeoff.png, report.md and a self-contained report.html.")
+    p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
+    p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
+    p.add_argument("-o", "--output", default="report", help="output folder (default report)")
+    p.add_argument("--no-features", dest="features", action="store_false",
+                   help="leave out the engineered-feature representation")
+    p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--min-per-class", type=positive_int, default=5,
+                   help="labels enter the macro AUROC with at least this many test records per class (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
+    add_jobs(p, "features, beats and signals")
+    add_cache_dir(p)
+    add_ptbxl_rate(p)
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``vaescan report RUN... --data COHORT -o DIR``."""
+    from vaescan.workflows.tradeoff import tradeoff_report
+
+    check_output_folder(args.output)
+    out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
+                          min_per_class=args.min_per_class,
+                          seed=args.seed, cache_dir=args.cache_dir, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
+                          progress=not args.quiet)
+    print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, tradeoff.png)")
+    return 0

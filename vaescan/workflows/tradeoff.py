@@ -1,0 +1,247 @@
+"""The trade-off report: every representation's test predictions -> scores -> table, figure, report.md/html.
+
+Adapters turn what exists into prediction tables (``record_id``, ``prob_<label>``,
+``pred_<variable>``) for the test split of one cohort:
+
+- level 1, :func:`feature_predictions`: engineered features (:func:`vaescan.data.features.cohort_features`),
+  median imputation, standardisation, logistic / linear regression fitted on ``train``;
+- levels 2 and 3, :func:`scan_predictions`: a SCAN run's linear head on the test median beats, and
+  gradient boosting on the run's VAE encodings (fitted on ``train``);
+- levels 4 and 5, :func:`blackbox_predictions`: a black-box run (signal or page image) on its test inputs.
+
+:func:`tradeoff_report` scores them (:func:`vaescan.analysis.tradeoff.tradeoff_analysis`) and writes the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from vaescan.analysis.tradeoff import TradeoffResult, tradeoff_analysis
+from vaescan.config import load_config
+from vaescan.data.cohort import Cohort
+from vaescan.data.dataset import load_data
+from vaescan.data.features import cohort_features, feature_names
+from vaescan.data.sources import load_cohort
+from vaescan.errors import VaescanInputError
+from vaescan.io import atomic_path, write_json
+from vaescan.models.blackbox import BlackBox
+from vaescan.models.predict import prediction_table
+from vaescan.models.run import CONFIG_FILE, require_done
+from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
+from vaescan.models.scan import SCAN
+from vaescan.report.ecg_plots import save_figure
+from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
+from vaescan.workflows.blackbox import load_inputs
+
+Representations = dict[str, tuple[int, pd.DataFrame]]
+"""Representation name -> (explainability level, test predictions)."""
+
+
+def clinical_tasks(cohort: Cohort) -> tuple[list[str], list[str]]:
+    """The tasks of the report: every label plus ``sex`` (if coded 0/1), and the continuous variables (age).
+
+    Example
+    -------
+    >>> meta = pd.DataFrame({"record_id": ["a", "b"], "sex": [0, 1], "age": [50.0, 60.0], "AF": [0, 1]})
+    >>> clinical_tasks(Cohort(".", meta, label_names=["AF"], continuous_names=["age"]))
+    (['AF', 'sex'], ['age'])
+    """
+    meta = cohort.metadata
+    binary = list(cohort.label_names)
+    if "sex" in meta.columns and "sex" not in binary and set(meta["sex"].dropna().unique()) <= {0, 1}:
+        binary.append("sex")
+    return binary, [c for c in cohort.continuous_names if c in meta.columns]
+
+
+def _fit_heads(x_train: np.ndarray, rows_train: pd.DataFrame, x_test: np.ndarray, binary: Sequence[str],
+               continuous: Sequence[str], classifier, regressor) -> pd.DataFrame:
+    """Per task, a fresh head (``classifier()`` / ``regressor()``) fitted on the train rows with a known target,
+    predicted on ``x_test``: probabilities for binary tasks, values for continuous ones (NaN if not fittable)."""
+    out = {}
+    for names, make, binary_task in ((binary, classifier, True), (continuous, regressor, False)):
+        for name in names:
+            y = rows_train[name].to_numpy(dtype=np.float64)
+            keep = np.isfinite(y)
+            if keep.sum() < 3 or (binary_task and len(np.unique(y[keep])) < 2):
+                out[name] = np.full(len(x_test), np.nan)
+                continue
+            model = make().fit(x_train[keep], y[keep].astype(int) if binary_task else y[keep])
+            out[name] = model.predict_proba(x_test)[:, 1] if binary_task else model.predict(x_test)
+    return pd.DataFrame(out, columns=[*binary, *continuous])
+
+
+def feature_predictions(cohort: Cohort, binary: Sequence[str], continuous: Sequence[str], *, jobs: int = 1,
+                        progress: bool = True) -> pd.DataFrame:
+    """Level 1: engineered interval features -> median imputation -> standardisation -> logistic regression
+    per label and linear regression per continuous variable, fitted on ``train``, predicted on ``test``.
+
+    Example
+    -------
+    >>> from vaescan.data.sources import load_cohort
+    >>> cohort = load_cohort("runs/synthetic")  # doctest: +SKIP
+    >>> feature_predictions(cohort, ["AF"], ["age"]).columns.tolist()  # doctest: +SKIP
+    ['record_id', 'prob_AF', 'pred_age', 'skipped']
+    """
+    split = cohort.metadata["split"]
+    used = cohort.subset((split == "train") | (split == "test"))
+    table, batch = cohort_features(used, jobs=jobs, progress=progress)
+    meta = used.metadata[["record_id", "split", *binary, *continuous]]
+    rows = meta.assign(record_id=meta["record_id"].astype(str)).merge(
+        table.assign(record_id=table["record_id"].astype(str)), on="record_id", how="inner")
+    x = rows[feature_names()].to_numpy(dtype=np.float64)
+    train, test = (rows["split"] == "train").to_numpy(), (rows["split"] == "test").to_numpy()
+    if not train.any():
+        raise VaescanInputError(cohort.root, "no train record with measurable features")
+
+    def pipeline(estimator):
+        return lambda: make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), estimator)
+
+    pred = _fit_heads(x[train], rows[train], x[test], binary, continuous,
+                      pipeline(LogisticRegression(max_iter=2000)), pipeline(LinearRegression()))
+    test_ids = set(cohort.metadata.loc[split == "test", "record_id"].astype(str))
+    return prediction_table(pred, rows.loc[test, "record_id"].tolist(),
+                            [(rid, why) for (rid, _), why in batch.skipped if rid in test_ids], list(binary))
+
+
+def scan_predictions(run: str | os.PathLike[str], cohort: Cohort, binary: Sequence[str],
+                     continuous: Sequence[str], *, cache_dir: str | None = None, jobs: int = 1,
+                     progress: bool = True, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Levels 2 and 3 from one SCAN run on the cohort's median beats (the run's beat settings): the SCAN
+    head's test predictions, and those of histogram gradient boosting on the run's VAE encodings
+    (one model per task, fitted on ``train``).
+
+    Example
+    -------
+    >>> scan_pred, boosted = scan_predictions("runs/scan1", cohort, ["AF"], ["age"])  # doctest: +SKIP
+    """
+    config = load_config(SCANRunConfig, Path(run) / CONFIG_FILE)
+    data = load_data(dataclasses.replace(config.data, path=str(cohort.root), simulate_n=0, jobs=jobs,
+                                         cache_dir=cache_dir or config.data.cache_dir), progress)
+    scan = SCAN.load(run)
+    (train_beats, train_rows), (test_beats, _) = data.split("train"), data.split("test")
+    linear = prediction_table(scan.predict(test_beats), test_beats.record_ids, [], scan.binary_names_)
+    z_train, z_test = scan.vae.transform(train_beats), scan.vae.transform(test_beats)
+    boosted = _fit_heads(z_train, train_rows, z_test, binary, continuous,
+                         lambda: HistGradientBoostingClassifier(random_state=seed),
+                         lambda: HistGradientBoostingRegressor(random_state=seed))
+    return linear, prediction_table(boosted, test_beats.record_ids, [], list(binary))
+
+
+def blackbox_predictions(run: str | os.PathLike[str], cohort: Cohort, *, cache_dir: str | None = None,
+                         jobs: int = 1, progress: bool = True) -> tuple[str, pd.DataFrame]:
+    """A black-box run's input kind (``signal`` or ``image``) and its predictions on the cohort's test split
+    (inputs made with the run's own settings, :func:`vaescan.workflows.blackbox.load_inputs`).
+
+    Example
+    -------
+    >>> kind, pred = blackbox_predictions("runs/blackbox_signal", cohort)  # doctest: +SKIP
+    """
+    config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
+    config = dataclasses.replace(config, data=dataclasses.replace(
+        config.data, path=str(cohort.root), simulate_n=0, jobs=jobs, cache_dir=cache_dir or config.data.cache_dir))
+    x, rows = load_inputs(config, progress).split("test")
+    model = BlackBox.load(run)
+    return config.input, prediction_table(model.predict(x), rows["record_id"].astype(str).tolist(), [],
+                                          model.binary_names_)
+
+
+def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features: bool = True,
+                            cache_dir: str | None = None, jobs: int = 1, progress: bool = True,
+                            seed: int = 0) -> Representations:
+    """Every representation the given runs (finished ``scan`` or ``blackbox`` runs, by their ``run.json`` kind)
+    and, with ``features``, the engineered features give, with its explainability level.
+
+    Example
+    -------
+    >>> reps = collect_representations(["runs/scan1", "runs/bb_signal"], cohort)  # doctest: +SKIP
+    >>> sorted(level for level, _ in reps.values())  # doctest: +SKIP
+    [1, 2, 3, 4]
+    """
+    binary, continuous = clinical_tasks(cohort)
+    reps: Representations = {}
+    if features:
+        reps["features + linear"] = (1, feature_predictions(cohort, binary, continuous, jobs=jobs,
+                                                             progress=progress))
+    options = dict(cache_dir=cache_dir, jobs=jobs, progress=progress)
+    for run in runs:
+        kind = require_done(run, ("scan", "blackbox"))["kind"]
+        name = Path(run).resolve().name
+        if any(f"({name})" in key for key in reps):  # two runs in folders of the same name
+            name = str(Path(run).resolve())
+        if kind == "scan":
+            linear, boosted = scan_predictions(run, cohort, binary, continuous, seed=seed, **options)
+            reps[f"SCAN ({name})"] = (2, linear)
+            reps[f"VAE + boosting ({name})"] = (3, boosted)
+        else:
+            kind, pred = blackbox_predictions(run, cohort, **options)
+            reps[f"CNN {kind} ({name})"] = (4 if kind == "signal" else 5, pred)
+    if not reps:
+        raise VaescanInputError(None, "nothing to compare: give scan or blackbox runs, or keep the features")
+    return reps
+
+
+def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathLike[str],
+                    output: str | os.PathLike[str], *, features: bool = True, n_boot: int = 1000, seed: int = 0,
+                    min_per_class: int = 5,
+                    cache_dir: str | None = None, jobs: int = 1, ptbxl_rate: int = 500,
+                    progress: bool = True) -> Path:
+    """Score every representation on the test split of the cohort ``data`` and write ``output``/:
+    ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
+    ``min_per_class`` test records per class, gap to the best),
+    ``predictions/<representation>.csv``, ``tradeoff.png``, ``report.md`` and a self-contained ``report.html``.
+
+    Example
+    -------
+    >>> tradeoff_report(["runs/scan1", "runs/bb_signal"], "runs/synthetic", "runs/report")  # doctest: +SKIP
+    """
+    cohort = load_cohort(data, sampling_rate=ptbxl_rate)
+    test = cohort.metadata[cohort.metadata["split"] == "test"]
+    if not len(test):
+        raise VaescanInputError(data, "no 'test' records; the report scores the test split")
+    binary, continuous = clinical_tasks(cohort)
+    reps = collect_representations(runs, cohort, features=features, cache_dir=cache_dir, jobs=jobs,
+                                   progress=progress, seed=seed)
+    truth = test[["record_id", *binary, *continuous]].assign(record_id=test["record_id"].astype(str))
+    result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
+                               binary=binary, continuous=continuous, n_boot=n_boot, seed=seed,
+                               min_per_class=min_per_class)
+    return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps)
+
+
+def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, cohort: str, n_test: int,
+                 n_boot: int, predictions: Representations) -> Path:
+    """Write the tables, the figure and report.md / report.html of a scored trade-off into ``output``."""
+    out = Path(output)
+    (out / "predictions").mkdir(parents=True, exist_ok=True)
+    for name, frame in (("tradeoff.csv", result.table), ("summary.csv", result.summary)):
+        with atomic_path(out / name) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.4g")
+    for i, (name, (_, pred)) in enumerate(predictions.items()):
+        with atomic_path(out / "predictions" / f"{i + 1}_{_slug(name)}.csv") as tmp:
+            pred.to_csv(tmp, index=False, float_format="%.6g")
+    save_figure(plot_tradeoff(result.summary, result.macro_labels), out / "tradeoff.png")
+    meta = {"cohort": cohort, "n_test": n_test, "n_boot": n_boot, "macro_labels": result.macro_labels,
+            "best": result.best}
+    write_json(out / "report.json", meta)
+    with atomic_path(out / "report.md") as tmp:
+        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta))
+    png = base64.b64encode((out / "tradeoff.png").read_bytes()).decode("ascii")
+    with atomic_path(out / "report.html") as tmp:
+        Path(tmp).write_text(render_html(result, png, meta))
+    return out
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name).strip("_").lower()
