@@ -47,9 +47,11 @@ from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import read_run
 from vaescan.models.run_configs import BlackBoxRunConfig
 from vaescan.workflows.blackbox import train_blackbox_run
-from vaescan.workflows.explain import METHODS, iter_evidence
+from vaescan.workflows.explain import NOISE_SD, ExplainSettings, iter_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = (("jacobian_x_input", 0), ("jacobian", 0), ("jacobian_x_input", 16))
+"""(method, SmoothGrad copies) compared: the seed-1 model runs the first and last only."""
 TARGET_LABELS = ("LBBB", "MI_ANT", "LQT")
 """Labels with a localisation target (>= 70% of true positives)."""
 
@@ -78,13 +80,13 @@ def true_positives(metadata: pd.DataFrame, per_label: int) -> pd.DataFrame:
     return picked.drop_duplicates("record_id")
 
 
-def evidence_of(run: Path, cohort, rows: pd.DataFrame, method: str, jobs: int) -> tuple[list, BlackBox, object]:
-    """Evidence objects for ``rows`` of the cohort with one run and one attribution method."""
+def evidence_of(run: Path, cohort, rows: pd.DataFrame, settings: ExplainSettings) -> tuple[list, BlackBox, object]:
+    """Evidence objects for ``rows`` of the cohort with one run and one attribution setting."""
     config = load_config(BlackBoxRunConfig, run / "config.yaml")
     model = BlackBox.load(run)
     index = {rid: i for i, rid in enumerate(cohort.metadata["record_id"].astype(str))}
     items = [("record", cohort.record_path(index[rid]), rid) for rid in rows["record_id"].astype(str)]
-    return list(iter_evidence(model, config, items, method=method, jobs=jobs, progress=False)), model, config
+    return list(iter_evidence(model, config, items, settings, progress=False)), model, config
 
 
 def localisation(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> dict:
@@ -110,7 +112,7 @@ def _targets(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> list[tu
 
 
 def faithfulness_and_randomisation(evidence: list, model: BlackBox, metadata: pd.DataFrame, image: bool,
-                                   n_records: int, times_input: bool) -> dict:
+                                   n_records: int, attribution: dict) -> dict:
     """Deletion/insertion scores of each record's true label, and the trained-vs-randomised map correlation."""
     pairs = _targets(evidence, model, metadata)[:n_records]
     forward = model.output_module()
@@ -124,14 +126,14 @@ def faithfulness_and_randomisation(evidence: list, model: BlackBox, metadata: pd
         f = faithfulness(forward, x, attr, k, baseline=baseline)
         deletion.append(f.deletion_score)
         insertion.append(f.insertion_score)
-        random_map = Jacobian(random_forward, times_input=times_input).attribute(x, target=k).detach().numpy()
+        random_map = Jacobian(random_forward, **attribution).attribute(x, target=k).detach().numpy()
         trained_map = ev.maps[k][None]
         rand_signed.append(rank_correlation(trained_map, random_map))
         rand_abs.append(rank_correlation(trained_map, random_map, absolute=True))
 
     def med(values: list[float]) -> float:
-        finite = [v for v in values if np.isfinite(v)]
-        return round(float(np.median(finite)), 3) if finite else float("nan")
+        known = [v for v in values if not np.isnan(v)]            # an infinite score (nothing left) counts
+        return round(float(np.median(known)), 3) if known else float("nan")
 
     return {"records": len(pairs), "deletion_score_median": med(deletion), "insertion_score_median": med(insertion),
             "deletion_2x_share": round(float(np.mean([v >= 2 for v in deletion])), 3) if deletion else float("nan"),
@@ -186,24 +188,28 @@ def main(argv: list[str] | None = None) -> int:
                                     "train_seconds": metrics.get("train_seconds")}
     evidence: dict[tuple[str, str], list] = {}
     for name in ("signal_seed0", "image_seed0", "signal_seed1"):
-        for method in (METHODS if name != "signal_seed1" else ("jacobian_x_input",)):
+        kind = name.split("_")[0]
+        for method, smooth in VARIANTS if name != "signal_seed1" else VARIANTS[::2]:
             t0 = time.perf_counter()
-            ev, model, _ = evidence_of(runs[name], cohort, rows, method, args.jobs)
-            evidence[(name, method)] = ev
-            key = f"{name}/{method}"
+            settings = ExplainSettings(method=method, smooth=smooth, jobs=args.jobs)      # explicit, not the default
+            ev, model, _ = evidence_of(runs[name], cohort, rows, settings)
+            variant = method + (f"+smooth{smooth}" if smooth else "")
+            evidence[(name, variant)] = ev
+            key = f"{name}/{variant}"
             result["localisation"][key] = localisation(ev, model, cohort.metadata)
             result["localisation"][key]["seconds"] = round(time.perf_counter() - t0, 1)
-            if name == "image_seed0":
-                shares = [e.background_share for e in ev]
-                result["background_share"][method] = round(float(np.nanmean(shares)), 3)
+            if kind == "image":
+                result["background_share"][variant] = round(float(np.nanmean([e.background_share for e in ev])), 3)
             if name != "signal_seed1":
+                attribution = dict(times_input=method == "jacobian_x_input", noise_samples=smooth,
+                                   noise_sd=NOISE_SD[kind])
                 result["faithfulness"][key] = faithfulness_and_randomisation(
-                    ev, model, cohort.metadata, name.startswith("image"), args.faithfulness_records,
-                    method == "jacobian_x_input")
+                    ev, model, cohort.metadata, kind == "image", args.faithfulness_records, attribution)
             print(f"{key}: {json.dumps(result['localisation'][key])}", flush=True)
     model = BlackBox.load(runs["signal_seed0"])
-    result["seed_stability"] = seed_stability(evidence[("signal_seed0", "jacobian_x_input")],
-                                              evidence[("signal_seed1", "jacobian_x_input")], model, cohort.metadata)
+    result["seed_stability"] = {
+        variant: seed_stability(evidence[("signal_seed0", variant)], evidence[("signal_seed1", variant)], model,
+                                cohort.metadata) for name, variant in evidence if name == "signal_seed1"}
     records = [cohort.record_path(i) for i in range(len(cohort))]
     result["explain_peak_memory_mb"] = {str(n): explain_peak_mb(runs["signal_seed0"], records[:n], args.jobs,
                                                                 work / f"explain_{n}") for n in args.memory}
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "background_share_below_0.2": {m: v < 0.2 for m, v in result["background_share"].items()},
         "deletion_2x": {k: v["deletion_score_median"] >= 2 for k, v in result["faithfulness"].items()},
         "randomised_below_0.2": {k: v["randomised_rank_corr_abs"] < 0.2 for k, v in result["faithfulness"].items()},
-        "seed_stability_0.8": result["seed_stability"]["rank_corr_median"] >= 0.8,
+        "seed_stability_0.8": {k: v["rank_corr_median"] >= 0.8 for k, v in result["seed_stability"].items()},
     }
     result["total_s"] = round(time.perf_counter() - start, 1)
     write_json(args.output, result)

@@ -1,5 +1,6 @@
 """Jacobians against finite differences, autograd's full Jacobian, a linear model's weights and captum."""
 
+import numpy as np
 import pytest
 import torch
 from captum.attr import Saliency
@@ -101,3 +102,27 @@ def test_batching_gives_identical_results(batch_size, n_records, target):
     ours = Jacobian(CONV, batch_size=batch_size).attribute(RECORDS[:n_records], target=target)
     expected = ONE_BY_ONE[:, :n_records] if target is None else ONE_BY_ONE[target, :n_records]
     assert torch.equal(ours, expected)
+
+
+def test_smoothed_jacobian_of_a_relu_is_the_normal_cdf():
+    """SmoothGrad of relu(x): E[1{x + e > 0}] = Phi(x / sd) for e ~ N(0, sd^2), an analytic ground truth."""
+    from scipy.stats import norm
+
+    x = torch.linspace(-1.0, 1.0, 9, dtype=torch.float64)[:, None]
+    smooth = Jacobian(torch.relu, noise_samples=4000, noise_sd=0.5, seed=1).attribute(x, target=0)
+    np.testing.assert_allclose(smooth[:, 0].numpy(), norm.cdf(x[:, 0].numpy() / 0.5), atol=0.03)
+    plain = Jacobian(torch.relu).attribute(x, target=0)
+    assert plain[:, 0].tolist() == [0.0] * 4 + [0.0, 1.0, 1.0, 1.0, 1.0]          # a step, not the smooth curve
+    again = Jacobian(torch.relu, noise_samples=4000, noise_sd=0.5, seed=1).attribute(x, target=0)
+    assert torch.equal(smooth, again)                                              # seeded
+
+
+def test_smoothing_without_noise_or_on_a_linear_model_changes_nothing():
+    net = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3)).double()
+    x = torch.randn(4, 6, dtype=torch.float64)
+    plain = Jacobian(net, times_input=True).attribute(x)
+    assert torch.allclose(Jacobian(net, times_input=True, noise_samples=3, noise_sd=0.0).attribute(x), plain)
+    linear = torch.nn.Linear(6, 3).double()
+    assert torch.allclose(Jacobian(linear, noise_samples=5, noise_sd=2.0).attribute(x), Jacobian(linear).attribute(x))
+    with pytest.raises(ValueError, match="noise_samples"):
+        Jacobian(net, noise_samples=-1)

@@ -42,7 +42,7 @@ def workspace(tmp_path_factory):
 @pytest.fixture(scope="module")
 def explained(workspace):
     out = explain_run(workspace / "run", [workspace / "cohort"], workspace / "out",
-                      ExplainSettings(figures=2, batch_size=5, jobs=2), progress=False)
+                      ExplainSettings(figures=2, batch_size=5, jobs=2, smooth=0), progress=False)
     return out
 
 
@@ -90,3 +90,16 @@ def test_cli_errors_are_one_line(workspace, tmp_path, capsys):
         assert main(["-q", "explain", *args, "-o", str(tmp_path / "out")]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_smoothing_reaches_the_jacobian(workspace, tmp_path):
+    """--smooth N with zero noise is the plain map; with noise it differs (the setting is not dropped on the way)."""
+    common = ["-q", "explain", str(workspace / "run"), str(workspace / "cohort" / "records" / "r003"), "--figures", "0"]
+    assert main([*common, "-o", str(tmp_path / "a"), "--smooth", "0"]) == 0
+    assert main([*common, "-o", str(tmp_path / "b"), "--smooth", "2", "--noise-sd", "0"]) == 0
+    assert main([*common, "-o", str(tmp_path / "c"), "--smooth", "2", "--noise-sd", "0.2"]) == 0
+    assert main([*common, "-o", str(tmp_path / "d")]) == 0                          # a signal run smooths by default
+    a, b, c, d = (np.load(tmp_path / k / "maps" / "r003.npz")["maps"] for k in "abcd")
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a.astype(float) - c.astype(float)).max() > 1e-4
+    assert np.abs(a.astype(float) - d.astype(float)).max() > 1e-4

@@ -23,6 +23,12 @@ class Jacobian(Attribution):
     ``times_input=True`` gives gradient x input, the exact contributions of a linear model
     (:class:`~vaescan.explain.linear.LinearContributions`).
 
+    ``noise_samples=n`` averages the gradient over ``n`` copies of each record with Gaussian noise
+    of standard deviation ``noise_sd`` (in the input's unit, e.g. mV) added, seeded by ``seed``
+    (SmoothGrad, Smilkov et al. 2017); with ``times_input`` the mean gradient multiplies the clean
+    input. It costs ``n`` times the plain Jacobian and evens out the gradient's sample-to-sample
+    noise (``docs/explain.md``: it moved long-QT evidence onto the T wave).
+
     How: one forward pass per batch of ``batch_size`` records, then one backward pass per
     output through the retained graph. Memory holds one batch's graph and one gradient
     beside the result, whatever the number of outputs or records. Measured against vmapped
@@ -41,12 +47,18 @@ class Jacobian(Attribution):
     [[2.0, -1.0]]
     """
 
-    def __init__(self, forward_func: ForwardFunc, *, times_input: bool = False, batch_size: int = 32):
+    def __init__(self, forward_func: ForwardFunc, *, times_input: bool = False, batch_size: int = 32,
+                 noise_samples: int = 0, noise_sd: float = 0.0, seed: int = 0):
         super().__init__(forward_func)
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if int(noise_samples) < 0 or not float(noise_sd) >= 0:
+            raise ValueError(f"noise_samples and noise_sd must be >= 0, got {noise_samples}, {noise_sd}")
         self.times_input = bool(times_input)
         self.batch_size = int(batch_size)
+        self.noise_samples = int(noise_samples)
+        self.noise_sd = float(noise_sd)
+        self.seed = int(seed)
 
     def attribute(self, inputs: torch.Tensor, target: int | Sequence[int] | None = None) -> torch.Tensor:
         """Gradients (x input with ``times_input``) of ``target``: shaped like ``inputs`` for an int,
@@ -56,23 +68,38 @@ class Jacobian(Attribution):
         single = target is not None and not isinstance(target, Sequence)
         wanted = None if target is None else [operator.index(target)] if single else [operator.index(t) for t in target]
         result = None
+        generator = torch.Generator(device=inputs.device).manual_seed(self.seed)
         for start in range(0, len(inputs), self.batch_size):
-            x = inputs[start:start + self.batch_size].detach().clone().requires_grad_(True)
-            with torch.enable_grad():
-                y = self.forward_func(x)
-                if y.dim() != 2 or y.shape[0] != len(x):
-                    raise ValueError(f"forward_func must return (records, outputs), got {tuple(y.shape)}")
-                if wanted is None:
-                    wanted = list(range(y.shape[1]))
-                if result is None:
-                    bad = [t for t in wanted if not -y.shape[1] <= t < y.shape[1]]
-                    if bad:
-                        raise ValueError(f"target {bad} out of range for {y.shape[1]} outputs")
-                    result = inputs.new_empty((len(wanted), *inputs.shape))
-                for i, j in enumerate(wanted):
-                    (grad,) = torch.autograd.grad(y[:, j].sum(), x, retain_graph=i < len(wanted) - 1,
-                                                  allow_unused=True, materialize_grads=True)
-                    result[i, start:start + len(x)] = grad * x.detach() if self.times_input else grad
+            clean = inputs[start:start + self.batch_size].detach()
+            copies = [clean] if self.noise_samples == 0 else [
+                clean + self.noise_sd * torch.randn(clean.shape, generator=generator, device=clean.device,
+                                                    dtype=clean.dtype) for _ in range(self.noise_samples)]
+            total = None
+            for copy in copies:
+                grads, wanted = self._gradients(copy, wanted)
+                total = grads if total is None else total + grads
+            if result is None:
+                result = inputs.new_empty((len(wanted), *inputs.shape))
+            mean = total if len(copies) == 1 else total / len(copies)
+            result[:, start:start + len(clean)] = mean * clean if self.times_input else mean
         if result is None:                                  # no records: nothing to differentiate
             result = inputs.new_empty((len(wanted or []), *inputs.shape))
         return result[0] if single else result
+
+    def _gradients(self, x: torch.Tensor, wanted: list[int] | None) -> tuple[torch.Tensor, list[int]]:
+        """d output_j / d x of one batch for every wanted j: (wanted, records, ...), and the wanted outputs."""
+        x = x.clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = self.forward_func(x)
+            if y.dim() != 2 or y.shape[0] != len(x):
+                raise ValueError(f"forward_func must return (records, outputs), got {tuple(y.shape)}")
+            if wanted is None:
+                wanted = list(range(y.shape[1]))
+            bad = [t for t in wanted if not -y.shape[1] <= t < y.shape[1]]
+            if bad:
+                raise ValueError(f"target {bad} out of range for {y.shape[1]} outputs")
+            grads = x.new_empty((len(wanted), *x.shape))
+            for i, j in enumerate(wanted):
+                (grads[i],) = torch.autograd.grad(y[:, j].sum(), x, retain_graph=i < len(wanted) - 1,
+                                                  allow_unused=True, materialize_grads=True)
+        return grads, wanted
