@@ -70,3 +70,12 @@ def test_summary_reports_the_black_box_and_where_its_explanations_point():
     text = summary_markdown(summary)
     assert "test AUROC LBBB 1.00; age MAE 9.7 y" in text                 # LQT: under 5 test positives
     assert "for LBBB 3/4 test true positives" in text
+
+
+def test_summary_names_the_report_with_its_scores():
+    summary = {"report": {"written": True, "report": "report/report.html", "macro_labels": ["NORM", "LVH"],
+                          "best": "features + linear",
+                          "macro_auroc": {"features + linear": [0.987, 0.966, 1.0], "CNN signal": [0.84, 0.78, 0.9]}}}
+    text = summary_markdown(summary)
+    assert "over NORM, LVH" in text and "features + linear 0.99 [0.97, 1.00]" in text
+    assert text.rstrip().endswith("`report/report.html`")

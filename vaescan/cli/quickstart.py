@@ -15,7 +15,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quickstart", help="run the pipeline on the built-in synthetic cohort",
                        description="Run the pipeline end to end on the built-in synthetic cohort: simulate it, "
                        "measure features against the truth, print and digitise a few pages, train a small VAE-SCAN "
-                       "and draw its traversal, association and generated-beat figures. Finished steps are skipped, "
+                       "and draw its traversal, association and generated-beat figures, train and explain a black "
+                       "box, and write the trade-off report. Finished steps are skipped, "
                        "so an interrupted run resumes. Writes summary.md and summary.json.")
     p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
     p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,
@@ -38,4 +39,6 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     print()
     print(summary_markdown(summary), end="")
     print(f"wrote {Path(args.output) / 'summary.md'}")
+    if summary.get("report", {}).get("written"):
+        print(f"report: {Path(args.output) / summary['report']['report']}")
     return 0

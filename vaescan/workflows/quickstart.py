@@ -14,6 +14,8 @@ its result is already there (so an interrupted quickstart resumes):
 5. ``blackbox/``: a black-box residual CNN on the 10 s signals (``vaescan train-blackbox``)
    and its Jacobian explanations of the test records with a label whose cause is known
    (``vaescan explain``), scored by where they point (:mod:`vaescan.analysis.localisation`);
+6. ``report/``: the trade-off report (``vaescan report``): engineered features, SCAN, boosted VAE factors
+   and the black box scored on the same test records, ``report.html``;
 
 ``summary.json`` and ``summary.md`` collect the measured numbers; the summary is
 printed at the end.
@@ -126,12 +128,28 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
             "localised": hits, "test_positives": {label: int(test[label].sum()) for label in cohort.label_names}}
 
 
+def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
+    if not cfg.models:
+        return {"written": False}
+    from vaescan.workflows.tradeoff import tradeoff_report  # torch: imported only with the models
+
+    folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox"], out / "cohort", out / "report",
+                             jobs=jobs, progress=progress)
+    summary = pd.read_csv(folder / "summary.csv")
+    info = read_json(folder / "report.json")
+    return {"written": True, "report": str((folder / "report.html").relative_to(out)),
+            "macro_labels": info["macro_labels"], "best": info["best"],
+            "macro_auroc": {r.representation: [r.macro_auroc, r.macro_auroc_low, r.macro_auroc_high]
+                            for r in summary.itertuples()}}
+
+
 STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]], ...] = (
     ("cohort", "simulate the synthetic cohort", _step_cohort),
     ("features", "measure interval features and compare with the truth", _step_features),
     ("digitize", "print records as clean and distorted pages, digitise them, score the SNR", _step_digitize),
     ("vae_scan", "train a small VAE-SCAN, traverse its factors, associate, generate", _step_vae_scan),
     ("blackbox", "train a black-box CNN on the signals and explain it through its Jacobian", _step_blackbox),
+    ("report", "score every representation on the test split: the trade-off report", _step_report),
 )
 """(name, what it does, function): run in order; a step's summary is saved as ``steps/<name>.json``."""
 
@@ -250,4 +268,9 @@ def summary_markdown(summary: dict) -> str:
         lines.append(f"- Its Jacobian explanations point at the known cause (top lead x wave in the label's "
                      f"defining waves) for {localised or 'no test true positive'} test true positives; figures "
                      "and sentences in `blackbox/explain`")
+    if summary.get("report", {}).get("written"):
+        r = summary["report"]
+        scores = "; ".join(f"{name} {v:.2f} [{lo:.2f}, {hi:.2f}]" for name, (v, lo, hi) in r["macro_auroc"].items())
+        lines.append(f"- Trade-off report, test macro AUROC over {', '.join(r['macro_labels'])} (95% bootstrap "
+                     f"intervals): {scores}; `{r['report']}`")
     return "\n".join(lines) + "\n"
