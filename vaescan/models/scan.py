@@ -366,7 +366,7 @@ class SCAN:
         >>> np.allclose(scan.link(z).numpy(), scan.decision_function(beats))
         True
         """
-        w = torch.as_tensor(self.weights().to_numpy(), dtype=z.dtype, device=z.device)
+        w = torch.as_tensor(self.weights().to_numpy(copy=True), dtype=z.dtype, device=z.device)
         return z @ w[:, :-1].T + w[:, -1]
 
     def explain(self, beats: BeatSet | np.ndarray) -> np.ndarray:
