@@ -21,11 +21,10 @@ from vaescan.analysis.model_metrics import blackbox_metrics
 from vaescan.data.cohort_beats import beats_cohort
 from vaescan.data.dataset import CohortInputs, open_cohort
 from vaescan.data.signals import cohort_signals
-from vaescan.errors import VaescanInputError
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.run import CHECKPOINT_FILE, marking_failure, start_run
 from vaescan.models.run_configs import BlackBoxRunConfig
-from vaescan.workflows.training import train_from_data
+from vaescan.workflows.training import clinical_columns, train_from_data
 
 Split = tuple[np.ndarray, pd.DataFrame]
 """Model inputs of one split and the metadata rows they belong to."""
@@ -71,12 +70,8 @@ def train_blackbox_run(config: BlackBoxRunConfig, output: str | os.PathLike[str]
                        overrides=overrides)
 
     def fit(data: CohortInputs, train: Split, val: Split) -> BlackBox:
-        binary = list(data.cohort.label_names if config.binary is None else config.binary)
-        continuous = list(data.cohort.continuous_names if config.continuous is None else config.continuous)
-        missing = [c for c in binary + continuous if c not in data.cohort.metadata.columns]
-        if missing:
-            raise VaescanInputError(config.data.path, f"the cohort has no column(s) {missing} (clinical variables "
-                                    f"of the black-box config); columns: {list(data.cohort.metadata.columns)}")
+        binary, continuous = clinical_columns(data.cohort, config.binary, config.continuous, config.data.path,
+                                              "black-box")
         return BlackBox(config.model).fit(
             train[0], train[1], binary=binary, continuous=continuous, val=val if len(val[1]) else None,
             checkpoint=folder / CHECKPOINT_FILE, resume=resume, progress=progress)

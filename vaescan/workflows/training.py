@@ -20,6 +20,7 @@ import torch
 
 from vaescan.analysis.model_metrics import scan_metrics, vae_metrics
 from vaescan.data.beats import BeatSet
+from vaescan.data.cohort import Cohort
 from vaescan.data.dataset import CohortData, CohortInputs, load_data
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
@@ -68,6 +69,33 @@ def train_from_data(folder: Path, load: Callable[[], CohortData | CohortInputs],
                                                                            else {}))
     save_figure(figure, folder / "curves.png")
     return folder
+
+
+def clinical_columns(cohort: Cohort, binary: list[str] | None, continuous: list[str] | None,
+                     where: str | os.PathLike[str], what: str) -> tuple[list[str], list[str]]:
+    """A run config's clinical variables (None: the cohort's labels, its continuous variables), each checked to be
+    a metadata column of ``cohort``; a missing one is a :class:`VaescanInputError` naming ``where`` and the
+    ``what`` config.
+
+    Example
+    -------
+    >>> from pathlib import Path
+    >>> c = Cohort(Path("toy"), pd.DataFrame({"record_id": ["r1"], "record": ["r1"], "WIDE": [1], "age": [50.0]}),
+    ...            label_names=["WIDE"], continuous_names=["age"])
+    >>> clinical_columns(c, None, None, "toy", "SCAN")
+    (['WIDE'], ['age'])
+    >>> clinical_columns(c, ["LBBB"], None, "toy", "SCAN")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vaescan.errors.VaescanInputError: toy: the cohort has no column(s) ['LBBB'] (clinical variables of the SCAN ...
+    """
+    binary = list(cohort.label_names if binary is None else binary)
+    continuous = list(cohort.continuous_names if continuous is None else continuous)
+    missing = [c for c in binary + continuous if c not in cohort.metadata.columns]
+    if missing:
+        raise VaescanInputError(where, f"the cohort has no column(s) {missing} (clinical variables of the {what} "
+                                f"config); columns: {list(cohort.metadata.columns)}")
+    return binary, continuous
 
 
 def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = None, *, resume: bool = False,
@@ -134,12 +162,8 @@ def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None 
     def fit(data: CohortData, train: Split, val: Split) -> SCAN:
         require_done(config.vae_run, ("vae",))
         vae = VAE.load(config.vae_run, device=config.scan.device)
-        binary = list(data.cohort.label_names if config.binary is None else config.binary)
-        continuous = list(data.cohort.continuous_names if config.continuous is None else config.continuous)
-        missing = [c for c in binary + continuous if c not in data.cohort.metadata.columns]
-        if missing:
-            raise VaescanInputError(config.data.path, f"the cohort has no column(s) {missing} (clinical "
-                                    f"variables of the SCAN config); columns: {list(data.cohort.metadata.columns)}")
+        binary, continuous = clinical_columns(data.cohort, config.binary, config.continuous, config.data.path,
+                                              "SCAN")
         columns.extend(binary + continuous)
         return SCAN(vae, config.scan).fit(
             train[0], train[1][columns], val=(val[0], val[1][columns]) if val[0].record_ids else None,
