@@ -177,6 +177,21 @@ def ptbxl_release(tmp_path: Path, ptbxl_record: Path) -> Path:
     return root
 
 
+TINY_BLACKBOX = """
+signal:
+  fs: 50.0
+  duration_s: 6.0
+model:
+  stem: [8]
+  widths: [8, 16]
+  dropout: 0.0
+  batch_size: 16
+  epochs: 2
+  lr: 0.01
+"""
+"""A black-box run config that trains in seconds on :func:`write_toy_cohort`'s 6 s records (signal input)."""
+
+
 def write_toy_cohort(root: Path, n: int = 40, seed: int = 0, flat: int | None = None) -> Path:
     """A small vaescan cohort of analytic records with known factors and labels (70/15/15 split).
 

@@ -7,31 +7,18 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import write_toy_cohort
+from tests.conftest import TINY_BLACKBOX, write_toy_cohort
 from vaescan.cli.main import main
 from vaescan.data.signals import SignalConfig, cohort_signals
 from vaescan.data.sources import load_cohort
 from vaescan.models.blackbox import BlackBox
-
-TINY = """
-signal:
-  fs: 50.0
-  duration_s: 6.0
-model:
-  stem: [8]
-  widths: [8, 16]
-  dropout: 0.0
-  batch_size: 16
-  epochs: 2
-  lr: 0.01
-"""
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("bb")
     write_toy_cohort(root / "cohort", n=40, flat=5)
-    (root / "bb.yaml").write_text(TINY)
+    (root / "bb.yaml").write_text(TINY_BLACKBOX)
     return root
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import write_toy_cohort
+from tests.conftest import TINY_BLACKBOX, write_toy_cohort
 from vaescan.cli.main import main
 from vaescan.data.leads import LEADS
 from vaescan.data.records import read_record
@@ -15,25 +15,12 @@ from vaescan.explain.waves import WAVES
 from vaescan.models.blackbox import BlackBox
 from vaescan.workflows.explain import ExplainSettings, explain_run
 
-TINY = """
-signal:
-  fs: 50.0
-  duration_s: 6.0
-model:
-  stem: [8]
-  widths: [8, 16]
-  dropout: 0.0
-  batch_size: 16
-  epochs: 2
-  lr: 0.01
-"""
-
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("explain")
     write_toy_cohort(root / "cohort", n=24, flat=5)
-    (root / "bb.yaml").write_text(TINY)
+    (root / "bb.yaml").write_text(TINY_BLACKBOX)
     assert main(["-q", "train-blackbox", "--config", str(root / "bb.yaml"), "--data", str(root / "cohort"),
                  "--input", "signal", "-o", str(root / "run"), "--cache-dir", str(root / "cache")]) == 0
     return root
