@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 
+import vaescan.models.train as train_module
 from vaescan.data.toy import toy_beats
 
 VARY = ("qrs_ms", "qt_ms", "t_mv")
@@ -50,3 +53,23 @@ def scan(vae, toy_train):
 
     beats, truth = toy_train
     return SCAN(vae, epochs=100, batch_size=64).fit(beats, truth[COLUMNS], progress=False)
+
+
+@contextlib.contextmanager
+def interrupted_after_epoch(monkeypatch, epoch: int = 2):
+    """The training inside stops with ``KeyboardInterrupt`` right after the checkpoint of ``epoch`` is saved
+    (a run killed between epochs); the block must raise it, and checkpoints save normally again afterwards."""
+    original = train_module._save_checkpoint
+
+    def save_then_stop(path, saved_epoch, *args):
+        original(path, saved_epoch, *args)
+        if saved_epoch == epoch:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "_save_checkpoint", save_then_stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            yield
+    finally:
+        monkeypatch.setattr(train_module, "_save_checkpoint", original)
+

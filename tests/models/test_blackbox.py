@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-import vaescan.models.train as train_module
+from tests.models.conftest import interrupted_after_epoch
 from vaescan.data.signals import SignalConfig, cohort_signals
 from vaescan.data.synth import simulate_cohort
 from vaescan.errors import VaescanInputError
@@ -81,18 +81,9 @@ def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(cohort_data
     x, rows = x[train][:96], rows[train][:96]
     settings = dict(TINY, epochs=4, dropout=0.2)  # dropout: the RNG state must be restored too
     full = BlackBox(**settings).fit(x, rows, binary=["LBBB"], continuous=["age"], val=(x, rows), progress=False)
-    original = train_module._save_checkpoint
-
-    def save_then_stop(path, epoch, *args):
-        original(path, epoch, *args)
-        if epoch == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(train_module, "_save_checkpoint", save_then_stop)
     ckpt = tmp_path / "checkpoint.pt"
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_after_epoch(monkeypatch, epoch=2):
         BlackBox(**settings).fit(x, rows, binary=["LBBB"], continuous=["age"], checkpoint=ckpt, progress=False)
-    monkeypatch.setattr(train_module, "_save_checkpoint", original)
     assert load_tensors(ckpt)["epoch"] == 2
     torch.manual_seed(123)  # the global RNG state of the resumed process differs: the checkpoint restores it
     resumed = BlackBox(**settings).fit(x, rows, binary=["LBBB"], continuous=["age"], val=(x, rows),

@@ -3,6 +3,7 @@ import pyro
 import pytest
 import torch
 
+from tests.models.conftest import interrupted_after_epoch
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.persist import load_tensors
@@ -23,20 +24,9 @@ def test_resume_continues_from_the_saved_epoch_exactly(beats, tmp_path, monkeypa
     full = VAE(epochs=4, **SMALL).fit(beats, beats, progress=False)
 
     # interrupt a run after its second epoch (the checkpoint of epoch 2 is on disk)
-    import vaescan.models.train as train
-
-    original = train._save_checkpoint
-
-    def save_then_stop(path, epoch, *args):
-        original(path, epoch, *args)
-        if epoch == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(train, "_save_checkpoint", save_then_stop)
     ckpt = tmp_path / "checkpoint.pt"
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_after_epoch(monkeypatch, epoch=2):
         VAE(epochs=4, **SMALL).fit(beats, beats, checkpoint=ckpt, progress=False)
-    monkeypatch.setattr(train, "_save_checkpoint", original)
     assert load_tensors(ckpt)["epoch"] == 2
 
     resumed = VAE(epochs=4, **SMALL).fit(beats, beats, checkpoint=ckpt, resume=True, progress=False)
