@@ -80,13 +80,13 @@ def true_positives(metadata: pd.DataFrame, per_label: int) -> pd.DataFrame:
     return picked.drop_duplicates("record_id")
 
 
-def evidence_of(run: Path, cohort, rows: pd.DataFrame, settings: ExplainSettings) -> tuple[list, BlackBox, object]:
+def evidence_of(run: Path, cohort, rows: pd.DataFrame, settings: ExplainSettings) -> tuple[list, BlackBox]:
     """Evidence objects for ``rows`` of the cohort with one run and one attribution setting."""
     config = load_config(BlackBoxRunConfig, run / "config.yaml")
     model = BlackBox.load(run)
     index = {rid: i for i, rid in enumerate(cohort.metadata["record_id"].astype(str))}
     items = [("record", cohort.record_path(index[rid]), rid) for rid in rows["record_id"].astype(str)]
-    return list(iter_evidence(model, config, items, settings, progress=False)), model, config
+    return list(iter_evidence(model, config, items, settings, progress=False)), model
 
 
 def localisation(evidence: list, model: BlackBox, metadata: pd.DataFrame) -> dict:
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         for method, smooth in VARIANTS if name != "signal_seed1" else VARIANTS[::2]:
             t0 = time.perf_counter()
             settings = ExplainSettings(method=method, smooth=smooth, jobs=args.jobs)      # explicit, not the default
-            ev, model, _ = evidence_of(runs[name], cohort, rows, settings)
+            ev, model = evidence_of(runs[name], cohort, rows, settings)
             variant = method + (f"+smooth{smooth}" if smooth else "")
             evidence[(name, variant)] = ev
             key = f"{name}/{variant}"
