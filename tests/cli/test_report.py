@@ -6,8 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.cli.test_blackbox import TINY
-from tests.conftest import write_toy_cohort
+from tests.conftest import TINY_BLACKBOX, write_toy_cohort
 from vaescan.cli.main import main
 
 
@@ -15,7 +14,7 @@ from vaescan.cli.main import main
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     write_toy_cohort(root / "cohort", n=60, flat=17)
-    (root / "bb.yaml").write_text(TINY)
+    (root / "bb.yaml").write_text(TINY_BLACKBOX)
     run = root / "bb_run"
     assert main(["-q", "train-blackbox", "--config", str(root / "bb.yaml"), "--data", str(root / "cohort"),
                  "--input", "signal", "-o", str(run), "--cache-dir", str(root / "cache")]) == 0

@@ -170,13 +170,13 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
     [1, 2, 3, 4]
     """
     binary, continuous = clinical_tasks(cohort)
+    kinds = [require_done(run, ("scan", "blackbox"))["kind"] for run in runs]  # every run checked before any work
     reps: Representations = {}
     if features:
         reps["features + linear"] = (1, feature_predictions(cohort, binary, continuous, jobs=jobs,
                                                              progress=progress))
     options = dict(cache_dir=cache_dir, jobs=jobs, progress=progress)
-    for run in runs:
-        kind = require_done(run, ("scan", "blackbox"))["kind"]
+    for run, kind in zip(runs, kinds):
         name = Path(run).resolve().name
         if any(f"({name})" in key for key in reps):  # two runs in folders of the same name
             name = str(Path(run).resolve())
