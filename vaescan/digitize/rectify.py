@@ -63,7 +63,12 @@ def page_outside(image: np.ndarray, rectified: np.ndarray, lattice: Lattice) -> 
                                 borderValue=0) > 0
     bright = rectified.max(axis=2)
     paper = float(np.percentile(bright[valid], 90)) if valid.any() else 255.0
-    candidate = (~valid | (bright < 0.45 * paper)).astype(np.uint8)
+    # the surround is an area: dark lines (a black-and-white or dark blue grid, the traces) are opened away
+    # first, else the grid's net, connected to the border, would take the whole page with it
+    dark = (bright < 0.45 * paper).astype(np.uint8)
+    k = max(3, int(round(1.0 * lattice.px_per_mm)) | 1)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    candidate = (~valid | (dark > 0)).astype(np.uint8)
     candidate[0, :] = candidate[-1, :] = 1
     candidate[:, 0] = candidate[:, -1] = 1
     n, labels = cv2.connectedComponents(candidate, connectivity=8)
