@@ -42,7 +42,7 @@ MIN_OVERLAP_S = 1.0
 
 
 def relation_weights(leads: tuple[str, str, str]) -> np.ndarray:
-    """The relation ``w . x = 0`` of three limb leads, scaled so that the largest weight is 1.
+    """The relation ``w . x = 0`` of three limb leads, scaled so that the largest weight is +-1, the first positive.
 
     Example
     -------
@@ -53,8 +53,9 @@ def relation_weights(leads: tuple[str, str, str]) -> np.ndarray:
     """
     m = np.array([LIMB_BASIS[lead] for lead in leads]).T                 # 2 x 3
     w = np.linalg.svd(m)[2][-1]
-    w = w / w[np.argmax(np.abs(w))]
-    return np.where(np.abs(w) < 1e-12, 0.0, w)
+    w = np.where(np.abs(w) < 1e-12, 0.0, w / np.abs(w).max())
+    # the sign is the SVD's choice (it differs between LAPACK builds): the first weight is made positive
+    return -w if w[np.flatnonzero(w)[0]] < 0 else w
 
 
 def _relation_text(leads: tuple[str, str, str], w: np.ndarray) -> str:

@@ -2,7 +2,9 @@
 
 - :func:`find_rows`: trace rows are long, nearly continuous horizontal structures;
   text is broken by spaces. A row's strength at height y is the longest stretch of
-  columns (mm) inked within 2.5 mm of y; rows are the peaks of that profile.
+  columns (mm) inked within 2.5 mm of y; rows are the peaks of that profile that hold a
+  stroke larger than a glyph (text is not a row) and form an evenly spaced ladder (a header,
+  footer or QR code above or below it is not a row).
 - :func:`find_pulse`: a calibration pulse is a flat plateau 2.5 mm or more above
   the row's base with vertical edges down to it, at either end of a row. Its
   height is 1 mV (the voltage scale) and its foot is 0 mV (the baseline).
@@ -28,6 +30,12 @@ from vaescan.pages.layout import GRIDS, layout_name, layout_panels
 
 ROW_MIN_MM = 12.0
 """Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""
+
+GLYPH_MAX_MM = 8.0
+"""A row whose every stroke is shorter and lower than this (mm) is text: glyphs, not a trace."""
+
+LADDER_SPREAD = 1.75
+"""A first or last row further than this many typical gaps from the next is not a trace row (:func:`rows_ladder`)."""
 
 CAP_REACH = 0.85
 """Where a trace's end sample lies inside the outer edge of its ink, in pen radii: a round tip reaches one
@@ -59,6 +67,13 @@ def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[
         return []
     smooth = np.convolve(longest, np.ones(3) / 3, mode="same")
     peaks, _ = find_peaks(smooth, height=max(min_mm, 0.35 * smooth.max()), distance=max(1, int(ROW_MIN_MM * r)))
+    # text (a header, a footer, measurements) is a row of glyphs a few mm wide and high; a trace row holds at
+    # least one stroke longer or taller than any glyph (a QRS complex, a stretch of trace), even where the
+    # trace is broken into pieces
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small.astype(np.uint8), connectivity=8)
+    top, height, width = stats[1:, cv2.CC_STAT_TOP], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    size = np.maximum(width, height) / r
+    peaks = [p for p in peaks if size[(top <= p + reach) & (top + height > p - reach)].max(initial=0) >= GLYPH_MAX_MM]
     rows = []
     for p in peaks:  # the middle of the plateau at the peak
         level = smooth[p]
@@ -69,7 +84,31 @@ def find_rows(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> list[
         while b < len(smooth) - 1 and smooth[b + 1] >= level - 1e-9:
             b += 1
         rows.append(((a + b) / 2 + 0.5) * f - 0.5)
-    return [float(round(y, 1)) for y in rows]
+    return [float(round(y, 1)) for y in rows_ladder(rows)]
+
+
+def rows_ladder(rows: list[float], spread: float = LADDER_SPREAD) -> list[float]:
+    """The rows that form the page's ladder of trace rows: the first or last row is dropped (repeatedly)
+    while its gap to the next is more than ``spread`` times the median gap of the others.
+
+    Printers space trace rows evenly; a header, a footer, a QR code or a shadow found as a "row"
+    sits far above or below them.
+
+    Example
+    -------
+    >>> rows_ladder([40.0, 700.0, 980.0, 1260.0, 1520.0])       # a header at the top
+    [700.0, 980.0, 1260.0, 1520.0]
+    """
+    rows = sorted(rows)
+    while len(rows) > 3:
+        gaps = np.diff(rows)
+        if gaps[0] > spread * np.median(gaps[1:]):
+            rows = rows[1:]
+        elif gaps[-1] > spread * np.median(gaps[:-1]):
+            rows = rows[:-1]
+        else:
+            break
+    return rows
 
 
 @dataclass
@@ -176,6 +215,42 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
                         best = cand
         i = j + 1
     return best
+
+
+def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> float | None:
+    """Sub-pixel x (px) of the centre of a calibration pulse's ``rise`` or ``fall`` stroke.
+
+    The ink-weighted mean column of the stroke's core (ink within 70 % of the darkest, in columns it
+    fills over the middle half of the pulse's height, where only the vertical stroke is drawn): it does not
+    depend on how the pen's ends are drawn (round or square caps), unlike the end of a trace.
+    None where that band holds no ink.
+
+    Example
+    -------
+    >>> ink = np.zeros((60, 80), np.float32)
+    >>> ink[10:50, 40:43] = 1.0                              # a 3 px stroke centred on x = 41
+    >>> p = Pulse("left", 20.5, 40.5, base_px=50.0, top_px=10.0)
+    >>> pulse_edge(ink, p, "fall", 3.0)
+    41.0
+    """
+    x = pulse.x_fall if edge == "fall" else pulse.x_rise
+    h = pulse.base_px - pulse.top_px
+    y0, y1 = int(np.ceil(pulse.top_px + 0.25 * h)), int(np.floor(pulse.base_px - 0.25 * h))
+    reach = int(np.ceil(width_px)) + 2
+    x0, x1 = max(0, int(np.floor(x)) - reach), min(ink.shape[1], int(np.ceil(x)) + reach + 1)
+    if y1 <= y0 or x1 <= x0:
+        return None
+    band = ink[y0:y1, x0:x1]
+    if not band.max() > 0:
+        return None
+    # the stroke's core only: a dark grid line beside it (black-and-white paper) is lighter than the pen,
+    # and the trace leaving the pulse crosses a few of the band's rows where the stroke fills all of them
+    core = np.where(band >= 0.7 * band.max(), band, 0.0)
+    filled = (core > 0).mean(axis=0)
+    mass = np.where(filled >= 0.8, core.sum(axis=0), 0.0)
+    if not mass.sum() > 0:
+        return None
+    return float(np.sum(mass * np.arange(x0, x1)) / mass.sum())
 
 
 def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: float = 6.0) -> tuple[int, int] | None:

@@ -26,9 +26,9 @@ import numpy as np
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
-from vaescan.digitize.ink import grid_darkness, ink_map, straight_lines, trace_mask
+from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
-from vaescan.digitize.page import find_pulse, find_rows, infer_layout, time_origin, trace_end, trace_extent
+from vaescan.digitize.page import find_pulse, find_rows, infer_layout, pulse_edge, time_origin, trace_end, trace_extent
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
@@ -37,8 +37,11 @@ from vaescan.pages.image import image_read
 from vaescan.pages.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
 
 STANDARD_GAINS = (5.0, 10.0, 20.0)
+STRETCH_MAX = 0.006
+"""Largest difference between the rows' length and the grid's scale taken as the page's stretch along the rows
+(0.3-0.45 % on the rotated outside pages, whose generator crops and resizes them)."""
 HR_TOLERANCE = 0.1
-"""A row whose heart rate differs from the median over rows by more than this share is dropped."""
+"""A row whose heart rate differs from the median over rows by more than this share is flagged (kept)."""
 
 
 @dataclass
@@ -68,7 +71,7 @@ class DigitizeConfig:
 
 @dataclass
 class RowReading:
-    """One trace row as read: its band, followed path, extent, pulses, baseline and line width (px)."""
+    """One trace row as read: its band, followed path, extent, pulses, baseline, line width and t = 0 (px)."""
 
     baseline_guess: float
     path: Path
@@ -79,6 +82,7 @@ class RowReading:
     baseline_from: str = ""
     polyline: tuple[np.ndarray, np.ndarray] | None = None
     ends: dict = field(default_factory=dict)
+    x0_px: float = float("nan")
 
 
 def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeConfig | None = None,
@@ -179,6 +183,7 @@ class _PageReading:
     layout: str
     layout_from: str
     size: tuple[int, int]
+    px_per_s: float
 
 
 def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where, warnings: list[str]) -> _PageReading:
@@ -186,7 +191,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
     ink[page_outside(image, rect, lattice)] = 0.0
-    mask = trace_mask(ink, floor=grid_darkness(ink, r, lattice.phase_px))
+    mask = trace_mask(ink, floor=grid_darkness_map(ink, r, lattice.phase_px))
     mask &= ~straight_lines(mask, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape
@@ -201,16 +206,34 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         for side in ("left", "right"):
             if side not in row.pulses:
                 row.ends[side] = trace_end(ink, row.path, row.extent, side, r, row.width_px)
+            else:
+                row.ends[side] = _attached_end(ink, row, side, r)
     duration = shown_duration_s(config.speed_mm_s)
     px_per_s = config.speed_mm_s * r
-    starts, ends = [], []
+    starts, ends, anchored = [], [], []
+    span = (duration - 1.0 / config.fs) * px_per_s
     for row in rows:
         xa, xb = row.extent
-        if row.ends.get("left") is not None and xa > 2:
+        for side, x in row.ends.items():
+            if x is not None and side in row.pulses:
+                anchored.append(x if side == "left" else x - span)
+        if row.ends.get("left") is not None and "left" not in row.pulses and xa > 2:
             starts.append(row.ends["left"])
-        if row.ends.get("right") is not None and xb < w - 3:
+        if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
             ends.append(row.ends["right"])
     x0, x0_from = time_origin(starts, ends, px_per_s, duration, config.fs)
+    width = float(np.median([row.width_px for row in rows])) if rows else 1.0
+    # a trace drawn on from its pulse starts (or ends) at the pulse's stroke, which caps do not blur. Taken
+    # where it agrees with the start the row ends give, to within their cap error, or lies later by up to
+    # STRETCH_MAX of the row (a page stretched along the rows); earlier, a lead-in line joins pulse and trace
+    tol = max(3.0, 0.6 * width)
+    if anchored and (x0 is None or x0 - tol <= np.median(anchored) <= x0 + tol + STRETCH_MAX * span):
+        x0, x0_from = float(np.median(anchored)), "calibration pulse stroke the trace is drawn from"
+        px_per_s = _time_scale(rows, px_per_s, span, warnings)
+        span = (duration - 1.0 / config.fs) * px_per_s
+    else:
+        for row in rows:
+            row.ends = {side: x for side, x in row.ends.items() if side not in row.pulses}
     if x0 is None:
         pulse_ends = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
         if not pulse_ends:
@@ -223,7 +246,13 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         warnings.append(f"rows do not span {duration:g} s at {config.speed_mm_s:g} mm/s; check the paper speed")
     for row in rows:
         _baseline(row, r)
-    rows_signal = [_row_signal(row, x0, px_per_s, px_per_mv, config.fs, duration) for row in rows]
+    for row in rows:
+        # each row from its own pulse where it has one: a page not quite flat or square leaves rows shifted
+        # against each other by a few px after rectification (up to 0.5 mm on the rotated outside pages)
+        own = [x if side == "left" else x - span for side, x in row.ends.items()
+               if x is not None and side in row.pulses]
+        row.x0_px = float(np.mean(own)) if own and abs(np.mean(own) - x0) <= 1.0 * r else x0
+    rows_signal = [_row_signal(row, row.x0_px, px_per_s, px_per_mv, config.fs, duration) for row in rows]
     if config.layout is not None:
         layout, layout_from = config.layout, "given"
     else:
@@ -238,7 +267,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
             row.baseline_from += " + lead relations"
-    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h))
+    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s)
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -276,6 +305,55 @@ def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
                     row.extent = (xa, before)
         out.append(row)
     return out
+
+
+def _time_scale(rows: list[RowReading], px_per_s: float, span: float, warnings: list[str]) -> float:
+    """px per s from the rows' own length where the grid's spacing disagrees with it.
+
+    A row drawn on from its pulse has an exact start (the pulse's stroke) and an end read to
+    within about half the pen's width; when the rows' median length differs from ``span`` (the
+    shown duration at the grid's scale) by more than that (a page scanned or photographed with a
+    little more stretch along one axis than the other: 0.3 % on some rotated outside pages, 30 ms
+    at the end of a row), the rows' length sets the time scale. Larger differences than
+    :data:`STRETCH_MAX` are a different paper speed, a pulse drawn over the trace or a misread end,
+    and leave the grid's scale.
+    """
+    lengths = [row.ends["right"] - row.ends["left"] for row in rows
+               if "left" in row.pulses and "right" not in row.pulses
+               and row.ends.get("left") is not None and row.ends.get("right") is not None]
+    if len(lengths) < 2:
+        return px_per_s
+    length = float(np.median(lengths))
+    tolerance = max(4.0, 1.5 * float(np.median([row.width_px for row in rows])))
+    if tolerance < abs(length - span) and abs(length / span - 1) <= STRETCH_MAX:
+        warnings.append(f"time scale taken from the rows' length ({length / span - 1:+.2%} against the grid's)")
+        return px_per_s * length / span
+    return px_per_s
+
+
+def _attached_end(ink: np.ndarray, row: RowReading, side: str, r: float) -> float | None:
+    """x (px) of the trace's first (left) or last (right) sample where it is drawn on from the calibration
+    pulse's stroke (ECG-Image-Kit, many carts): that stroke's centre, which is exact whatever the pen's caps.
+    None where the trace stands apart from the pulse (more than 0.3 mm away), or is joined to it by a flat line
+    at the pulse's foot (a lead-in, as on vaescan's own pages)."""
+    pulse = row.pulses[side]
+    gap = (row.extent[0] - pulse.x_fall) if side == "left" else (pulse.x_rise - row.extent[1])
+    if gap > max(2.0, 0.3 * r):
+        return None
+    # a flat line at the pulse's foot between pulse and trace (vaescan's own pages: 0.3-2 mm) is a lead-in: the
+    # stroke comes down to the foot and the trace begins somewhere after it. A trace drawn on from the pulse
+    # leaves the stroke at its own first value instead (the foot only by chance: then the ends are used)
+    path, step = row.path, 1 if side == "left" else -1
+    k = int(np.ceil(pulse.x_fall)) if side == "left" else int(np.floor(pulse.x_rise))
+    k -= path.x0
+    tall = 2.0 * row.width_px + 1
+    while 0 <= k < len(path.centre) and np.isfinite(path.centre[k]) and path.bot[k] - path.top[k] + 1 > tall:
+        k += step
+    after = path.centre[[j for j in range(k, k + 3 * step, step) if 0 <= j < len(path.centre)]]
+    after = after[np.isfinite(after)]
+    if after.size == 0 or np.sum(np.abs(after - pulse.base_px) <= max(1.0, 0.15 * r)) >= 2:
+        return None
+    return pulse_edge(ink, pulse, "fall" if side == "left" else "rise", row.width_px)
 
 
 def _sub(path: Path, extent: tuple[int, int]) -> Path:
@@ -472,7 +550,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     quality: dict[str, float] = {}
     panels_out = []
     r = reading.px_per_mm
-    px_per_s = config.speed_mm_s * r
+    px_per_s = reading.px_per_s
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
     used_rows = sorted({p.row for p in panels})
     # each panel as it is written (the row's trace over the panel's own time), and each row put back
@@ -481,7 +559,8 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     written = {i: np.full(n, np.nan) for i in used_rows}
     for p in panels:
         i0, i1 = p.sample_range(config.fs)
-        segs.append(_row_signal(reading.rows[p.row], reading.x0, px_per_s, reading.px_per_mv, config.fs, duration,
+        row = reading.rows[p.row]
+        segs.append(_row_signal(row, row.x0_px, px_per_s, reading.px_per_mv, config.fs, duration,
                                 window=(p.t0_s, p.t1_s))[i0:min(i1, n)])
         written[p.row][i0:i0 + len(segs[-1])] = segs[-1]
     # all leads are recorded at once, so every row shows the same heart rate. It is measured per row
@@ -496,17 +575,17 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         odd_rows = [i for i, v in row_rates.items() if np.isfinite(v)]
     elif len(known) >= 3:
         odd_rows = [i for i, v in row_rates.items() if np.isfinite(v) and abs(v / consensus - 1) > HR_TOLERANCE]
+    odd_leads = [p.lead for p in panels if p.row in odd_rows]
     if odd_rows:
-        warnings.append(f"dropped row(s) {', '.join(str(i + 1) for i in odd_rows)} "
-                        f"({', '.join(p.lead for p in panels if p.row in odd_rows)}): heart rate differs from "
-                        f"the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%} (misread trace)")
+        # rhythms can differ between rows in life (an ectopic run, a pause), so the row is kept, and flagged
+        warnings.append(f"row(s) {', '.join(str(i + 1) for i in odd_rows)} ({', '.join(odd_leads)}): heart rate "
+                        f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
+                        "check them (a misread trace, or a rhythm that changed)")
     for p, seg in zip(panels, segs):
-        if p.row in odd_rows:
-            continue
         row = reading.rows[p.row]
         i0, i1 = p.sample_range(config.fs)
         i1 = min(i1, n)
-        q = _panel_quality(row, reading.x0 + p.t0_s * px_per_s, reading.x0 + p.t1_s * px_per_s, seg)
+        q = _panel_quality(row, row.x0_px + p.t0_s * px_per_s, row.x0_px + p.t1_s * px_per_s, seg)
         panels_out.append({"lead": p.lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
                            "quality": round(q, 3)})
         k = LEADS.index(p.lead)
@@ -541,8 +620,10 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "gain_from": reading.gain_from,
         "time_origin_from": reading.x0_from,
         "time_origin_px": round(reading.x0, 3),
+        "px_per_s": round(px_per_s, 4),
         "px_per_mv": round(reading.px_per_mv, 4),
         "rows": [{"baseline_from": row.baseline_from, "baseline_px": round(row.baseline_px, 3),
+                  "time_origin_px": round(row.x0_px, 3),
                   "pulses": sorted(row.pulses),
                   "extent_mm": [round(row.extent[0] / r, 2), round(row.extent[1] / r, 2)]} for row in reading.rows],
         "leads_found": found,
@@ -554,9 +635,23 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "fs": config.fs,
         "config": dataclasses.asdict(config),
         "warnings": warnings,
-        "lead_checks": lead_checks(signal, config.fs),
+        "lead_checks": _flag_rows(lead_checks(signal, config.fs), odd_leads, consensus),
     }
     return record, report
+
+
+def _flag_rows(checks: dict, leads: list[str], consensus_bpm: float) -> dict:
+    """Lower the confidence of the leads of rows whose heart rate disagrees with the page's, with the reason."""
+    if not leads:
+        return checks
+    why = f"its row's heart rate differs from the other rows' {consensus_bpm:.0f} bpm (misread, or the rhythm changed)"
+    for lead in dict.fromkeys(leads):
+        entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
+        entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
+        entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+    checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
+    checks["reasons"] = [*checks["reasons"], f"heart rate differs in {', '.join(dict.fromkeys(leads))}"]
+    return checks
 
 
 def _panel_quality(row: RowReading, x_from: float, x_to: float, seg: np.ndarray) -> float:

@@ -3,7 +3,7 @@
 A rendered page's trace map comes from its truth (:func:`vaescan.pages.model_input.page_input`);
 a scan or photo has none, so :func:`digitized_trace_map` places the digitised record's
 samples where the digitiser read them: on the rectified page at ``time_origin_px + t *
-px_per_s`` and ``baseline_px (of the panel's row) - v * px_per_mv`` (report keys of
+px_per_s`` and ``baseline_px - v * px_per_mv`` (of the panel's row; report keys of
 :func:`~vaescan.digitize.pipeline.image_digitize`), then through the grid's homography to
 the image and the model input's letterbox.
 """
@@ -47,14 +47,14 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
     grey = rgb.mean(axis=2).astype(np.uint8)  # only the letterbox geometry is used, not the pixels
     _, affine = letterbox(grey, config.size)
     transform = affine @ np.asarray(report["grid"]["homography"], float)
-    px_per_s = report["speed_mm_s"] * report["grid"]["px_per_mm_rectified"]
+    px_per_s = report["px_per_s"]
     n = record.n_samples
     lines = []
     for p in report["panels"]:
         i0, i1 = int(round(p["t0_s"] * record.fs)), min(int(round(p["t1_s"] * record.fs)), n)
         i = np.arange(i0, i1)
         k = LEADS.index(p["lead"])
-        xs = report["time_origin_px"] + i / record.fs * px_per_s
+        xs = report["rows"][p["row"]]["time_origin_px"] + i / record.fs * px_per_s
         ys = report["rows"][p["row"]]["baseline_px"] - record.signal[i0:i1, k] * report["px_per_mv"]
         lines.append((xs, ys, k * n + i))
     return trace_map_draw(lines, transform, config.size, config.trace_radius_px), record
