@@ -19,9 +19,10 @@ link: the page works from the file, offline.
 
 With ``#selftest`` in the page's address the script checks itself after
 drawing: it moves the first slider to its end and picks another profile,
-compares the drawn traces before and after, and writes the result (and any
-error caught on the page) as JSON into ``<pre id="xp-selftest">``, which a
-headless browser's ``--dump-dom`` reads back (``tests/report/test_explorer_browser.py``).
+compares the drawn traces before and after, and writes the result (any error
+caught on the page, the explorer's box on the page in CSS pixels) as JSON into
+``<pre id="xp-selftest">``, which a headless browser's ``--dump-dom`` reads back
+(``tests/report/test_explorer_browser.py``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ STYLE = """<style>
 #explorer .xp-controls label { display: block; margin: 0.2em 0; }
 #explorer .xp-controls input[type=range] { width: 100%; }
 #explorer .xp-readout { font-size: 0.85em; margin: 0.3em 0; }
-#explorer select { margin: 0 1em 0.5em 0.3em; }
+#explorer select { margin-left: 0.5em; }
 </style>"""
 
 BODY = """<div class="xp-run" id="xp-run-box"></div>
@@ -64,8 +65,10 @@ BODY = """<div class="xp-run" id="xp-run-box"></div>
   <div class="xp-controls" id="xp-sliders"></div>
 </div>
 <h3>Clinical profile: SCAN's generated beat</h3>
-<div id="xp-pick"></div>
-<div class="xp-ecg"><div id="xp-prof"></div><p class="xp-readout" id="xp-prof-readout"></p></div>
+<div class="xp-panel">
+  <div class="xp-ecg"><div id="xp-prof"></div><p class="xp-readout" id="xp-prof-readout"></p></div>
+  <div class="xp-controls" id="xp-pick"></div>
+</div>
 <pre id="xp-selftest" hidden></pre>"""
 
 SCRIPT = r"""<script>
@@ -132,7 +135,7 @@ SCRIPT = r"""<script>
   function geometry(run) {
     var w = (run.t1 - run.t0) / 1000 * MM_PER_S, h = (run.ymax - run.ymin) * MM_PER_MV;
     return {w: w, h: h, width: LEFT + run.grid[0].length * (w + GAP),
-            height: TOP + run.grid.length * (h + GAP) + BOTTOM};
+            height: TOP + run.grid.length * (h + GAP) - GAP + BOTTOM};
   }
 
   function paper(run) {
@@ -166,6 +169,8 @@ SCRIPT = r"""<script>
         }
         if (r === run.grid.length - 1) {
           for (var tt = Math.ceil(run.t0 / 200) * 200; tt <= run.t1 + 1e-9; tt += 200) {
+            var first = c === 0, last = c === row.length - 1;
+            if ((tt - run.t0 < 1e-6 && !first) || (run.t1 - tt < 1e-6 && !last)) { continue; }
             parts.push('<text x="' + ((tt - run.t0) / 1000 * MM_PER_S).toFixed(2) + '" y="' + (g.h + 3).toFixed(2) +
                        '" font-size="2" text-anchor="middle" fill="#333">' + tt + "</text>");
           }
@@ -173,7 +178,7 @@ SCRIPT = r"""<script>
         parts.push("</g>");
       });
     });
-    var midY = TOP + run.grid.length * (g.h + GAP) / 2;
+    var midY = TOP + (run.grid.length * (g.h + GAP) - GAP) / 2;
     parts.push('<text x="2.5" y="' + midY.toFixed(1) + '" font-size="2.4" fill="#333" text-anchor="middle" ' +
                'transform="rotate(-90 2.5 ' + midY.toFixed(1) + ')">amplitude (mV)</text>');
     parts.push('<text x="' + (LEFT + (g.width - LEFT) / 2).toFixed(1) + '" y="' + (g.height - 1).toFixed(1) +
@@ -324,8 +329,10 @@ SCRIPT = r"""<script>
     result.errors = (window.__xpErrors || []).slice();
     var out = document.getElementById("xp-selftest");
     out.textContent = JSON.stringify(result);
-    out.hidden = false;
-    document.getElementById("explorer").scrollIntoView();
+    var rect = document.getElementById("explorer").getBoundingClientRect();
+    result.explorer_box_px = [rect.left + window.scrollX, rect.top + window.scrollY, rect.width, rect.height];
+    result.pixel_ratio = window.devicePixelRatio;
+    out.textContent = JSON.stringify(result);
   }
 
   var runs = JSON.parse(document.getElementById("explorer-data").textContent).map(prepare);
