@@ -62,7 +62,10 @@ def test_the_explorer_runs_in_chromium_without_error_and_redraws_on_input(browse
     # the page's JavaScript decodes the embedded beats exactly as the Python reader does
     np.testing.assert_allclose(result["mean_lead0"], beat_decode(data[0]["mean_beat"])[0], atol=1e-9)
 
-    png = page_screenshot(browser, report / "report.html", tmp_path / "report.png", tmp_path / "profile")
+    # a window tall enough for the whole page down to the explorer's end, as wide as the self-test's
+    bottom = int(result["explorer_box_px"][1] + result["explorer_box_px"][3]) + 20
+    png = page_screenshot(browser, report / "report.html", tmp_path / "report.png", tmp_path / "profile",
+                          window=(1200, bottom))
     x, y, w, h = (round(v * result["pixel_ratio"]) for v in result["explorer_box_px"])
     with Image.open(png) as image:
         assert image.size[0] >= x + w and image.size[1] >= y + h, "the explorer is outside the screenshot"

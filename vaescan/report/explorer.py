@@ -4,8 +4,9 @@
 :func:`vaescan.analysis.explorer.explorer_data` (one entry per SCAN run) embedded
 as JSON in a ``<script type="application/json">`` element, and a small vanilla
 JavaScript that draws the 12 leads as inline SVG on ECG paper (25 mm/s,
-10 mm/mV; small box 40 ms x 0.1 mV, large box 200 ms x 0.5 mV; time from the
-QRS in ms, amplitude in mV, both labelled). No external script, style, font or
+10 mm/mV; small box 40 ms x 0.1 mV, large box 200 ms x 0.5 mV; limb leads in
+one row, chest leads in the next, each row as tall as its largest beat; time
+from the QRS in ms, amplitude in mV, both labelled). No external script, style, font or
 link: the page works from the file, offline.
 
 - **Factor traversal**: one slider per factor (steps in sd of the factor);
@@ -77,7 +78,7 @@ SCRIPT = r"""<script>
   var CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var INDEX = {};
   for (var k = 0; k < CODE.length; k++) { INDEX[CODE.charAt(k)] = k; }
-  var LAYOUT = [["I", "aVR", "V1", "V4"], ["II", "aVL", "V2", "V5"], ["III", "aVF", "V3", "V6"]];
+  var LAYOUT = [["I", "II", "III", "aVR", "aVL", "aVF"], ["V1", "V2", "V3", "V4", "V5", "V6"]];
   var MM_PER_S = 25, MM_PER_MV = 10, LEFT = 11, TOP = 2, GAP = 3, BOTTOM = 9;
 
   function decodeLead(text, unit) {
@@ -101,59 +102,63 @@ SCRIPT = r"""<script>
   function fmt(v, d) { return (v > 0 ? "+" : "") + v.toFixed(d); }
 
   function prepare(run) {
-    var unit = run.unit_mv, lo = Infinity, hi = -Infinity;
+    var unit = run.unit_mv, beats = [];
     run.mean = decodeBeat(run.mean_beat, unit);
     run.factors.forEach(function (f) { f.decoded = f.beats.map(function (b) { return decodeBeat(b, unit); }); });
     run.profiles.items.forEach(function (p) { p.decoded = decodeBeat(p.beat, unit); });
-    function scan(beat) {
-      beat.forEach(function (lead) { lead.forEach(function (v) { if (v < lo) { lo = v; } if (v > hi) { hi = v; } }); });
-    }
-    scan(run.mean);
-    run.factors.forEach(function (f) { f.decoded.forEach(scan); });
-    run.profiles.items.forEach(function (p) { scan(p.decoded); });
-    run.ymin = Math.max(Math.floor(Math.min(lo, -0.5) * 2) / 2, -5);
-    run.ymax = Math.min(Math.ceil(Math.max(hi, 0.5) * 2) / 2, 5);
-    var n = run.mean[0].length;
+    beats.push(run.mean);
+    run.factors.forEach(function (f) { f.decoded.forEach(function (b) { beats.push(b); }); });
+    run.profiles.items.forEach(function (p) { beats.push(p.decoded); });
     run.t0 = run.t0_ms;
-    run.t1 = run.t0_ms + n * 1000 / run.fs_hz;
+    run.t1 = run.t0_ms + run.mean[0].length * 1000 / run.fs_hz;
     var standard = LAYOUT.every(function (row) {
       return row.every(function (l) { return run.leads.indexOf(l) >= 0; });
     });
+    var grid = [];
     if (standard) {
-      run.grid = LAYOUT.map(function (row) { return row.map(function (l) { return run.leads.indexOf(l); }); });
+      grid = LAYOUT.map(function (row) { return row.map(function (l) { return run.leads.indexOf(l); }); });
     } else {
-      run.grid = [];
-      for (var i = 0; i < run.leads.length; i += 4) {
-        var row = [];
-        for (var j = i; j < Math.min(i + 4, run.leads.length); j++) { row.push(j); }
-        run.grid.push(row);
+      for (var i = 0; i < run.leads.length; i += 6) {
+        var cells = [];
+        for (var j = i; j < Math.min(i + 6, run.leads.length); j++) { cells.push(j); }
+        grid.push(cells);
       }
     }
+    // one amplitude range per row (every beat the row can show), whole 0.5 mV, at least -0.5..+0.5 mV
+    run.rows = grid.map(function (leads) {
+      var lo = -0.5, hi = 0.5;
+      beats.forEach(function (beat) {
+        leads.forEach(function (l) {
+          beat[l].forEach(function (v) { if (v < lo) { lo = v; } if (v > hi) { hi = v; } });
+        });
+      });
+      return {leads: leads, ymin: Math.max(Math.floor(lo * 2) / 2, -6), ymax: Math.min(Math.ceil(hi * 2) / 2, 6)};
+    });
+    run.rowOf = {};
+    run.rows.forEach(function (row) { row.leads.forEach(function (l) { run.rowOf[l] = row; }); });
     return run;
   }
 
-  function geometry(run) {
-    var w = (run.t1 - run.t0) / 1000 * MM_PER_S, h = (run.ymax - run.ymin) * MM_PER_MV;
-    return {w: w, h: h, width: LEFT + run.grid[0].length * (w + GAP),
-            height: TOP + run.grid.length * (h + GAP) - GAP + BOTTOM};
-  }
-
   function paper(run) {
-    var g = geometry(run), parts = [];
-    parts.push('<svg viewBox="0 0 ' + g.width.toFixed(1) + " " + g.height.toFixed(1) +
+    var w = (run.t1 - run.t0) / 1000 * MM_PER_S, parts = [], y0 = TOP;
+    var width = LEFT + Math.max.apply(null, run.rows.map(function (r) { return r.leads.length; })) * (w + GAP);
+    run.rows.forEach(function (row) { row.top = y0; y0 += (row.ymax - row.ymin) * MM_PER_MV + GAP; });
+    var height = y0 - GAP + BOTTOM;
+    parts.push('<svg viewBox="0 0 ' + width.toFixed(1) + " " + height.toFixed(1) +
                '" role="img" aria-label="12-lead beat on ECG paper" font-family="sans-serif">');
-    run.grid.forEach(function (row, r) {
-      row.forEach(function (lead, c) {
-        var x0 = LEFT + c * (g.w + GAP), y0 = TOP + r * (g.h + GAP), s;
-        parts.push('<g transform="translate(' + x0.toFixed(2) + "," + y0.toFixed(2) + ')">');
-        for (var t = Math.ceil(run.t0 / 40) * 40; t <= run.t1 + 1e-9; t += 40) {
+    run.rows.forEach(function (row, r) {
+      var h = (row.ymax - row.ymin) * MM_PER_MV, last = r === run.rows.length - 1;
+      row.leads.forEach(function (lead, c) {
+        var x0 = LEFT + c * (w + GAP), s, t;
+        parts.push('<g transform="translate(' + x0.toFixed(2) + "," + row.top.toFixed(2) + ')">');
+        for (t = Math.ceil(run.t0 / 40) * 40; t <= run.t1 + 1e-9; t += 40) {
           var x = (t - run.t0) / 1000 * MM_PER_S, big = Math.abs(t % 200) < 1e-6;
-          parts.push('<line x1="' + x.toFixed(2) + '" x2="' + x.toFixed(2) + '" y1="0" y2="' + g.h.toFixed(2) +
+          parts.push('<line x1="' + x.toFixed(2) + '" x2="' + x.toFixed(2) + '" y1="0" y2="' + h.toFixed(2) +
                      '" stroke="' + (big ? "#e3a0a0" : "#f6d5d5") + '" stroke-width="' + (big ? 0.25 : 0.12) + '"/>');
         }
-        for (s = Math.round(run.ymin * 10); s <= Math.round(run.ymax * 10); s++) {
-          var y = (run.ymax - s / 10) * MM_PER_MV, bigy = s % 5 === 0;
-          parts.push('<line x1="0" x2="' + g.w.toFixed(2) + '" y1="' + y.toFixed(2) + '" y2="' + y.toFixed(2) +
+        for (s = Math.round(row.ymin * 10); s <= Math.round(row.ymax * 10); s++) {
+          var y = (row.ymax - s / 10) * MM_PER_MV, bigy = s % 5 === 0;
+          parts.push('<line x1="0" x2="' + w.toFixed(2) + '" y1="' + y.toFixed(2) + '" y2="' + y.toFixed(2) +
                      '" stroke="' + (bigy ? "#e3a0a0" : "#f6d5d5") + '" stroke-width="' + (bigy ? 0.25 : 0.12) + '"/>');
         }
         parts.push('<text x="1" y="3" font-size="2.6" fill="#333">' + esc(run.leads[lead]) + "</text>");
@@ -162,36 +167,36 @@ SCRIPT = r"""<script>
         parts.push('<path class="xp-trace" data-lead="' + lead +
                    '" fill="none" stroke="#000" stroke-width="0.4" d=""/>');
         if (c === 0) {
-          for (s = Math.ceil(run.ymin); s <= Math.floor(run.ymax); s++) {
-            parts.push('<text x="-1" y="' + ((run.ymax - s) * MM_PER_MV + 0.8).toFixed(2) +
+          for (s = Math.ceil(row.ymin); s <= Math.floor(row.ymax); s++) {
+            parts.push('<text x="-1" y="' + ((row.ymax - s) * MM_PER_MV + 0.8).toFixed(2) +
                        '" font-size="2.2" text-anchor="end" fill="#333">' + s + "</text>");
           }
         }
-        if (r === run.grid.length - 1) {
-          for (var tt = Math.ceil(run.t0 / 200) * 200; tt <= run.t1 + 1e-9; tt += 200) {
-            var first = c === 0, last = c === row.length - 1;
-            if ((tt - run.t0 < 1e-6 && !first) || (run.t1 - tt < 1e-6 && !last)) { continue; }
-            parts.push('<text x="' + ((tt - run.t0) / 1000 * MM_PER_S).toFixed(2) + '" y="' + (g.h + 3).toFixed(2) +
-                       '" font-size="2" text-anchor="middle" fill="#333">' + tt + "</text>");
+        if (last) {
+          for (t = Math.ceil(run.t0 / 200) * 200; t <= run.t1 + 1e-9; t += 200) {
+            var first = c === 0, end = c === row.leads.length - 1;
+            if ((t - run.t0 < 1e-6 && !first) || (run.t1 - t < 1e-6 && !end)) { continue; }
+            parts.push('<text x="' + ((t - run.t0) / 1000 * MM_PER_S).toFixed(2) + '" y="' + (h + 3).toFixed(2) +
+                       '" font-size="2" text-anchor="middle" fill="#333">' + t + "</text>");
           }
         }
         parts.push("</g>");
       });
     });
-    var midY = TOP + (run.grid.length * (g.h + GAP) - GAP) / 2;
+    var midY = (TOP + y0 - GAP) / 2;
     parts.push('<text x="2.5" y="' + midY.toFixed(1) + '" font-size="2.4" fill="#333" text-anchor="middle" ' +
                'transform="rotate(-90 2.5 ' + midY.toFixed(1) + ')">amplitude (mV)</text>');
-    parts.push('<text x="' + (LEFT + (g.width - LEFT) / 2).toFixed(1) + '" y="' + (g.height - 1).toFixed(1) +
+    parts.push('<text x="' + (LEFT + (width - LEFT) / 2).toFixed(1) + '" y="' + (height - 1).toFixed(1) +
                '" font-size="2.4" fill="#333" text-anchor="middle">time from the QRS (ms); 25 mm/s, 10 mm/mV: ' +
                'small box 40 ms x 0.1 mV</text>');
     parts.push("</svg>");
     return parts.join("");
   }
 
-  function pathOf(run, values) {
-    var dt = 1000 / run.fs_hz, pts = [];
+  function pathOf(run, values, lead) {
+    var dt = 1000 / run.fs_hz, pts = [], ymax = run.rowOf[lead].ymax;
     for (var i = 0; i < values.length; i++) {
-      var x = (i * dt) / 1000 * MM_PER_S, y = (run.ymax - values[i]) * MM_PER_MV;
+      var x = (i * dt) / 1000 * MM_PER_S, y = (ymax - values[i]) * MM_PER_MV;
       pts.push((i ? "L" : "M") + x.toFixed(2) + "," + y.toFixed(2));
     }
     return pts.join("");
@@ -199,10 +204,12 @@ SCRIPT = r"""<script>
 
   function draw(box, run, beat, reference) {
     box.querySelectorAll("path.xp-trace").forEach(function (p) {
-      p.setAttribute("d", pathOf(run, beat[+p.getAttribute("data-lead")]));
+      var lead = +p.getAttribute("data-lead");
+      p.setAttribute("d", pathOf(run, beat[lead], lead));
     });
     box.querySelectorAll("path.xp-ref").forEach(function (p) {
-      p.setAttribute("d", reference ? pathOf(run, reference[+p.getAttribute("data-lead")]) : "");
+      var lead = +p.getAttribute("data-lead");
+      p.setAttribute("d", reference ? pathOf(run, reference[lead], lead) : "");
     });
   }
 
@@ -217,9 +224,9 @@ SCRIPT = r"""<script>
       return;
     }
     var html = run.factors.map(function (f, k) {
-      return '<label>' + esc(f.name) + ' <small>(KL ' + f.kl_nats.toFixed(2) + ' nats)</small><br>' +
+      return '<label>' + esc(f.name) + ' <small>(KL ' + f.kl_nats.toFixed(2) + ' nats)</small>: <output>0 SD</output>' +
              '<input type="range" min="0" max="' + (run.steps_sd.length - 1) + '" step="1" value="' + mid +
-             '" data-factor="' + k + '" aria-label="' + esc(f.name) + ' in sd"> <output>0 SD</output></label>';
+             '" data-factor="' + k + '" aria-label="' + esc(f.name) + ' in sd"></label>';
     }).join("");
     if (run.inactive) {
       html += "<p>" + run.inactive + " further factor(s) left out (inactive: KL below the VAE's threshold).</p>";
@@ -230,7 +237,7 @@ SCRIPT = r"""<script>
       sliders.querySelectorAll("input[type=range]").forEach(function (input) {
         if (moved && input !== moved) { input.value = mid; }
         var k = +input.getAttribute("data-factor"), s = run.steps_sd[+input.value];
-        input.nextElementSibling.textContent = (s === 0 ? "0" : fmt(s, 2)) + " SD";
+        input.parentNode.querySelector("output").textContent = (s === 0 ? "0" : fmt(s, 2)) + " SD";
         if (+input.value !== mid) { shown = {factor: run.factors[k], step: +input.value, sd: s}; }
       });
       if (shown) {
