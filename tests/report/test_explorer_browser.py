@@ -1,9 +1,9 @@
 """report.html's latent explorer in a real browser (headless Chromium): no console error, a moved slider redraws
-the beat, a picked profile redraws SCAN's beat, the page's decoder reads the embedded data as Python does, and a
-screenshot is saved. Runs on CI (CI=true: a missing Chromium fails); elsewhere it skips without Chromium.
+the beat, a picked profile redraws SCAN's beat, the page's decoder reads the embedded data as Python does, with
+two SCAN runs the run picker switches, and a screenshot is saved. Runs on CI (CI=true: a missing Chromium fails);
+elsewhere it skips without Chromium.
 
-The report is built from the tiny toy VAE and SCAN runs of the other tests (about 20 s); each browser load
-takes 1-2 s."""
+The report is built from tiny toy VAE and SCAN runs (about 20 s); each browser load takes 1-2 s."""
 
 from __future__ import annotations
 
@@ -40,10 +40,12 @@ def report(tmp_path_factory):
     cache = ["--cache-dir", str(root / "cache")]
     assert main(["-q", "train-vae", "--config", str(root / "vae.yaml"), "--data", str(root / "cohort"),
                  "-o", str(root / "vae"), *cache]) == 0
-    assert main(["-q", "train-scan", "--vae", str(root / "vae"), "-o", str(root / "scan"), "--epochs", "20",
-                 *cache]) == 0
+    for name, epochs in (("scan", "20"), ("scan_short", "5")):  # two SCAN runs: the page gets a run picker
+        assert main(["-q", "train-scan", "--vae", str(root / "vae"), "-o", str(root / name), "--epochs", epochs,
+                     *cache]) == 0
     out = root / "report"
-    assert main(["-q", "report", str(root / "scan"), "--data", str(root / "cohort"), "-o", str(out),
+    assert main(["-q", "report", str(root / "scan"), str(root / "scan_short"), "--data", str(root / "cohort"),
+                 "-o", str(out),
                  "--no-features", "--n-boot", "50", "--min-per-class", "2", *cache]) == 0
     return out
 
@@ -55,12 +57,16 @@ def test_the_explorer_runs_in_chromium_without_error_and_redraws_on_input(browse
     assert result is not None, "the page's self-test wrote no result (a script failed before it ran)"
     assert result["errors"] == []
     data = json.loads((report / "explorer.json").read_text())
-    assert result["n_runs"] == 1 and result["n_traces"] == 12
+    assert [run["name"] for run in data] == ["scan", "scan_short"]
+    assert result["n_runs"] == 2 and result["n_traces"] == 12
     assert result["n_sliders"] == result["n_factors"] == len(data[0]["factors"]) >= 1
     assert result["slider_changed"] and result["profile_changed"]
     assert "+2.50 SD" in result["trav_readout"] and "SCAN's generated beat for" in result["prof_readout"]
     # the page's JavaScript decodes the embedded beats exactly as the Python reader does
     np.testing.assert_allclose(result["mean_lead0"], beat_decode(data[0]["mean_beat"])[0], atol=1e-9)
+    # the run picker redraws the second run: its sliders, SCAN's (other) profile beats
+    assert result["run_switch"] == {"n_sliders": len(data[1]["factors"]), "n_factors": len(data[1]["factors"]),
+                                    "profile_changed": True}
 
     # a window tall enough for the whole page down to the explorer's end, as wide as the self-test's
     bottom = int(result["explorer_box_px"][1] + result["explorer_box_px"][3]) + 20

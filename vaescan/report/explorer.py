@@ -19,9 +19,10 @@ link: the page works from the file, offline.
   profile's (``NORM`` or no label, same sex and age; grey).
 
 With ``#selftest`` in the page's address the script checks itself after
-drawing: it moves the first slider to its end and picks another profile,
-compares the drawn traces before and after, and writes the result (any error
-caught on the page, the explorer's box on the page in CSS pixels) as JSON into
+drawing: it moves the first slider to its end and picks another profile
+(and, with several runs, switches to the second), compares the drawn traces
+before and after, and writes the result (any error caught on the page, the
+explorer's box on the page in CSS pixels) as JSON into
 ``<pre id="xp-selftest">``, which a headless browser's ``--dump-dom`` reads back
 (``tests/report/test_explorer_browser.py``).
 """
@@ -330,6 +331,15 @@ SCRIPT = r"""<script>
       result.profile_changed = profBefore !== traces(prof) && traces(prof).indexOf("L") > 0;
       result.prof_readout = document.getElementById("xp-prof-readout").textContent;
       result.mean_lead0 = runs[0].mean[0].map(function (v) { return Math.round(v * 1000) / 1000; });
+      var picker = document.getElementById("xp-run");
+      if (picker) {
+        var profOfFirst = traces(prof);
+        picker.selectedIndex = 1;
+        picker.dispatchEvent(new Event("change", {bubbles: true}));
+        result.run_switch = {
+          n_sliders: document.querySelectorAll("#xp-sliders input[type=range]").length,
+          n_factors: runs[1].factors.length, profile_changed: profOfFirst !== traces(prof)};
+      }
     } catch (e) {
       window.__xpErrors.push("selftest: " + e);
     }
