@@ -7,7 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaescan.analysis.explorer import UNIT_MV, beat_decode, beat_encode, explorer_data, profile_table
+from vaescan.analysis.explorer import (
+    MEASURE_LABELS,
+    UNIT_MV,
+    beat_decode,
+    beat_encode,
+    explorer_data,
+    profile_table,
+)
+from vaescan.data.features import beat_summary
 from vaescan.data.toy import toy_beats
 from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE
@@ -47,8 +55,15 @@ def test_traversal_beats_are_the_decoders_output_at_each_step(scan):
             expected = vae.inverse_transform(z[None])[0][:, ::2]
             np.testing.assert_allclose(beat_decode(coded), expected, atol=UNIT_MV / 2 + 1e-6)
         # the middle step is every factor at its mean
-        assert factor["beats"][2] == data["mean_beat"]
-    assert len(json.dumps(data)) < 120_000  # 3 factors x 5 steps + 18 profiles, about one character a sample
+        assert factor["beats"][2] == data["mean_beat"] and factor["measures"][2] == data["mean_measures"]
+    # the measures are vaescan's delineation of the beat at the VAE's rate, rounded
+    mean_beat = vae.inverse_transform(vae.latent_mean_[None])[0]
+    truth = beat_summary(mean_beat, vae.fs_, vae.fiducial_)
+    assert len(data["measure_labels"]) == len(MEASURE_LABELS) == len(data["mean_measures"])
+    for name, value in zip(MEASURE_LABELS, data["mean_measures"]):
+        tolerance = 0.005 if "_mv" in name else 0.5  # rounded to 0.01 mV, whole ms and degrees
+        assert value is None and not np.isfinite(truth[name]) or value == pytest.approx(truth[name], abs=tolerance)
+    assert len(json.dumps(data)) < 130_000  # 3 factors x 5 steps + 18 profiles, about one character a sample
 
 
 def test_profiles_are_scans_generated_beats_for_each_label_sex_and_age(scan):
@@ -71,3 +86,13 @@ def test_profiles_are_scans_generated_beats_for_each_label_sex_and_age(scan):
 def test_max_factors_keeps_the_factors_of_highest_kl(scan):
     data = explorer_data(scan, steps=3, max_factors=1)
     assert [f["index"] for f in data["factors"]] == scan.vae.active_units_[:1] and data["inactive"] == 2
+
+
+def test_measures_keep_hundredths_of_a_millivolt_and_whole_milliseconds(monkeypatch):
+    import vaescan.analysis.explorer as explorer
+
+    fake = {name: 0.1234 if "_mv" in name else 105.6 for name in MEASURE_LABELS} | {"pr_ms": float("nan")}
+    monkeypatch.setattr(explorer, "beat_summary", lambda beat, fs, fiducial: fake)
+    row = explorer.beat_measures(np.zeros((1, 12, 10)), 500.0, 2)[0]
+    assert dict(zip(MEASURE_LABELS, row)) == {name: None if name == "pr_ms" else 0.12 if "_mv" in name else 106.0
+                                              for name in MEASURE_LABELS}

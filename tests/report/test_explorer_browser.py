@@ -62,6 +62,16 @@ def test_the_explorer_runs_in_chromium_without_error_and_redraws_on_input(browse
     assert result["n_sliders"] == result["n_factors"] == len(data[0]["factors"]) >= 1
     assert result["slider_changed"] and result["profile_changed"]
     assert "+2.50 SD" in result["trav_readout"] and "SCAN's generated beat for" in result["prof_readout"]
+    # the measures table: the drawn beat, the mean beat (both as embedded) and their change, per measure
+    table = result["trav_measures"]
+    assert table[0] == ["measured on the beat", "black", "grey", "change"]
+    assert [row[0] for row in table[1:]] == data[0]["measure_labels"]
+    first = data[0]["factors"][0]  # the first slider's factor, moved to its last step
+
+    def shown(value):
+        return "-" if value is None else f"{value:.0f}"
+
+    assert table[1][1:3] == [shown(first["measures"][-1][0]), shown(data[0]["mean_measures"][0])]  # QRS, ms
     # the page's JavaScript decodes the embedded beats exactly as the Python reader does
     np.testing.assert_allclose(result["mean_lead0"], beat_decode(data[0]["mean_beat"])[0], atol=1e-9)
     # the run picker redraws the second run: its sliders, SCAN's (other) profile beats

@@ -13,6 +13,8 @@ computed here, once, and embedded in ``report.html`` as JSON.
 - **Profiles**: every binary label alone (or no label), crossed with ``sex``
   (if SCAN models it) and three values of each continuous variable (the
   training mean and +-1 sd, rounded), each decoded by :meth:`SCAN.generate`.
+- **Measures** of every beat (:func:`beat_measures`): intervals, axis and amplitudes as vaescan's
+  delineation reads them, so the page can say what a factor changes in clinical units.
 
 Beats are stored at ``fs_hz`` (default 250 Hz, every 2nd sample of the 500 Hz
 beat; the synthetic VAE's decoder works at 250 Hz) as integers in units of
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from vaescan.data.features import beat_summary
 from vaescan.data.leads import LEADS
 from vaescan.models.scan import SCAN
 
@@ -92,6 +95,38 @@ def beat_decode(coded: Sequence[str], unit_mv: float = UNIT_MV) -> np.ndarray:
     return np.asarray(leads, dtype=np.float64) * unit_mv
 
 
+MEASURE_LABELS: dict[str, str] = {
+    "qrs_ms": "QRS duration (ms)", "pr_ms": "PR interval (ms)", "qt_ms": "QT interval (ms)",
+    "axis_deg": "frontal QRS axis (deg)", "r_amp_mv": "largest R wave (mV)", "t_amp_mv": "largest |T| wave (mV)",
+    "st_mv_anterior": "ST level, anterior (mV)", "st_mv_inferior": "ST level, inferior (mV)",
+    "st_mv_lateral": "ST level, lateral (mV)",
+}
+"""What the explorer shows measured on every drawn beat (:func:`vaescan.data.features.beat_summary`)."""
+
+
+def beat_measures(beats: np.ndarray, fs: float, fiducial: int) -> list[list[float | None]]:
+    """:func:`~vaescan.data.features.beat_summary` of each beat (beats, leads, samples; mV at ``fs``), in the order
+    of :data:`MEASURE_LABELS`: intervals in whole ms, the axis in whole degrees, amplitudes to 0.01 mV; None where
+    the delineation found no value.
+
+    Example
+    -------
+    >>> t = np.arange(500) * 2.0 - 400
+    >>> beat = np.tile(np.exp(-0.5 * (t / 12) ** 2), (12, 1))
+    >>> beat_measures(beat[None], 500.0, 200)[0][4]  # the largest R wave, mV
+    1.0
+    """
+    out = []
+    for beat in beats:
+        summary = beat_summary(beat, fs, fiducial)
+        row = []
+        for name in MEASURE_LABELS:
+            value = float(summary[name])
+            row.append(None if not np.isfinite(value) else round(value, 2 if "_mv" in name else 0))
+        out.append(row)
+    return out
+
+
 def _resampled(beats: np.ndarray, fs: float, fs_hz: float) -> tuple[np.ndarray, float]:
     """Every k-th sample (k = fs / fs_hz rounded, at least 1) and the rate that gives."""
     k = max(int(round(fs / fs_hz)), 1)
@@ -135,12 +170,14 @@ def explorer_data(scan: SCAN, *, name: str = "SCAN", steps: int = 11, span: floa
     """Everything the latent explorer draws for one SCAN run (JSON-ready; beats coded by :func:`beat_encode`).
 
     Keys: ``name``; ``leads``; ``t0_ms`` and ``fs_hz`` (the time axis, ms and Hz); ``unit_mv``;
-    ``steps_sd`` (the slider's values, sd of each factor); ``mean_beat`` (every factor at its mean);
-    ``factors`` (per active factor, by decreasing KL: ``index``, ``name``, ``kl_nats``, ``sd`` the
-    factor's sd over the training beats, ``beats`` one per step); ``inactive`` (how many factors were left
-    out: KL below the VAE's ``active_kl_nats``, or beyond ``max_factors``); ``profiles`` (``variables``
-    SCAN models, ``items``: ``label`` and ``values`` of each profile from :func:`profile_table` and its
-    generated ``beat``).
+    ``steps_sd`` (the slider's values, sd of each factor); ``mean_beat`` (every factor at its mean) and
+    its ``mean_measures``; ``measure_labels`` (:data:`MEASURE_LABELS`: what every ``measures`` list holds,
+    :func:`beat_measures` of the beat at the VAE's rate); ``factors`` (per active factor, by decreasing KL:
+    ``index``, ``name``, ``kl_nats``, ``sd`` the factor's sd over the training beats, ``beats`` and
+    ``measures`` one per step); ``inactive`` (how many factors were left out: KL below the VAE's
+    ``active_kl_nats``, or beyond ``max_factors``); ``profiles`` (``variables`` SCAN models, ``items``:
+    ``label`` and ``values`` of each profile from :func:`profile_table`, its generated ``beat`` and its
+    ``measures``).
 
     Example
     -------
@@ -166,18 +203,26 @@ def explorer_data(scan: SCAN, *, name: str = "SCAN", steps: int = 11, span: floa
             zi = vae.latent_mean_.copy()
             zi[i] += s * vae.latent_sd_[i]
             z.append(zi)
-    decoded, fs = _resampled(vae.inverse_transform(np.array(z)), vae.fs_, fs_hz)
+    full = vae.inverse_transform(np.array(z))
+    measures = beat_measures(full, vae.fs_, vae.fiducial_)
+    decoded, fs = _resampled(full, vae.fs_, fs_hz)
     names = vae.factor_names_
-    factors = [{"index": int(i), "name": names[i], "kl_nats": round(float(vae.kl_per_unit_[i]), 3),
-                "sd": round(float(vae.latent_sd_[i]), 4),
-                "beats": [beat_encode(b, unit_mv) for b in decoded[1 + k * steps: 1 + (k + 1) * steps]]}
-               for k, i in enumerate(shown)]
+    factors = []
+    for k, i in enumerate(shown):
+        part = slice(1 + k * steps, 1 + (k + 1) * steps)
+        factors.append({"index": int(i), "name": names[i], "kl_nats": round(float(vae.kl_per_unit_[i]), 3),
+                        "sd": round(float(vae.latent_sd_[i]), 4),
+                        "beats": [beat_encode(b, unit_mv) for b in decoded[part]], "measures": measures[part]})
     table = profile_table(scan)
-    generated, _ = _resampled(scan.generate(table.drop(columns="label")), vae.fs_, fs_hz)
+    generated_full = scan.generate(table.drop(columns="label"))
+    generated, _ = _resampled(generated_full, vae.fs_, fs_hz)
     items = [{"label": row["label"], "values": {k: float(v) for k, v in row.items() if k != "label"},
-              "beat": beat_encode(b, unit_mv)} for (_, row), b in zip(table.iterrows(), generated)]
+              "beat": beat_encode(b, unit_mv), "measures": m}
+             for (_, row), b, m in zip(table.iterrows(), generated,
+                                       beat_measures(generated_full, vae.fs_, vae.fiducial_))]
     leads = list(LEADS) if vae.n_leads_ == len(LEADS) else [f"lead {k + 1}" for k in range(vae.n_leads_)]
     return {"name": name, "leads": leads, "t0_ms": float(vae.window_ms_[0]), "fs_hz": float(fs),
             "unit_mv": unit_mv, "steps_sd": [float(s) for s in grid], "mean_beat": beat_encode(decoded[0], unit_mv),
+            "mean_measures": measures[0], "measure_labels": list(MEASURE_LABELS.values()),
             "factors": factors, "inactive": vae.config.latent_dim - len(shown),
             "profiles": {"variables": list(scan.output_names_), "items": items}}

@@ -11,7 +11,8 @@ link: the page works from the file, offline.
 
 - **Factor traversal**: one slider per factor (steps in sd of the factor);
   moving one redraws the decoded beat (black) over the beat with every factor
-  at its mean (grey). One factor moves at a time, the others stay at their
+  at its mean (grey), and a table gives both beats' measures (intervals, axis,
+  amplitudes as vaescan's delineation reads them) and the change. One factor moves at a time, the others stay at their
   mean, as in a traversal: the beats are the decoder's own outputs, precomputed,
   not an interpolation.
 - **Clinical profile**: a label (alone), sex and age (as SCAN models them)
@@ -53,7 +54,10 @@ STYLE = """<style>
 #explorer .xp-panel { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
 #explorer .xp-ecg { flex: 1 1 38em; min-width: 28em; }
 #explorer .xp-ecg svg { width: 100%; height: auto; background: #fff; }
-#explorer .xp-controls { flex: 0 1 22em; max-height: 34em; overflow-y: auto; font-size: 0.85em; }
+#explorer .xp-controls { flex: 0 1 22em; font-size: 0.85em; }
+#explorer .xp-sliders { max-height: 26em; overflow-y: auto; }
+#explorer table.xp-measures { font-size: 0.95em; margin-top: 0.8em; }
+#explorer table.xp-measures td + td { text-align: right; }
 #explorer .xp-controls label { display: block; margin: 0.2em 0; }
 #explorer .xp-controls input[type=range] { width: 100%; }
 #explorer .xp-readout { font-size: 0.85em; margin: 0.3em 0; }
@@ -64,12 +68,14 @@ BODY = """<div class="xp-run" id="xp-run-box"></div>
 <h3>Factor traversal</h3>
 <div class="xp-panel">
   <div class="xp-ecg"><div id="xp-trav"></div><p class="xp-readout" id="xp-trav-readout"></p></div>
-  <div class="xp-controls" id="xp-sliders"></div>
+  <div class="xp-controls"><div class="xp-sliders" id="xp-sliders"></div>
+    <table class="xp-measures" id="xp-trav-measures"></table></div>
 </div>
 <h3>Clinical profile: SCAN's generated beat</h3>
 <div class="xp-panel">
   <div class="xp-ecg"><div id="xp-prof"></div><p class="xp-readout" id="xp-prof-readout"></p></div>
-  <div class="xp-controls" id="xp-pick"></div>
+  <div class="xp-controls"><div id="xp-pick"></div>
+    <table class="xp-measures" id="xp-prof-measures"></table></div>
 </div>
 <pre id="xp-selftest" hidden></pre>"""
 
@@ -214,13 +220,30 @@ SCRIPT = r"""<script>
     });
   }
 
+  function measures(table, run, black, grey) {
+    var rows = ["<tr><th>measured on the beat</th><th>black</th>" + (grey ? "<th>grey</th><th>change</th>" : "") +
+                "</tr>"];
+    function cell(v, d) { return v === null || v === undefined ? "-" : v.toFixed(d); }
+    run.measure_labels.forEach(function (label, i) {
+      var d = /\(mV\)$/.test(label) ? 2 : 0, b = black[i], g = grey ? grey[i] : null, change = "-";
+      if (grey && b !== null && g !== null) {
+        change = Math.abs(b - g) < 0.5 * Math.pow(10, -d) ? "0" : fmt(b - g, d);
+      }
+      rows.push("<tr><td>" + esc(label) + "</td><td>" + cell(b, d) + "</td>" +
+                (grey ? "<td>" + cell(g, d) + "</td><td>" + change + "</td>" : "") + "</tr>");
+    });
+    table.innerHTML = rows.join("");
+  }
+
   function traversal(run) {
     var box = document.getElementById("xp-trav"), sliders = document.getElementById("xp-sliders");
     var readout = document.getElementById("xp-trav-readout"), mid = (run.steps_sd.length - 1) / 2;
+    var table = document.getElementById("xp-trav-measures");
     box.innerHTML = paper(run);
     if (!run.factors.length) {
       sliders.innerHTML = "<p>No active factor: every factor's KL is below the threshold.</p>";
       draw(box, run, run.mean, null);
+      measures(table, run, run.mean_measures, null);
       readout.textContent = "Every factor at its mean.";
       return;
     }
@@ -243,11 +266,13 @@ SCRIPT = r"""<script>
       });
       if (shown) {
         draw(box, run, shown.factor.decoded[shown.step], run.mean);
+        measures(table, run, shown.factor.measures[shown.step], run.mean_measures);
         readout.textContent = shown.factor.name + " at " + fmt(shown.sd, 2) + " SD (the factor's SD over the " +
           "training beats: " + shown.factor.sd + "), the other factors at their mean: black. " +
           "Every factor at its mean: grey.";
       } else {
         draw(box, run, run.mean, null);
+        measures(table, run, run.mean_measures, null);
         readout.textContent = "Every factor at its mean. Move a slider: one factor moves at a time, " +
           "the others stay at their mean.";
       }
@@ -259,6 +284,7 @@ SCRIPT = r"""<script>
   function profiles(run) {
     var box = document.getElementById("xp-prof"), pick = document.getElementById("xp-pick");
     var readout = document.getElementById("xp-prof-readout"), items = run.profiles.items;
+    var table = document.getElementById("xp-prof-measures");
     box.innerHTML = paper(run);
     if (!items.length) { pick.textContent = "SCAN models no clinical variable."; return; }
     var labels = [], keys = Object.keys(items[0].values).filter(function (v) {
@@ -292,6 +318,7 @@ SCRIPT = r"""<script>
       keys.forEach(function (key) { chosen[key] = pick.querySelector('select[data-var="' + key + '"]').value; });
       var item = find(label, chosen), ref = find(reference, chosen);
       draw(box, run, item.decoded, label === reference ? null : ref.decoded);
+      measures(table, run, item.measures, label === reference ? null : ref.measures);
       var said = keys.map(function (key) { return key + " " + chosen[key]; }).join(", ");
       readout.textContent = "SCAN's generated beat for " + label + (said ? " (" + said + ")" : "") + ": black" +
         (label === reference ? "." : "; " + reference + " with the same values: grey.");
@@ -322,6 +349,8 @@ SCRIPT = r"""<script>
       }
       result.slider_changed = before !== traces(trav) && traces(trav).indexOf("L") > 0;
       result.trav_readout = document.getElementById("xp-trav-readout").textContent;
+      result.trav_measures = Array.prototype.map.call(document.querySelectorAll("#xp-trav-measures tr"),
+        function (tr) { return Array.prototype.map.call(tr.cells, function (c) { return c.textContent; }); });
       var select = document.querySelector('#xp-pick select[data-var="label"]');
       var profBefore = traces(prof);
       if (select && select.options.length > 1) {
