@@ -31,7 +31,8 @@ WIDTH_PX = 1200
 
 
 def chromium_path() -> str | None:
-    """The browser: ``VAESCAN_CHROMIUM`` if set, else the first of :data:`NAMES` on the PATH (None: absent).
+    """The browser: ``VAESCAN_CHROMIUM`` if set (None if that is no executable), else the first of :data:`NAMES`
+    on the PATH (None: absent).
 
     Example
     -------
@@ -40,7 +41,7 @@ def chromium_path() -> str | None:
     """
     explicit = os.environ.get("VAESCAN_CHROMIUM")
     if explicit:
-        return explicit
+        return shutil.which(explicit)
     return next((found for name in NAMES if (found := shutil.which(name))), None)
 
 
