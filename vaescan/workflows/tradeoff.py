@@ -195,9 +195,10 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
 
 
 def _run_names(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """Each run's folder name, or its full path where two runs share a folder name."""
+    """Each run's folder name, or its full path for a later run in a folder of an earlier one's name (as the
+    representations are named by :func:`collect_representations`)."""
     names = [Path(run).resolve().name for run in runs]
-    return [str(Path(run).resolve()) if names.count(name) > 1 else name for run, name in zip(runs, names)]
+    return [str(Path(run).resolve()) if name in names[:k] else name for k, (run, name) in enumerate(zip(runs, names))]
 
 
 def explorer_runs(runs: Sequence[str | os.PathLike[str]]) -> list[dict]:
