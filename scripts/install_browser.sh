@@ -22,6 +22,8 @@ else
 fi
 echo "installing chromium (apt-get) for the report's browser test ..."
 export DEBIAN_FRONTEND=noninteractive
-"${_sudo[@]}" apt-get update -qq >/dev/null
-"${_sudo[@]}" apt-get install -y -qq chromium >/dev/null
-command -v chromium >/dev/null
+if ! { "${_sudo[@]}" apt-get update -qq >/dev/null && "${_sudo[@]}" apt-get install -y -qq chromium >/dev/null \
+        && command -v chromium >/dev/null; }; then
+    # the rest of the suite still runs; the browser test then fails on CI and skips elsewhere, saying why
+    echo "install_browser: apt-get could not install chromium (see above)" >&2
+fi
