@@ -44,7 +44,7 @@ def test_traversal_beats_are_the_decoders_output_at_each_step(scan):
     vae = scan.vae
     data = explorer_data(scan, steps=5, span=2.0)
     assert data["steps_sd"] == [-2.0, -1.0, 0.0, 1.0, 2.0]
-    assert [f["index"] for f in data["factors"]] == vae.active_units_ and data["inactive"] == 0
+    assert [f["index"] for f in data["factors"]] == vae.active_units_ and data["inactive"] == data["capped"] == 0
     assert data["fs_hz"] == 250.0 and data["t0_ms"] == -400.0 and len(data["leads"]) == 12
     for factor in data["factors"]:
         i = factor["index"]
@@ -85,7 +85,8 @@ def test_profiles_are_scans_generated_beats_for_each_label_sex_and_age(scan):
 
 def test_max_factors_keeps_the_factors_of_highest_kl(scan):
     data = explorer_data(scan, steps=3, max_factors=1)
-    assert [f["index"] for f in data["factors"]] == scan.vae.active_units_[:1] and data["inactive"] == 2
+    assert [f["index"] for f in data["factors"]] == scan.vae.active_units_[:1]
+    assert data["inactive"] == 0 and data["capped"] == 2
 
 
 def test_measures_keep_hundredths_of_a_millivolt_and_whole_milliseconds(monkeypatch):

@@ -10,7 +10,8 @@ def _data(name: str) -> dict:
     beat = ["A" * 4] * 12
     return {"name": name, "leads": ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"],
             "t0_ms": -400.0, "fs_hz": 250.0, "unit_mv": 0.01, "steps_sd": [-1.0, 0.0, 1.0], "mean_beat": beat,
-            "factors": [{"index": 0, "name": "z0", "kl_nats": 1.0, "sd": 0.5, "beats": [beat] * 3}], "inactive": 0,
+            "factors": [{"index": 0, "name": "z0", "kl_nats": 1.0, "sd": 0.5, "beats": [beat] * 3}],
+            "inactive": 0, "capped": 0,
             "profiles": {"variables": ["NORM"], "items": [{"label": "NORM", "values": {"NORM": 1.0}, "beat": beat}]}}
 
 

@@ -174,10 +174,10 @@ def explorer_data(scan: SCAN, *, name: str = "SCAN", steps: int = 11, span: floa
     its ``mean_measures``; ``measure_labels`` (:data:`MEASURE_LABELS`: what every ``measures`` list holds,
     :func:`beat_measures` of the beat at the VAE's rate); ``factors`` (per active factor, by decreasing KL:
     ``index``, ``name``, ``kl_nats``, ``sd`` the factor's sd over the training beats, ``beats`` and
-    ``measures`` one per step); ``inactive`` (how many factors were left out: KL below the VAE's
-    ``active_kl_nats``, or beyond ``max_factors``); ``profiles`` (``variables`` SCAN models, ``items``:
-    ``label`` and ``values`` of each profile from :func:`profile_table`, its generated ``beat`` and its
-    ``measures``).
+    ``measures`` one per step); ``inactive`` (factors left out for a KL below the VAE's ``active_kl_nats``)
+    and ``capped`` (active ones left out beyond ``max_factors``, the lowest KL); ``profiles``
+    (``variables`` SCAN models, ``items``: ``label`` and ``values`` of each profile from
+    :func:`profile_table`, its generated ``beat`` and its ``measures``).
 
     Example
     -------
@@ -224,5 +224,5 @@ def explorer_data(scan: SCAN, *, name: str = "SCAN", steps: int = 11, span: floa
     return {"name": name, "leads": leads, "t0_ms": float(vae.window_ms_[0]), "fs_hz": float(fs),
             "unit_mv": unit_mv, "steps_sd": [float(s) for s in grid], "mean_beat": beat_encode(decoded[0], unit_mv),
             "mean_measures": measures[0], "measure_labels": list(MEASURE_LABELS.values()),
-            "factors": factors, "inactive": vae.config.latent_dim - len(shown),
+            "factors": factors, "inactive": vae.config.latent_dim - len(active), "capped": len(active) - len(shown),
             "profiles": {"variables": list(scan.output_names_), "items": items}}

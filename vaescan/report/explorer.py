@@ -253,7 +253,10 @@ SCRIPT = r"""<script>
              '" data-factor="' + k + '" aria-label="' + esc(f.name) + ' in sd"></label>';
     }).join("");
     if (run.inactive) {
-      html += "<p>" + run.inactive + " further factor(s) left out (inactive: KL below the VAE's threshold).</p>";
+      html += "<p>" + run.inactive + " inactive factor(s) left out (KL below the VAE's threshold).</p>";
+    }
+    if (run.capped) {
+      html += "<p>" + run.capped + " active factor(s) of lowest KL left out to keep the report small.</p>";
     }
     sliders.innerHTML = html;
     function update(moved) {

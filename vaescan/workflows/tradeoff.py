@@ -201,9 +201,14 @@ def _run_names(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
     return [str(Path(run).resolve()) if name in names[:k] else name for k, (run, name) in enumerate(zip(runs, names))]
 
 
-def explorer_runs(runs: Sequence[str | os.PathLike[str]]) -> list[dict]:
-    """The latent explorer's data (:func:`vaescan.analysis.explorer.explorer_data`) of every finished SCAN run
-    among ``runs`` (other kinds are skipped), named by its folder.
+EXPLORER_MAX_FACTORS = 64
+"""The report's explorer shows at most this many factors per run (highest KL first): 64 x 11 beats, about 2.2 MB
+at the 1.05 characters per sample measured on the synthetic configs (docs/tradeoff.md)."""
+
+
+def explorer_runs(runs: Sequence[str | os.PathLike[str]], max_factors: int = EXPLORER_MAX_FACTORS) -> list[dict]:
+    """The latent explorer's data (:func:`vaescan.analysis.explorer.explorer_data`, at most ``max_factors``
+    factors) of every finished SCAN run among ``runs`` (other kinds are skipped), named by its folder.
 
     Example
     -------
@@ -211,7 +216,7 @@ def explorer_runs(runs: Sequence[str | os.PathLike[str]]) -> list[dict]:
     ['scan1']
     """
     kinds = [require_done(run, ("scan", "blackbox"))["kind"] for run in runs]
-    return [explorer_data(SCAN.load(run), name=name)
+    return [explorer_data(SCAN.load(run), name=name, max_factors=max_factors)
             for run, kind, name in zip(runs, kinds, _run_names(runs)) if kind == "scan"]
 
 
