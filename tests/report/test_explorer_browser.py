@@ -3,7 +3,7 @@ the beat, a picked profile redraws SCAN's beat, the page's decoder reads the emb
 two SCAN runs the run picker switches, and a screenshot is saved. Runs on CI (CI=true: a missing Chromium fails);
 elsewhere it skips without Chromium.
 
-The report is built from tiny toy VAE and SCAN runs (about 20 s); each browser load takes 1-2 s."""
+The report is built from tiny toy VAE and SCAN runs on 40 records (about 18 s); each browser load takes 1-2 s."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def browser() -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("explorer")
-    write_toy_cohort(root / "cohort", n=60, flat=17)
+    write_toy_cohort(root / "cohort", n=40)
     (root / "vae.yaml").write_text(SMALL_VAE)
     cache = ["--cache-dir", str(root / "cache")]
     assert main(["-q", "train-vae", "--config", str(root / "vae.yaml"), "--data", str(root / "cohort"),
@@ -45,7 +45,7 @@ def report(tmp_path_factory):
     out = root / "report"
     assert main(["-q", "report", str(root / "scan"), str(root / "scan_short"), "--data", str(root / "cohort"),
                  "-o", str(out),
-                 "--no-features", "--n-boot", "50", "--min-per-class", "2", *cache]) == 0
+                 "--no-features", "--n-boot", "20", "--min-per-class", "2", *cache]) == 0
     return out
 
 
