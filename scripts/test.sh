@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup_env.sh test
+bash scripts/install_browser.sh   # headless Chromium for the report's browser test, if missing
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -n auto "$@"

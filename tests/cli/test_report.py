@@ -51,6 +51,8 @@ def test_report_html_is_self_contained_and_embeds_the_figure(report):
     assert f"data:image/png;base64,{base64.b64encode(png).decode()}" in page
     md = (report / "report.md").read_text()
     assert "![trade-off](tradeoff.png)" in md and "Strodthoff" in md and "features + linear" in page
+    # no SCAN run given: the latent explorer section says so in one line
+    assert "no latent explorer" in page and "no latent explorer" in md
 
 
 def test_report_refuses_a_run_of_another_kind(tmp_path, capsys):

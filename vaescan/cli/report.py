@@ -16,7 +16,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "engineered features + logistic/linear regression (fitted on train; --no-features to leave out), each "
         "SCAN run (its linear head, and gradient boosting on its VAE factors) and each black-box run. Writes "
         "tradeoff.csv (AUROC, AUPRC, ECE, R2, MAE with bootstrap 95% intervals), summary.csv (macro AUROC and "
-        "the paired gap to the best), tradeoff.png, report.md and a self-contained report.html.")
+        "the paired gap to the best), tradeoff.png, report.md and a self-contained report.html that ends with a latent "
+        "explorer of each SCAN run (a slider per factor redraws the 12-lead beat; SCAN's beat per clinical profile; "
+        "its data also in explorer.json).")
     p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
     p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
     p.add_argument("-o", "--output", default="report", help="output folder (default report)")
@@ -41,5 +43,5 @@ def cmd_report(args: argparse.Namespace) -> int:
                           min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
                           progress=not args.quiet)
-    print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, tradeoff.png)")
+    print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, tradeoff.png, explorer.json)")
     return 0

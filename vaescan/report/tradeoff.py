@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from vaescan.analysis.tradeoff import EXPLAINABILITY_LEVELS, TradeoffResult
+from vaescan.report.explorer import explorer_html, explorer_markdown
 
 PUBLISHED = pd.DataFrame([
     ("FactorECG (van de Leur et al.)", "21 ECG factors vs black-box DNN, 35 diagnoses", "AUROC", 0.94, 0.96),
@@ -175,8 +176,10 @@ NOTE = ("Every representation is scored on the same test records; intervals are 
         "gap to the best is a paired bootstrap on the same resampled records, with a two-sided p.")
 
 
-def render_markdown(result: TradeoffResult, figure: str, meta: Mapping) -> str:
-    """report.md: summary, the figure (a relative path), the summary and per-task tables, published magnitudes.
+def render_markdown(result: TradeoffResult, figure: str, meta: Mapping,
+                    explorer: Sequence[Mapping] | None = None) -> str:
+    """report.md: summary, the figure (a relative path), the summary and per-task tables, published magnitudes,
+    and where the latent explorer is (``explorer``: :func:`vaescan.analysis.explorer.explorer_data` per SCAN run).
 
     Example
     -------
@@ -192,7 +195,7 @@ def render_markdown(result: TradeoffResult, figure: str, meta: Mapping) -> str:
              "## Representations", "", _markdown_table(_summary_display(result.summary)), ""]
     if len(result.table):
         parts += ["## Per task", "", _markdown_table(_table_display(result.table)), ""]
-    parts += ["## Published magnitudes", "", _markdown_table(PUBLISHED), ""]
+    parts += ["## Published magnitudes", "", _markdown_table(PUBLISHED), "", explorer_markdown(explorer)]
     return "\n".join(parts)
 
 
@@ -217,6 +220,7 @@ img {{ max-width: 100%; }}
 {tasks}
 <h2>Published magnitudes</h2>
 {published}
+{explorer}
 </body></html>
 """
 
@@ -225,8 +229,10 @@ def _html_table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, escape=True, na_rep="-")
 
 
-def render_html(result: TradeoffResult, png_base64: str, meta: Mapping) -> str:
-    """report.html: the content of :func:`render_markdown` as one self-contained page (figure as a base64 PNG).
+def render_html(result: TradeoffResult, png_base64: str, meta: Mapping,
+                explorer: Sequence[Mapping] | None = None) -> str:
+    """report.html: the content of :func:`render_markdown` as one self-contained page (figure as a base64 PNG),
+    ending with the latent explorer (:func:`vaescan.report.explorer.explorer_html`).
 
     Example
     -------
@@ -243,4 +249,4 @@ def render_html(result: TradeoffResult, png_base64: str, meta: Mapping) -> str:
         summary="".join(f"<li>{html.escape(s)}</li>" for s in summary_sentences(result)),
         representations=_html_table(_summary_display(result.summary)),
         tasks=_html_table(_table_display(result.table)) if len(result.table) else "<p>-</p>",
-        published=_html_table(PUBLISHED))
+        published=_html_table(PUBLISHED), explorer=explorer_html(explorer))

@@ -9,7 +9,8 @@ Adapters turn what exists into prediction tables (``record_id``, ``prob_<label>`
   gradient boosting on the run's VAE encodings (fitted on ``train``);
 - levels 4 and 5, :func:`blackbox_predictions`: a black-box run (signal or page image) on its test inputs.
 
-:func:`tradeoff_report` scores them (:func:`vaescan.analysis.tradeoff.tradeoff_analysis`) and writes the report.
+:func:`tradeoff_report` scores them (:func:`vaescan.analysis.tradeoff.tradeoff_analysis`) and writes the report,
+with the latent explorer's data of every SCAN run (:func:`explorer_runs`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vaescan.analysis.explorer import explorer_data
 from vaescan.analysis.tradeoff import TradeoffResult, tradeoff_analysis
 from vaescan.config import load_config
 from vaescan.data.cohort import Cohort
@@ -192,6 +194,32 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
     return reps
 
 
+def _run_names(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Each run's folder name, or its full path for a later run in a folder of an earlier one's name (as the
+    representations are named by :func:`collect_representations`)."""
+    names = [Path(run).resolve().name for run in runs]
+    return [str(Path(run).resolve()) if name in names[:k] else name for k, (run, name) in enumerate(zip(runs, names))]
+
+
+EXPLORER_MAX_FACTORS = 64
+"""The report's explorer shows at most this many factors per run (highest KL first): 64 x 11 beats, about 2.2 MB
+at the 1.05 characters per sample measured on the synthetic configs (docs/tradeoff.md)."""
+
+
+def explorer_runs(runs: Sequence[str | os.PathLike[str]], max_factors: int = EXPLORER_MAX_FACTORS) -> list[dict]:
+    """The latent explorer's data (:func:`vaescan.analysis.explorer.explorer_data`, at most ``max_factors``
+    factors) of every finished SCAN run among ``runs`` (other kinds are skipped), named by its folder.
+
+    Example
+    -------
+    >>> [d["name"] for d in explorer_runs(["runs/scan1", "runs/bb_signal"])]  # doctest: +SKIP
+    ['scan1']
+    """
+    kinds = [require_done(run, ("scan", "blackbox"))["kind"] for run in runs]
+    return [explorer_data(SCAN.load(run), name=name, max_factors=max_factors)
+            for run, kind, name in zip(runs, kinds, _run_names(runs)) if kind == "scan"]
+
+
 def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathLike[str],
                     output: str | os.PathLike[str], *, features: bool = True, n_boot: int = 1000, seed: int = 0,
                     min_per_class: int = 5,
@@ -200,7 +228,8 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     """Score every representation on the test split of the cohort ``data`` and write ``output``/:
     ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
     ``min_per_class`` test records per class, gap to the best),
-    ``predictions/<representation>.csv``, ``tradeoff.png``, ``report.md`` and a self-contained ``report.html``.
+    ``predictions/<representation>.csv``, ``tradeoff.png``, ``explorer.json`` (the latent explorer's data of the
+    SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``.
 
     Example
     -------
@@ -217,12 +246,14 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
                                binary=binary, continuous=continuous, n_boot=n_boot, seed=seed,
                                min_per_class=min_per_class)
-    return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps)
+    return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps,
+                        explorer=explorer_runs(runs))
 
 
 def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, cohort: str, n_test: int,
-                 n_boot: int, predictions: Representations) -> Path:
-    """Write the tables, the figure and report.md / report.html of a scored trade-off into ``output``."""
+                 n_boot: int, predictions: Representations, explorer: Sequence[dict] = ()) -> Path:
+    """Write the tables, the figure, ``explorer.json`` and report.md / report.html of a scored trade-off into
+    ``output`` (``explorer``: the latent explorer's data per SCAN run; none: the report says so)."""
     out = Path(output)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     for name, frame in (("tradeoff.csv", result.table), ("summary.csv", result.summary)):
@@ -235,11 +266,12 @@ def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, coho
     meta = {"cohort": cohort, "n_test": n_test, "n_boot": n_boot, "macro_labels": result.macro_labels,
             "best": result.best}
     write_json(out / "report.json", meta)
+    write_json(out / "explorer.json", list(explorer))
     with atomic_path(out / "report.md") as tmp:
-        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta))
+        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer))
     png = base64.b64encode((out / "tradeoff.png").read_bytes()).decode("ascii")
     with atomic_path(out / "report.html") as tmp:
-        Path(tmp).write_text(render_html(result, png, meta))
+        Path(tmp).write_text(render_html(result, png, meta, explorer))
     return out
 
 
