@@ -226,8 +226,10 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     # a trace drawn on from its pulse starts (or ends) at the pulse's stroke, which caps do not blur. Taken
     # where it agrees with the start the row ends give, to within their cap error, or lies later by up to
     # STRETCH_MAX of the row (a page stretched along the rows); earlier, a lead-in line joins pulse and trace
+    # (pulses are printed at one x on every row: anchors more than 1 mm apart are misread)
     tol = max(3.0, 0.6 * width)
-    if anchored and (x0 is None or x0 - tol <= np.median(anchored) <= x0 + tol + STRETCH_MAX * span):
+    if anchored and max(anchored) - min(anchored) <= 1.0 * r and \
+            (x0 is None or x0 - tol <= np.median(anchored) <= x0 + tol + STRETCH_MAX * span):
         x0, x0_from = float(np.median(anchored)), "calibration pulse stroke the trace is drawn from"
         px_per_s = _time_scale(rows, px_per_s, span, warnings)
         span = (duration - 1.0 / config.fs) * px_per_s
@@ -311,7 +313,8 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, warnings: 
     """px per s from the rows' own length where the grid's spacing disagrees with it.
 
     A row drawn on from its pulse has an exact start (the pulse's stroke) and an end read to
-    within about half the pen's width; when the rows' median length differs from ``span`` (the
+    within about half the pen's width; when three or more such rows agree on their length to
+    within that and their median length differs from ``span`` (the
     shown duration at the grid's scale) by more than that (a page scanned or photographed with a
     little more stretch along one axis than the other: 0.3 % on some rotated outside pages, 30 ms
     at the end of a row), the rows' length sets the time scale. Larger differences than
@@ -321,11 +324,12 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, warnings: 
     lengths = [row.ends["right"] - row.ends["left"] for row in rows
                if "left" in row.pulses and "right" not in row.pulses
                and row.ends.get("left") is not None and row.ends.get("right") is not None]
-    if len(lengths) < 2:
+    if len(lengths) < 3:
         return px_per_s
     length = float(np.median(lengths))
     tolerance = max(4.0, 1.5 * float(np.median([row.width_px for row in rows])))
-    if tolerance < abs(length - span) and abs(length / span - 1) <= STRETCH_MAX:
+    # the rows must agree with each other to within the end-reading error: one misread end is not a stretch
+    if max(lengths) - min(lengths) <= tolerance < abs(length - span) and abs(length / span - 1) <= STRETCH_MAX:
         warnings.append(f"time scale taken from the rows' length ({length / span - 1:+.2%} against the grid's)")
         return px_per_s * length / span
     return px_per_s
