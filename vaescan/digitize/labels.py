@@ -29,7 +29,8 @@ a confident score. Steps (:func:`page_text_read`):
    height read as "11" are II or "111" III. A name is kept only when the word is
    not crossed, is no wider than its text, reads with a score of at least
    :data:`MIN_SCORE`, and for a lone "I": is free-standing, not a dash of a line,
-   and reads with :data:`MIN_SCORE_SINGLE`. Words that are not lead names, read
+   and reads with :data:`MIN_SCORE_SINGLE`; numerals must be as tall as the page's
+   lettered labels (aVR, V1, ...) and a lone I in line with one. Words that are not lead names, read
    with some confidence and touch no trace are returned as :class:`TextBox`
    (headers, footers, measurements), for masking; a rejected lead name is neither.
 
@@ -153,9 +154,9 @@ def labels_read(image: np.ndarray, px_per_mm: float | None = None) -> list[LeadL
     >>> from vaescan.pages.render import PageStyle, ecg_render
     >>> from vaescan.data.records import Record
     >>> rec = Record(np.zeros((5000, 12)), 500.0, list(LEADS), name="demo")
-    >>> page, _ = ecg_render(rec, PageStyle(dpi=100, footer=False))
-    >>> [label.name for label in labels_read(page, 100 / 25.4)][:4]
-    ['I', 'aVR', 'V1', 'V4']
+    >>> page, _ = ecg_render(rec, PageStyle(dpi=150, footer=False))
+    >>> " ".join(label.name for label in labels_read(page, 150 / 25.4))
+    'I aVR V1 V4 II aVL V2 V5 III aVF V3 V6 II'
     """
     return page_text_read(image, px_per_mm)[0]
 
@@ -225,11 +226,33 @@ def page_text_read(image: np.ndarray, px_per_mm: float | None = None) -> tuple[l
             continue       # the word is wider than its text: the reading left out part of what is there
         if score >= (MIN_SCORE_SINGLE if name == "I" else MIN_SCORE):
             labels.append(LeadLabel(name, box, round(float(score), 4), text))
+    labels = _numerals_in_line(labels)
     if f < 1.0:
         labels = [dataclasses.replace(b, box=_scaled(b.box, 1.0 / f)) for b in labels]
         other = [dataclasses.replace(b, box=_scaled(b.box, 1.0 / f)) for b in other]
     order = lambda b: (round(b.box[1] / (8 * ppm / f)), b.box[0])  # noqa: E731
     return sorted(labels, key=order), sorted(other, key=order)
+
+
+def _numerals_in_line(labels: list[LeadLabel]) -> list[LeadLabel]:
+    """Keep I, II, III only as tall as the page's lettered labels (aVR, V1, ...: within -25 %/+30 % of their
+    median height), and a lone I only in line with one of them (top and bottom within a third of its height):
+    labels are printed in one size, row by row, and a stray bar or stroke is neither."""
+    lettered = [b for b in labels if b.name not in ("I", "II", "III")]
+    if not lettered:
+        return [b for b in labels if b.name != "I"]
+    ref = float(np.median([b.box[3] - b.box[1] for b in lettered]))
+    out = []
+    for b in labels:
+        h = b.box[3] - b.box[1]
+        if b.name in ("I", "II", "III"):
+            if not 0.75 * ref <= h <= 1.3 * ref:
+                continue
+            if b.name == "I" and not any(abs(b.box[1] - r.box[1]) <= h / 3 and abs(b.box[3] - r.box[3]) <= h / 3
+                                         for r in lettered):
+                continue
+        out.append(b)
+    return out
 
 
 def _scaled(box: tuple[int, int, int, int], k: float) -> tuple[int, int, int, int]:
@@ -329,10 +352,11 @@ def _word_boxes(clean: np.ndarray, ppm: float) -> list[_Word]:
     long_ = max(3, int(round(6.0 * s)))
     lines = np.maximum(cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long_, 1))),
                        cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long_))))
-    dark = float(np.percentile(inv, 99.95))   # the darkness of the darkest strokes (text; a trace may be paler)
-    # grid lines: straight runs over 6 mm, lighter than the strokes (a dark trace's flat stretch stays ink)
-    grid = (lines.astype(np.float32) > 0.5 * inv) & (inv < 0.75 * dark)
-    ink = ((inv > max(60.0, 0.45 * dark)) & ~grid).astype(np.uint8)
+    dark = float(np.percentile(inv, 99.7))      # the darkness of strokes (trace and text)
+    darkest = float(np.percentile(inv, 99.95))  # of the darkest (text; a coloured trace may be paler)
+    # grid lines: straight runs over 6 mm, lighter than the darkest strokes (a trace's flat stretch stays ink)
+    grid = (lines.astype(np.float32) > 0.5 * inv) & (inv < 0.75 * darkest)
+    ink = ((inv > max(60.0, 0.45 * dark, 0.32 * darkest)) & ~grid).astype(np.uint8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     # big pieces (traces): cut away their flat stretches so what hangs off them stands alone
     big = np.flatnonzero((stats[1:, cv2.CC_STAT_WIDTH] > 10 * s) | (stats[1:, cv2.CC_STAT_HEIGHT] > 8 * s)) + 1
