@@ -69,9 +69,10 @@ def glyph_read(image: np.ndarray, ppm: float | None, bank, min_corr: float, marg
     feats, names = bank
     h, w = image.shape[:2]
     ppm = float(ppm) if ppm else max(h, w) / 280.0
-    f = min(1.0, L.WORK_PX_PER_MM / ppm)
-    if f < 1.0:
-        image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    f = min(1.0, L.WORK_PX_PER_MM / ppm) if ppm >= L.MIN_PX_PER_MM else 6.0 / ppm   # as labels.page_text_read
+    if f != 1.0:
+        image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                           interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
         ppm *= f
     clean = L._paper_normalised(image, ppm)
     out = []

@@ -5,7 +5,8 @@ those names beats inferring them from an assumed layout, as long as a wrong name
 never returned: a name comes back only when the whole word reads as a lead name with
 a confident score. Steps (:func:`page_text_read`):
 
-0. Pages finer than 8 px/mm are shrunk to it (labels 2-5 mm tall stay 16-40 px).
+0. Pages finer than 8 px/mm are shrunk to it (labels 2-5 mm tall stay 16-40 px), pages
+   coarser than 5 px/mm enlarged to 6 (small photos: 2 mm glyphs would touch).
 1. Ink: the page's brightest channel, raised by half its colour saturation (dark
    blue or green grids), divided by the local paper brightness (a coloured grid and
    uneven light drop out); glyphs are searched at 6 px/mm. Straight runs over 6 mm
@@ -68,6 +69,9 @@ TEXT_MIN_SCORE = 0.8
 
 WORK_PX_PER_MM = 8.0
 """Pages finer than this are read at this resolution (px per mm)."""
+
+MIN_PX_PER_MM = 5.0
+"""Pages coarser than this are enlarged to 6 px/mm first (small scans and photos: glyphs of 2 mm that touch)."""
 
 READ_BUDGET = 50.0
 """How much is read per page, in short words (one costs about 10 ms; a word w px wide and h px tall counts
@@ -190,9 +194,10 @@ def page_text_read(image: np.ndarray, px_per_mm: float | None = None) -> tuple[l
         image = np.dstack([image] * 3)
     h, w = image.shape[:2]
     ppm = float(px_per_mm) if px_per_mm else max(h, w) / 280.0
-    f = min(1.0, WORK_PX_PER_MM / ppm)
-    if f < 1.0:   # labels 2-5 mm tall are 16-40 px at 8 px/mm: plenty for a recogniser that reads at 48 px
-        image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    f = min(1.0, WORK_PX_PER_MM / ppm) if ppm >= MIN_PX_PER_MM else 6.0 / ppm
+    if f != 1.0:   # labels 2-5 mm tall are 16-40 px at 8 px/mm: plenty for a recogniser that reads at 48 px
+        image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                           interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
         ppm *= f
     clean = _paper_normalised(image, ppm)
     words = _word_boxes(clean, ppm)
@@ -227,7 +232,7 @@ def page_text_read(image: np.ndarray, px_per_mm: float | None = None) -> tuple[l
         if score >= (MIN_SCORE_SINGLE if name == "I" else MIN_SCORE):
             labels.append(LeadLabel(name, box, round(float(score), 4), text))
     labels = _numerals_in_line(labels)
-    if f < 1.0:
+    if f != 1.0:
         labels = [dataclasses.replace(b, box=_scaled(b.box, 1.0 / f)) for b in labels]
         other = [dataclasses.replace(b, box=_scaled(b.box, 1.0 / f)) for b in other]
     order = lambda b: (round(b.box[1] / (8 * ppm / f)), b.box[0])  # noqa: E731
