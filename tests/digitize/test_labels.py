@@ -12,8 +12,6 @@ from vaescan.digitize.labels import LABEL_NAMES, lead_name_parse, page_text_read
 from vaescan.pages.image import image_read
 from vaescan.pages.render import PageStyle, ecg_render
 
-pytest.importorskip("rapidocr")
-
 
 @pytest.mark.parametrize("text, name", [
     ("I", "I"), ("l", "I"), ("|", "I"), ("II", "II"), ("Il", "II"), ("ll", "II"), ("III", "III"), ("Ill", "III"),
