@@ -1,0 +1,126 @@
+"""The printed lead labels: names and places read on own-renderer pages (truth known), names on outside pages
+(a subset of those printed), OCR spellings mapped to lead names, and header text kept apart from labels."""
+
+import json
+
+import numpy as np
+import pytest
+
+from vaescan.data.leads import LEADS
+from vaescan.data.records import Record
+from vaescan.digitize.labels import LABEL_NAMES, lead_name_parse, page_text_read
+from vaescan.pages.image import image_read
+from vaescan.pages.render import PageStyle, ecg_render
+
+
+@pytest.mark.parametrize("text, name", [
+    ("I", "I"), ("l", "I"), ("|", "I"), ("II", "II"), ("Il", "II"), ("ll", "II"), ("III", "III"), ("Ill", "III"),
+    ("I I I", "III"), ("I I", "II"),
+    ("aVR", "aVR"), ("AVR", "aVR"), ("avr", "aVR"), ("aVl", "aVL"), ("a VF", "aVF"), ("AVF.", "aVF"),
+    ("V1", "V1"), ("Vl", "V1"), ("VI", "V1"), ("v6", "V6"), ("V4R", "V4R"), ("V4 R", "V4R"), ("v3r", "V3R"),
+    ("V5R", "V5R"), ("V7", "V7"), ("V8", "V8"), ("V9", "V9"), ("Lead II", "II"), ("| aVR", "aVR"), ("IaVL", "aVL"),
+    ("I V1", "V1"), ("V1:", "V1"),
+    ("", None), ("IIII", None), ("11", None), ("1", None), ("V", None), ("V0", None), ("V10", None), ("V6R", None),
+    ("V2R", None), ("aV", None), ("bVR", None), ("-aVR", None), ("25mm/s", None), ("10mm/mV", None),
+    ("ID: 00012", None), ("2019-11-22", None), ("Name:", None), ("HR 72", None), ("VR", None), ("I II", None),
+    ("II I", None),
+])
+def test_lead_name_parse(text, name):
+    assert lead_name_parse(text) == name
+    assert name is None or name in LABEL_NAMES
+
+
+def _record(seed: int) -> Record:
+    """10 s of 12 leads with beat-like spikes (a trace crosses the page like an ECG's)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(5000) / 500.0
+    beats = np.exp(-((t[:, None] % 0.8) - 0.3) ** 2 / 2e-4) * rng.uniform(-1, 1.5, 12)
+    return Record(beats + 0.1 * np.sin(2 * np.pi * 0.3 * t)[:, None], 500.0, list(LEADS), name="demo")
+
+
+def _label_truth(truth: dict) -> list[tuple[str, float, float, float]]:
+    """(name, left x, top y, bottom y) of each printed label, where ecg_render draws it (px)."""
+    st, ppm = truth["style"], truth["px_per_mm"]
+    size = st["label_mm"] * ppm
+    out = []
+    for p in truth["panels"]:
+        b = p["baseline_px"]
+        y = b - (st["label_mm"] + 4.0) * ppm if st["label_position"] == "above" else b + 3.5 * ppm
+        out.append((p["lead"], p["x0_px"] + 1.0 * ppm, y - 1.0 * ppm, y + 1.5 * size + ppm))
+    return out
+
+
+# (style, labels read at least): measured 8 of 13, 9 of 12 and 1 of 13 (labels a trace runs through are left out)
+OWN_PAGES = [
+    (PageStyle(dpi=150, font="DejaVu Sans", label_position="above", header="{name}\nVent. rate 72 BPM"), 8),
+    (PageStyle(dpi=200, font="STIX", label_position="below", layout="6x2", grid_color="green"), 9),
+    (PageStyle(dpi=200, font="Hershey Simplex", label_position="above", grid_color="grey", separators="lines",
+               trace_rgb=(20, 20, 90)), 1),
+]
+
+
+@pytest.mark.parametrize("k", range(len(OWN_PAGES)))
+def test_own_pages_names_and_places(k):
+    style, floor = OWN_PAGES[k]
+    page, truth = ecg_render(_record(k), style)
+    labels, text = page_text_read(page, truth["px_per_mm"])
+    printed = _label_truth(truth)
+    ppm = truth["px_per_mm"]
+    used = set()
+    for lab in labels:   # every label read is a printed one, at its place
+        cy = 0.5 * (lab.box[1] + lab.box[3])
+        hit = [i for i, (name, x, y0, y1) in enumerate(printed) if i not in used and name == lab.name
+               and abs(lab.box[0] - x) <= 1.5 * ppm and y0 <= cy <= y1]
+        assert hit, (lab, printed)
+        used.add(hit[0])
+    assert len(labels) >= floor, [lab.name for lab in labels]
+    # the footer (speed, gain) is text, never a label
+    assert any("mm/s" in t.text for t in text) and not any("mm" in lab.text for lab in labels)
+
+
+def test_extra_leads_keep_their_names():
+    """A 3x5-like strip of extra leads (V4R, V8, V9, V3R, V7) is read under those names."""
+    from vaescan.pages.render import _draw_text
+
+    ppm = 200 / 25.4
+    alpha = np.zeros((400, 1600), np.float32)
+    names = ["V4R", "V8", "V9", "V3R", "V7"]
+    for i, name in enumerate(names):
+        _draw_text(alpha, name, 60 + i * 300, 150, 3.0 * ppm, "DejaVu Sans")
+    page = np.clip(255 * (1 - alpha[..., None]) * np.ones(3), 0, 255).astype(np.uint8)
+    page[300, 20:1580] = 0                                    # a trace line below the labels
+    labels, _ = page_text_read(page, ppm)
+    assert [lab.name for lab in labels] == names
+
+
+def test_blank_page_reads_nothing():
+    labels, text = page_text_read(np.full((800, 1100, 3), 255, np.uint8), 4.0)
+    assert labels == [] and text == []
+
+
+def test_header_is_text_not_label():
+    style = PageStyle(dpi=150, header="{name}\nVent. rate      72 BPM\nPR interval    160 ms")
+    page, truth = ecg_render(_record(5), style)
+    labels, text = page_text_read(page, truth["px_per_mm"])
+    words = " ".join(t.text for t in text)
+    assert "BPM" in words and "interval" in words, words
+    header_bottom = truth["grid_box_px"][1]
+    assert all(lab.box[1] > header_bottom for lab in labels)   # no label is read in the header
+
+
+OUTSIDE = ["clean_02", "clean_05", "layout_6x2_02", "lowres_03", "rotated_03", "photo_05"]
+
+
+def test_outside_pages(shared_data):
+    """ECG-Image-Kit pages: every name read is printed on the page (no more often than printed); recall floor."""
+    read = printed = 0
+    for name in OUTSIDE:
+        d = shared_data / "outside_pages" / name
+        render = json.loads((d / "render.json").read_text())
+        true_names = [s["lead"] for s in render["plotted_segments"]]
+        labels, _ = page_text_read(image_read(next(d.glob("page.*"))))
+        for lead in set(lab.name for lab in labels):
+            assert sum(lab.name == lead for lab in labels) <= true_names.count(lead), (name, labels)
+        read += len(labels)
+        printed += len(true_names)
+    assert read >= 50, (read, printed)      # measured 53 of 78
