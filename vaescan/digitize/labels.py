@@ -227,6 +227,8 @@ def page_text_read(image: np.ndarray, px_per_mm: float | None = None) -> tuple[l
             continue       # a bar touching a trace, a dash of a line, or beside another bar: never taken for "I"
         if name in ("I", "II", "III") and not _numeral_confirmed(image, ppm, box, name):
             continue       # read again with more room and colour kept, it is not the same numeral
+        if name in ("V3", "V4", "V5") and _stroke_after(clean, box):
+            continue       # a stroke right after it may be the R of V4R that the word lost (to a grid line)
         if box[2] - box[0] > (box[3] - box[1]) * (0.95 * len(text.strip()) + 0.4):
             continue       # the word is wider than its text: the reading left out part of what is there
         if score >= (MIN_SCORE_SINGLE if name == "I" else MIN_SCORE):
@@ -291,6 +293,24 @@ def _bar_continues(clean: np.ndarray, box: tuple[int, int, int, int]) -> bool:
         if best >= share * h:
             return True
     return False
+
+
+def _stroke_after(clean: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """An upright stroke (a third of the word's height or more) within 0.6 x its height after the word."""
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    own = clean[y0:y1, x0:x1]
+    level = 0.5 * (float(np.percentile(own, 5)) + 255.0) if own.size else 140.0
+    part = clean[y0 + h // 4:y1, x1 + 1:x1 + 1 + max(2, int(round(0.6 * h)))]
+    if part.size == 0:
+        return False
+    ink = part < level
+    runs = np.zeros(ink.shape[1], int)
+    best = 0
+    for row in ink:
+        runs = (runs + 1) * row
+        best = max(best, int(runs.max()))
+    return best >= h / 3
 
 
 def _is_text(text: str) -> bool:
