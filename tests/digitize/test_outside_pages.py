@@ -40,3 +40,19 @@ def test_time_origin_is_the_pulse_stroke_the_trace_leaves(outside):
     x, _, z = to_rect @ np.array([first, row_y, 1.0])
     assert report["time_origin_from"].startswith("calibration pulse stroke")
     assert abs(report["time_origin_px"] - x / z) <= 0.5          # px; measured 0.2 (2.2 from the row ends)
+
+
+def test_rhythm_strip_lead_from_its_printed_label(outside):
+    # the V5 strip of this page (no calibration pulse, poorly read: about -2 dB) does not repeat its grid panel
+    # closely enough: read as II before the labels were read
+    _, report = image_digitize(outside["layout_fullV5_01"].image)
+    assert report["layout"] == "3x4+V5" and "printed labels" in report["layout_from"]
+    assert [(p["lead"], p["name_from"]) for p in report["panels"] if p["row"] == 3] == [("V5", "label")]
+
+
+def test_placed_labels_agree_with_the_layout(outside):
+    _, report = image_digitize(outside["layout_fullV1_01"].image)
+    lead_at = {(p["row"], p["column"]): p["lead"] for p in report["panels"]}
+    placed = [lab for lab in report["labels"] if lab["panel"] is not None]
+    assert len(placed) >= 5 and all(lead_at[tuple(lab["panel"])] == lab["name"] for lab in placed), placed
+    assert {p["name_from"] for p in report["panels"]} <= {"label", "layout"}

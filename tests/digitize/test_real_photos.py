@@ -7,6 +7,10 @@ from vaescan.digitize.pipeline import HR_TOLERANCE, _heart_rate, image_digitize
 from vaescan.errors import VaescanInputError
 from vaescan.pages.layout import layout_panels
 
+PRINTED_LAYOUTS = {"ecg00003.png": "3x4+II", "ecg00026.jpg": "3x4+II", "ecg00053.png": "3x4+V1,II,V5"}
+"""Layouts read by eye from the printed lead labels; before the labels were read, ecg00026 was taken for 3x4+aVF
+(its strip matched aVF best) and ecg00053 for 6x2 (its three strips did not repeat grid panels closely enough)."""
+
 
 def test_real_photos(shared_data):
     photos = sorted((shared_data / "real_photos").iterdir())
@@ -19,6 +23,7 @@ def test_real_photos(shared_data):
             assert str(exc).startswith(str(photo)) and ("row" in str(exc) or "grid" in str(exc)), str(exc)
             continue
         read += 1
+        assert report["layout"] == PRINTED_LAYOUTS.get(photo.name, report["layout"]), (photo.name, report["layout"])
         found = [lead for k, lead in enumerate(LEADS) if np.isfinite(record.signal[:, k]).any()]
         assert found == report["leads_found"] and len(found) >= 8, (photo.name, found)   # measured: 8 or 12
         leads += len(found)

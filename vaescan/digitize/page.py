@@ -388,7 +388,7 @@ def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration
     base = {4: "3x4", 5: "3x4", 6: "3x4", 7: "6x2"}.get(n_rows)
     if base is None:
         return None, f"{n_rows} trace rows fit no 12-lead layout (3, 4, 6, 7 or 12 rows)"
-    leads, score = _rhythm_leads(base, rows_signal, fs, duration_s) if rows_signal else ([], -1.0)
+    leads, score = rhythm_leads(base, rows_signal, fs, duration_s) if rows_signal else ([], -1.0)
     if n_rows == 6:
         if score >= 0.95:
             return layout_name(base, leads), f"bottom rows repeat grid panels (r = {score:.2f})"
@@ -413,8 +413,17 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(x * y) / den) if den > 0 else -1.0
 
 
-def _rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[list[str], float]:
+def rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[list[str], float]:
     """Identify each rhythm strip's lead by the grid panel it repeats; the mean of the match scores.
+
+    Example
+    -------
+    >>> t = np.arange(5000) / 500.0
+    >>> x = {row[0]: np.sin(2 * np.pi * (1.0 + 0.1 * k) * t) for k, row in enumerate(GRIDS["12x1"])}
+    >>> grid = [np.concatenate([x[p.lead][round(p.t0_s * 500):round(p.t1_s * 500)]
+    ...                         for p in layout_panels("3x4") if p.row == r]) for r in range(3)]
+    >>> rhythm_leads("3x4", grid + [x["V5"]], 500.0, 10.0)[0]
+    ['V5']
 
     A strip's score is its best correlation with a grid panel over that panel's time,
     counted only when it beats the best panel of any *other* lead by 0.02 (leads that

@@ -27,8 +27,19 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
+from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
+from vaescan.digitize.labels import labels_read
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
-from vaescan.digitize.page import find_pulse, find_rows, infer_layout, pulse_edge, time_origin, trace_end, trace_extent
+from vaescan.digitize.page import (
+    find_pulse,
+    find_rows,
+    infer_layout,
+    pulse_edge,
+    rhythm_leads,
+    time_origin,
+    trace_end,
+    trace_extent,
+)
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
@@ -53,6 +64,7 @@ class DigitizeConfig:
     layout: force a layout (``"3x4+II"``...); ``None`` infers it.
     fs: output sampling rate (Hz). duration_s: output length (s).
     max_px_per_mm: finest resolution worked at (larger images are reduced).
+    read_labels: read the printed lead names (OCR, about 0.6 s a page) to check the layout and name the leads.
     """
 
     speed_mm_s: float = 25.0
@@ -61,6 +73,7 @@ class DigitizeConfig:
     fs: float = 500.0
     duration_s: float = 10.0
     max_px_per_mm: float = 12.0
+    read_labels: bool = True
 
     def __post_init__(self) -> None:
         if self.speed_mm_s <= 0 or (self.gain_mm_mv is not None and self.gain_mm_mv <= 0):
@@ -184,6 +197,7 @@ class _PageReading:
     layout_from: str
     size: tuple[int, int]
     px_per_s: float
+    labels: list[PlacedLabel]
 
 
 def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where, warnings: list[str]) -> _PageReading:
@@ -263,13 +277,25 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             raise VaescanInputError(where, f"found {len(rows)} trace rows: {layout_from}")
         if "assumed" in layout_from:
             warnings.append(layout_from)
+    placed: list[PlacedLabel] = []
+    if config.read_labels:
+        labels = labels_read(rect, r)
+        rows_y, rows_x0 = [row.baseline_px for row in rows], [row.x0_px for row in rows]
+        if config.layout is None:
+            better, why = layout_from_labels(labels, rows_y, rows_x0, px_per_s, layout, duration,
+                                             lambda base: rhythm_leads(base, rows_signal, config.fs, duration)[0])
+            if why:
+                warnings.append(f"layout {better} from the {why}, not {layout} ({layout_from})")
+                layout, layout_from = better, why
+        placed = labels_place(labels, rows_y, rows_x0, px_per_s, layout, duration)
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
                                   config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows])
     for row, c in zip(rows, offsets):
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
             row.baseline_from += " + lead relations"
-    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s)
+    return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s,
+                        placed)
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -585,22 +611,28 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         warnings.append(f"row(s) {', '.join(str(i + 1) for i in odd_rows)} ({', '.join(odd_leads)}): heart rate "
                         f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
                         "check them (a misread trace, or a rhythm that changed)")
+    names = panel_names(reading.labels, panels)
+    contradicted = []
     for p, seg in zip(panels, segs):
         row = reading.rows[p.row]
         i0, i1 = p.sample_range(config.fs)
         i1 = min(i1, n)
         q = _panel_quality(row, row.x0_px + p.t0_s * px_per_s, row.x0_px + p.t1_s * px_per_s, seg)
-        panels_out.append({"lead": p.lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
-                           "quality": round(q, 3)})
-        k = LEADS.index(p.lead)
-        if np.isfinite(seg).sum() == 0:
+        lead, name_from = names[(p.row, p.column)]
+        written = not name_from.startswith("not written")
+        panels_out.append({"lead": lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
+                           "quality": round(q, 3), "name_from": name_from, "written": written})
+        if name_from not in ("label", "layout"):
+            contradicted.append(f"row {p.row + 1} column {p.column + 1}: {name_from}")
+        k = LEADS.index(lead)
+        if not written or np.isfinite(seg).sum() == 0:
             continue
         # a lead shown twice (grid and rhythm strip): where both show it, keep the better reading
         current = signal[i0:i1, k]
         take = np.isfinite(seg) & (~np.isfinite(current) | (q > best_quality[k]))
         signal[i0:i1, k] = np.where(take, seg, current)
         best_quality[k] = max(best_quality[k], q)
-        quality[p.lead] = round(max(quality.get(p.lead, 0.0), q), 3)
+        quality[lead] = round(max(quality.get(lead, 0.0), q), 3)
     found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
     rates = {lead: _heart_rate(signal[:, LEADS.index(lead)], config.fs) for lead in found}
     if not found:
@@ -639,9 +671,19 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "fs": config.fs,
         "config": dataclasses.asdict(config),
         "warnings": warnings,
-        "lead_checks": _flag_rows(lead_checks(signal, config.fs), odd_leads, consensus),
+        "labels": [{"name": pl.label.name, "box": list(pl.label.box), "score": round(pl.label.score, 3),
+                    "panel": list(pl.panel) if pl.panel is not None else None} for pl in reading.labels],
+        "lead_checks": _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted),
     }
     return record, report
+
+
+def _flag_labels(checks: dict, contradicted: list[str]) -> dict:
+    """Say where a printed label contradicted the layout (the page's verdict becomes "check leads")."""
+    if contradicted:
+        checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
+        checks["reasons"] = [*checks["reasons"], "printed labels contradict the layout: " + "; ".join(contradicted)]
+    return checks
 
 
 def _flag_rows(checks: dict, leads: list[str], consensus_bpm: float) -> dict:

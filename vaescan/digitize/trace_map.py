@@ -51,6 +51,8 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
     n = record.n_samples
     lines = []
     for p in report["panels"]:
+        if not p.get("written", True):
+            continue
         i0, i1 = int(round(p["t0_s"] * record.fs)), min(int(round(p["t1_s"] * record.fs)), n)
         i = np.arange(i0, i1)
         k = LEADS.index(p["lead"])
