@@ -151,6 +151,7 @@ def test_evaluate_folder_scores_pages_in_the_outside_layout(tmp_path):
         assert abs(row.snr_db - expected[row.page]) < 0.05, (row.snr_db, expected[row.page])
         assert row.snr_db > 9 and row.misnamed == 0 and row.error == ""
     assert summary["rejected"] == {} and summary["overall"]["misnamed_leads"] == 0
+    assert summary["overall"]["misnamed_silent"] == 0
 
     x, shown = truth_signals(record, truth)
     truth_nan = np.where(shown, x, np.nan)

@@ -329,6 +329,11 @@ def _digitize_score(image: np.ndarray | Path, config, name: str, x: np.ndarray, 
     row["leads_read"] = len(names)
     row["misnamed"] = len(wrong)
     row["misnamed_leads"] = " ".join(wrong)
+    # a misnamed lead is silent when nothing marks it: no confidence below 0.5 (precordial leads have none)
+    leads = checks["leads"] if error == "" else {}
+    confidence = {lead: leads.get(lead, {}).get("confidence") for lead in names}
+    row["misnamed_silent"] = sum(1 for lead, v in names.items() if v["status"] == "misnamed"
+                                 and (confidence[lead] is None or confidence[lead] >= 0.5))
     for k, lead in enumerate(LEADS):
         row[f"snr_db_{lead}"] = scores["snr_db"][k]
     row["error"] = error
@@ -573,6 +578,7 @@ def evaluation_summary(table: pd.DataFrame) -> dict:
             right = df[(df.misnamed == 0) & (df.verdict != "rejected")]
             wrong = df[df.misnamed > 0]
             out.update(misnamed_leads=int(df.misnamed.sum()), pages_misnamed=int(len(wrong)),
+                       misnamed_silent=int(df.misnamed_silent.sum()) if "misnamed_silent" in df else None,
                        verdicts={v: int(n) for v, n in df.verdict.value_counts().items()},
                        named_right_confident=f"{int((right.verdict == 'confident').sum())}/{len(right)}",
                        misnamed_flagged=f"{int((wrong.verdict == 'check leads').sum())}/{len(wrong)}")

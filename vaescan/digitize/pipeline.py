@@ -673,13 +673,18 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "warnings": warnings,
         "labels": [{"name": pl.label.name, "box": list(pl.label.box), "score": round(pl.label.score, 3),
                     "panel": list(pl.panel) if pl.panel is not None else None} for pl in reading.labels],
-        "lead_checks": _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted),
+        "lead_checks": _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted,
+                                    panels_out),
     }
     return record, report
 
 
-def _flag_labels(checks: dict, contradicted: list[str]) -> dict:
-    """Say where a printed label contradicted the layout (the page's verdict becomes "check leads")."""
+def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> dict:
+    """Say for each lead whether its printed label named it (``named_by``: "label" or "layout"), and where a
+    label contradicted the layout (the page's verdict becomes "check leads")."""
+    for lead, entry in checks["leads"].items():
+        mine = [p["name_from"] for p in panels if p["lead"] == lead and p["written"]]
+        entry["named_by"] = "label" if any(src.startswith("label") for src in mine) else "layout"
     if contradicted:
         checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
         checks["reasons"] = [*checks["reasons"], "printed labels contradict the layout: " + "; ".join(contradicted)]
