@@ -48,6 +48,7 @@ def test_rhythm_strip_lead_from_its_printed_label(outside):
     _, report = image_digitize(outside["layout_fullV5_01"].image)
     assert report["layout"] == "3x4+V5" and "printed labels" in report["layout_from"]
     assert [(p["lead"], p["name_from"]) for p in report["panels"] if p["row"] == 3] == [("V5", "label")]
+    assert report["lead_checks"]["leads"]["V5"]["named_by"] == "label"
 
 
 def test_placed_labels_agree_with_the_layout(outside):
