@@ -8,7 +8,7 @@ mean squared error, weighted by ``continuous_weight``). Missing targets (NaN)
 are left out of the loss. Training is AdamW with a cosine learning-rate decay
 per epoch, in the epoch loop every vaescan model shares
 (:func:`vaescan.models.train.train_epochs`: checkpoints per epoch or every N steps, exact resume; under
-``torchrun`` the network is wrapped in DistributedDataParallel).
+``torchrun`` the network is wrapped in DistributedDataParallel, its batch normalisation synchronised).
 
 Continuous outputs are recalibrated on the validation split (a least-squares
 line from the network's output to the standardised target, ``calibration_``):
@@ -42,7 +42,7 @@ from vaescan.config import ConfigValueError, Limit, at_least, check_limits, conf
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.blackbox_nets import ResNet1d, ResNet2d
-from vaescan.models.distributed import all_sum, world_size
+from vaescan.models.distributed import all_sum, batchnorm_synced, world_size
 from vaescan.models.persist import described_array, described_number, load_weights, reading_description
 from vaescan.models.train import TrainConfig, resolve_device, train_epochs
 
@@ -235,6 +235,8 @@ class BlackBox:
         device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.network_ = make_network(cfg, self.input_shape_[0], len(self.output_names_)).to(device)
+        if world_size() > 1:  # under torchrun: batch statistics of the whole batch, as in one process
+            self.network_ = batchnorm_synced(self.network_)
         optim = torch.optim.AdamW(self.network_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         train = [torch.as_tensor(x), *self._targets(targets)]
         val_t = None

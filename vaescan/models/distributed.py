@@ -183,3 +183,82 @@ def distributed_close() -> None:
 
 def _collective_device() -> torch.device:
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+
+
+class _AllSum(torch.autograd.Function):
+    """Sum over the ranks with a gradient: the backward pass sums the ranks' gradients too."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        out = tensor.clone()
+        dist.all_reduce(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        out = grad.clone()
+        dist.all_reduce(out)
+        return out
+
+
+class SyncedBatchNorm(torch.nn.modules.batchnorm._BatchNorm):
+    """Batch normalisation over the whole batch of all ranks, on the CPU too (torch's ``SyncBatchNorm`` needs a GPU).
+
+    In training the per-channel sum and sum of squares and the count are summed over the ranks (with their
+    gradients), so each rank normalises its shard with the statistics one process would compute on the whole
+    batch; the running statistics follow (unbiased variance, like :class:`torch.nn.BatchNorm1d`). In
+    evaluation, or in one process, it is plain batch normalisation. The ``state_dict`` is a BatchNorm's.
+
+    Example
+    -------
+    >>> bn = SyncedBatchNorm(2); x = torch.randn(8, 2, 5)
+    >>> torch.allclose(bn(x), torch.nn.functional.batch_norm(x, None, None, training=True), atol=1e-5)
+    True
+    """
+
+    def _check_input_dim(self, input: torch.Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2-D input (records, channels, ...), got {input.dim()}-D")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or world_size() == 1:
+            return super().forward(x)
+        dims = [0, *range(2, x.dim())]
+        count = torch.tensor([x.numel() / x.shape[1]], dtype=x.dtype, device=x.device)
+        stats = _AllSum.apply(torch.cat([x.sum(dims), (x * x).sum(dims), count]))
+        c = x.shape[1]
+        n = stats[-1]
+        mean = stats[:c] / n
+        var = (stats[c: 2 * c] / n - mean * mean).clamp_min(0)
+        if self.track_running_stats and self.running_mean is not None and self.running_var is not None:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                self.running_mean.mul_(1 - m).add_(m * mean.detach())
+                self.running_var.mul_(1 - m).add_(m * var.detach() * n / (n - 1).clamp_min(1))
+        shape = [1, c] + [1] * (x.dim() - 2)
+        y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine:
+            y = y * self.weight.view(shape) + self.bias.view(shape)
+        return y
+
+
+def batchnorm_synced(module: torch.nn.Module) -> torch.nn.Module:
+    """``module`` with every BatchNorm layer replaced by a :class:`SyncedBatchNorm` holding the same parameters and
+    running statistics (the same ``state_dict``); returns the module (changed in place where it holds them).
+
+    Example
+    -------
+    >>> net = batchnorm_synced(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.BatchNorm1d(2)))
+    >>> type(net[1]).__name__, sorted(net[1].state_dict())
+    ('SyncedBatchNorm', ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight'])
+    """
+    if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and not isinstance(module, SyncedBatchNorm):
+        synced = SyncedBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                 module.track_running_stats)
+        synced.load_state_dict(module.state_dict())
+        synced.train(module.training)
+        return synced.to(next(module.buffers(), torch.zeros(0)).device)
+    for name, child in module.named_children():
+        module.add_module(name, batchnorm_synced(child))
+    return module
