@@ -91,7 +91,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     device(type='cpu')
     """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise VaescanInputError(None, "device 'cuda' requested but no CUDA device is available")
     if name not in ("cpu", "cuda"):
