@@ -360,6 +360,8 @@ def _rng_restore(state: dict) -> float:
     if not isinstance(keys, torch.Tensor) or keys.shape != (624,) or not all(
             type(np_state.get(k)) is t for k, t in (("pos", int), ("has_gauss", int), ("gauss", float))):
         raise ValueError("rng_numpy: expected numpy's MT19937 state (624 keys, pos, has_gauss, gauss)")
+    if not 0 <= np_state["pos"] <= 624:
+        raise ValueError(f"rng_numpy: pos must be from 0 to 624, got {np_state['pos']}")
     internal = py_state.get("internal") if isinstance(py_state, dict) else None
     if not isinstance(internal, torch.Tensor) or internal.shape != (625,) or type(py_state.get("version")) is not int \
             or not isinstance(py_state.get("gauss"), (float, type(None))):
@@ -432,7 +434,7 @@ def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: Optimizer
                 torch.cuda.set_rng_state(state["rng_cuda"])
             return Resumed(epoch, rows, step, 0.0, seconds)
         return Resumed(epoch, rows, step, _rng_restore(ranks[rank()]), seconds)
-    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         what = f"no {one_line(exc)}" if isinstance(exc, KeyError) else one_line(exc)
         raise VaescanInputError(path, f"checkpoint does not match this model ({what})") from None
 
