@@ -10,6 +10,8 @@ Peak memory: the peak resident set size (``ru_maxrss``) of one process that make
 records (float32) and trains a tiny black box on them for one epoch. vaescan keeps a cohort's inputs in memory,
 so this grows with the number of records.
 
+Checkpoint cost: size and ``torch.save`` time of the checkpoint of the default black box and beta-VAE.
+
 Usage::
 
     python scripts/bench_scale.py [--records 512] [--epochs 2] [--memory-n 2000 20000] \
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaescan.bench import bench_parser, machine_info
+from vaescan.bench import Stopwatch, bench_parser, machine_info
 from vaescan.io import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +75,32 @@ def _worker(args) -> dict:
     return out
 
 
+def _checkpoint_cost() -> dict:
+    """Size and write time (median of 5 ``torch.save``) of the checkpoint of the default black box and beta-VAE."""
+    from vaescan.models.blackbox import BlackBox
+    from vaescan.models.vae import VAE
+
+    torch.set_num_threads(1)
+    x, y = _signals(64)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "checkpoint.pt"
+        for name, fit in (("blackbox", lambda: BlackBox(epochs=1).fit(x, y, binary=["UP"], continuous=["age"],
+                                                                      checkpoint=ckpt, progress=False)),
+                          ("vae", lambda: VAE(epochs=1, batch_size=32).fit(x[:, :, :500].copy(), checkpoint=ckpt,
+                                                                           progress=False))):
+            fit()
+            state = torch.load(ckpt, weights_only=True)
+            seconds = []
+            for _ in range(5):
+                with Stopwatch() as watch:
+                    torch.save(state, Path(tmp) / "copy.pt")
+                seconds.append(watch.seconds)
+            out[name] = {"checkpoint_mb": round(ckpt.stat().st_size / 2**20, 2),
+                         "save_seconds_median": round(float(np.median(seconds)), 4)}
+    return out
+
+
 def _run(command: list[str], env_threads: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
@@ -110,9 +138,11 @@ def main() -> int:
         _run([torchrun, "--standalone", "--nproc_per_node", "2", *me[1:], *common, "--threads", "1"], 1),
     ]
     memory = [_run([*me, "--worker", "memory", "--records", str(n)], 1) for n in args.memory_n]
+    checkpoints = _checkpoint_cost()
     result = {
         "throughput": throughput,
         "peak_memory": memory,
+        "checkpoint": checkpoints,
         "load_before": load_before,
         "load_after": os.getloadavg(),
         "torch": torch.__version__,

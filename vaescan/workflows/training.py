@@ -58,8 +58,10 @@ def open_run(folder: Path, kind: str, config: Any, device: str, **options: Any) 
 
     Example
     -------
-    >>> from vaescan.models.vae import VAEConfig
-    >>> cfg = open_run(Path("runs/vae1"), "vae", VAERunConfig(), "auto")  # doctest: +SKIP
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()) / "run"
+    >>> open_run(run, "vae", VAERunConfig(), "cpu").vae.epochs, (run / CONFIG_FILE).is_file()
+    (60, True)
     """
     distributed_init(resolve_device(device))
     if is_main():
