@@ -1,14 +1,16 @@
 """One training loop for every vaescan model: progress bar, validation curve, checkpoints, resume.
 
-:func:`train_epochs` is the epoch loop (shuffled minibatches, validation, a
-checkpoint per epoch); :func:`svi_train` runs it for pyro model/guide pairs,
-with :class:`pyro.infer.SVI` on :class:`pyro.infer.TraceMeanField_ELBO` (the KL
-of Gaussian latents is computed analytically) and :class:`pyro.optim.Adam`;
-plain torch networks (:mod:`vaescan.models.blackbox`) run it with a torch
-optimiser. After every epoch the loop writes a checkpoint (module weights,
-optimiser state, the curves so far and the random number generator states)
-atomically; given that checkpoint the loop continues from the next epoch and,
-on the CPU, reproduces the uninterrupted run exactly.
+:func:`train_epochs` is the epoch loop (shuffled minibatches, validation,
+checkpoints); :func:`svi_train` runs it for pyro model/guide pairs, with
+:class:`pyro.infer.SVI` on :class:`pyro.infer.TraceMeanField_ELBO` (the KL of
+Gaussian latents is computed analytically) and :class:`pyro.optim.Adam`; plain
+torch networks (:mod:`vaescan.models.blackbox`) run it with a torch optimiser.
+After every epoch, and every ``checkpoint_every`` steps when set, the loop
+writes a checkpoint atomically (module weights, optimiser state, the curves so
+far, the position in the epoch and every process's random number generator
+states); given that checkpoint the loop continues from the next step and, on
+the CPU, reproduces the uninterrupted run exactly. Under ``torchrun`` each
+process trains its shard of every batch (:mod:`vaescan.models.distributed`).
 
 Every pyro model and guide takes the batch tensors as positional arguments and an
 ``anneal`` keyword (the KL weight of the epoch, see :func:`linear_warmup`).
