@@ -73,3 +73,22 @@ def interrupted_after_epoch(monkeypatch, epoch: int = 2):
     finally:
         monkeypatch.setattr(train_module, "_save_checkpoint", original)
 
+
+
+@contextlib.contextmanager
+def interrupted_after_step(monkeypatch, epoch: int, step: int):
+    """Like :func:`interrupted_after_epoch`, but right after the step checkpoint ``step`` batches into the epoch
+    after ``epoch`` finished ones (a run killed mid-epoch)."""
+    original = train_module._save_checkpoint
+
+    def save_then_stop(path, saved_epoch, *args, **kwargs):
+        original(path, saved_epoch, *args, **kwargs)
+        if saved_epoch == epoch and kwargs.get("step", 0) == step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "_save_checkpoint", save_then_stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            yield
+    finally:
+        monkeypatch.setattr(train_module, "_save_checkpoint", original)

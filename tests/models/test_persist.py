@@ -132,6 +132,13 @@ def _resume(path):
     (lambda s: {**s, "rng_torch": "x"}, "rng_torch: expected a random number generator state"),
     (lambda s: {k: v for k, v in s.items() if k != "optim"}, "checkpoint does not match this model (no 'optim')"),
     (lambda s: {**s, "optim": {"net$$$weight": 3}}, "optim: expected a mapping of parameter names"),
+    (lambda s: {**s, "step": -1}, "step: expected a whole number from 0, got -1"),
+    (lambda s: {**s, "ranks": [{**s["ranks"][0], "rng_numpy": {**s["ranks"][0]["rng_numpy"], "pos": 2**40}}]},
+     "rng_numpy: pos must be from 0 to 624, got 1099511627776"),
+    (lambda s: {**s, "ranks": [{**s["ranks"][0], "rng_python": {**s["ranks"][0]["rng_python"],
+                                                                 "internal": torch.full((625,), -5)}}]},
+     "checkpoint does not match this model (can't convert negative value to unsigned int)"),
+    (lambda s: {**s, "ranks": [{**s["ranks"][0], "loss_sum": "x"}]}, "loss_sum: expected a number, got 'x'"),
 ])
 def test_checkpoint_of_the_wrong_structure_is_one_line(tmp_path, change, message):
     path = tmp_path / "checkpoint.pt"
@@ -144,7 +151,7 @@ def test_checkpoint_of_the_wrong_structure_is_one_line(tmp_path, change, message
 def test_a_valid_checkpoint_still_resumes(tmp_path):
     path = tmp_path / "checkpoint.pt"
     _checkpoint(path, epoch=3)
-    epoch, rows = _resume(path)
+    epoch, rows = _resume(path)[:2]
     assert epoch == 3 and [r["epoch"] for r in rows] == [1, 2, 3]
 
 
@@ -154,7 +161,8 @@ _VALUES = st.recursive(
     max_leaves=8)
 
 
-@given(key=st.sampled_from(["epoch", "modules", "optim", "curves", "rng_torch", "rng_shuffle", "extra"]),
+@given(key=st.sampled_from(["epoch", "modules", "optim", "curves", "rng_torch", "rng_shuffle", "step", "seconds",
+                             "ranks", "world_size", "extra"]),
        value=_VALUES | st.just(torch.zeros(3)), drop=st.booleans())
 def test_fuzz_checkpoints_resume_or_fail_in_one_line(tmp_path_factory, key, value, drop):
     path = tmp_path_factory.mktemp("ckpt") / "checkpoint.pt"
@@ -165,7 +173,7 @@ def test_fuzz_checkpoints_resume_or_fail_in_one_line(tmp_path_factory, key, valu
         state[key] = value
     torch.save(state, path)
     try:
-        epoch, rows = _resume(path)
+        epoch, rows = _resume(path)[:2]
     except VaescanInputError as err:
         assert "\n" not in str(err) and "checkpoint.pt: " in str(err), str(err)
         return
@@ -211,3 +219,26 @@ def test_fuzz_vae_descriptions_load_or_fail_in_one_line(tiny_vae_folder, tmp_pat
         assert "\n" not in str(err) and str(folder) in str(err) and len(str(err)) < 1000, str(err)
         return
     assert 1 <= vae.n_samples_ <= 100_000 and len(vae.latent_mean_) == vae.config.latent_dim
+
+
+@given(key=st.sampled_from(["rng_torch", "rng_numpy", "rng_python", "loss_sum", "rng_cuda", "extra"]),
+       inner=st.sampled_from([None, "keys", "pos", "has_gauss", "gauss", "version", "internal"]),
+       value=_VALUES | st.just(torch.zeros(3)) | st.just(torch.zeros(624, dtype=torch.int64))
+       | st.just(torch.full((625,), 2**40)) | st.just(2**40), drop=st.booleans())
+def test_fuzz_a_process_state_in_a_checkpoint_resumes_or_fails_in_one_line(tmp_path_factory, key, inner, value,
+                                                                            drop):
+    path = tmp_path_factory.mktemp("ckpt") / "checkpoint.pt"
+    state = _checkpoint(path)
+    entry = state["ranks"][0]
+    target, name = (entry[key], inner) if inner and isinstance(entry.get(key), dict) else (entry, key)
+    if drop:
+        target.pop(name, None)
+    else:
+        target[name] = value
+    torch.save(state, path)
+    try:
+        epoch, rows = _resume(path)[:2]
+    except VaescanInputError as err:
+        assert "\n" not in str(err) and "checkpoint.pt: " in str(err), str(err)
+        return
+    assert epoch == len(rows)

@@ -94,12 +94,15 @@ def add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str,
                    "when present)")
     add_jobs(p, inputs, default=None)
     add_cache_dir(p)
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    p.add_argument("--checkpoint-every", type=int, metavar="STEPS", help="also checkpoint every STEPS optimiser "
+                   "steps, so --resume continues mid-epoch (default: the config's, 0 = after each epoch only)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     p.add_argument("--force", action="store_true", help="start over in a folder that already holds a run")
 
 
 def training_overrides(args: argparse.Namespace, config, model_field: str):
-    """``config`` with the shared ``train-*`` options applied (data path, jobs, cache, epochs, device)."""
+    """``config`` with the shared ``train-*`` options applied (data path, jobs, cache, epochs, device,
+    checkpoint_every)."""
     data = config.data
     if args.data:
         data = dataclasses.replace(data, path=args.data)
@@ -112,6 +115,8 @@ def training_overrides(args: argparse.Namespace, config, model_field: str):
         model = dataclasses.replace(model, epochs=args.epochs)
     if args.device is not None:
         model = dataclasses.replace(model, device=args.device)
+    if args.checkpoint_every is not None:
+        model = dataclasses.replace(model, checkpoint_every=args.checkpoint_every)
     return dataclasses.replace(config, data=data, **{model_field: model})
 
 
@@ -166,8 +171,12 @@ def cmd_train_scan(args: argparse.Namespace) -> int:
 
 
 def print_summary(run: Path) -> None:
-    """One line about a finished training run: its folder and main test metrics."""
+    """One line about a finished training run: its folder and main test metrics (rank 0 only under torchrun)."""
     from vaescan.io import read_json
+    from vaescan.models.distributed import is_main
+
+    if not is_main():
+        return
 
     m = read_json(run / "metrics.json")
     parts = []

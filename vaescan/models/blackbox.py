@@ -7,7 +7,8 @@ ones (labels; binary cross-entropy) and the standardised continuous ones (age;
 mean squared error, weighted by ``continuous_weight``). Missing targets (NaN)
 are left out of the loss. Training is AdamW with a cosine learning-rate decay
 per epoch, in the epoch loop every vaescan model shares
-(:func:`vaescan.models.train.train_epochs`: checkpoint per epoch, exact resume).
+(:func:`vaescan.models.train.train_epochs`: checkpoints per epoch or every N steps, exact resume; under
+``torchrun`` the network is wrapped in DistributedDataParallel, its batch normalisation synchronised).
 
 Continuous outputs are recalibrated on the validation split (a least-squares
 line from the network's output to the standardised target, ``calibration_``):
@@ -35,11 +36,13 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from vaescan.config import ConfigValueError, Limit, at_least, check_limits, config_from_dict, config_to_dict, one_of
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.blackbox_nets import ResNet1d, ResNet2d
+from vaescan.models.distributed import all_sum, batchnorm_synced, world_size
 from vaescan.models.persist import described_array, described_number, load_weights, reading_description
 from vaescan.models.train import TrainConfig, resolve_device, train_epochs
 
@@ -232,6 +235,8 @@ class BlackBox:
         device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.network_ = make_network(cfg, self.input_shape_[0], len(self.output_names_)).to(device)
+        if world_size() > 1:  # under torchrun: batch statistics of the whole batch, as in one process
+            self.network_ = batchnorm_synced(self.network_)
         optim = torch.optim.AdamW(self.network_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         train = [torch.as_tensor(x), *self._targets(targets)]
         val_t = None
@@ -239,14 +244,19 @@ class BlackBox:
             val_x = self._check_inputs(val[0])
             val_t = [torch.as_tensor(val_x), *self._targets(pd.DataFrame(val[1]).reset_index(drop=True))]
 
+        net: nn.Module = self.network_
+        if world_size() > 1:  # under torchrun: gradients averaged over the processes by DDP
+            net = DistributedDataParallel(self.network_, device_ids=[device.index] if device.type == "cuda" else None)
+
         def step(batch: list[torch.Tensor], factor: float) -> float:
             for group in optim.param_groups:
                 group["lr"] = cfg.lr * factor
             self.network_.train()
             xb, yb, ob = (t.to(device) for t in batch)
             optim.zero_grad()
-            loss = self._loss(self.network_(xb), yb, ob)
-            (loss / len(xb)).backward()
+            loss = self._loss(net(xb), yb, ob)
+            # the mean over the whole batch: DDP averages the processes' gradients, each has its shard of it
+            (loss * world_size() / all_sum(len(xb))).backward()
             optim.step()
             return float(loss.detach())
 

@@ -6,7 +6,7 @@
       run.json          kind (vae, scan, ...), status (running/done/failed/interrupted), vaescan version, times,
                         data; a failed run also its error
       config.yaml       the run's settings (a dataclass config; re-used by --resume)
-      checkpoint.pt     the last finished epoch: weights, optimiser, curves, RNG states (resume)
+      checkpoint.pt     the last epoch or step checkpoint: weights, optimiser, curves, RNG states (resume)
       *_weights.pt      state_dicts (loaded with torch.load(..., weights_only=True))
       *.json            the estimators' non-tensor state (vae.json, scan.json, blackbox.json)
       param_store.pt    pyro's parameter store as {name: tensor} (pyro models: VAE, SCAN)

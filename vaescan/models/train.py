@@ -1,14 +1,16 @@
 """One training loop for every vaescan model: progress bar, validation curve, checkpoints, resume.
 
-:func:`train_epochs` is the epoch loop (shuffled minibatches, validation, a
-checkpoint per epoch); :func:`svi_train` runs it for pyro model/guide pairs,
-with :class:`pyro.infer.SVI` on :class:`pyro.infer.TraceMeanField_ELBO` (the KL
-of Gaussian latents is computed analytically) and :class:`pyro.optim.Adam`;
-plain torch networks (:mod:`vaescan.models.blackbox`) run it with a torch
-optimiser. After every epoch the loop writes a checkpoint (module weights,
-optimiser state, the curves so far and the random number generator states)
-atomically; given that checkpoint the loop continues from the next epoch and,
-on the CPU, reproduces the uninterrupted run exactly.
+:func:`train_epochs` is the epoch loop (shuffled minibatches, validation,
+checkpoints); :func:`svi_train` runs it for pyro model/guide pairs, with
+:class:`pyro.infer.SVI` on :class:`pyro.infer.TraceMeanField_ELBO` (the KL of
+Gaussian latents is computed analytically) and :class:`pyro.optim.Adam`; plain
+torch networks (:mod:`vaescan.models.blackbox`) run it with a torch optimiser.
+After every epoch, and every ``checkpoint_every`` steps when set, the loop
+writes a checkpoint atomically (module weights, optimiser state, the curves so
+far, the position in the epoch and every process's random number generator
+states); given that checkpoint the loop continues from the next step and, on
+the CPU, reproduces the uninterrupted run exactly. Under ``torchrun`` each
+process trains its shard of every batch (:mod:`vaescan.models.distributed`).
 
 Every pyro model and guide takes the batch tensors as positional arguments and an
 ``anneal`` keyword (the KL weight of the epoch, see :func:`linear_warmup`).
@@ -17,12 +19,14 @@ Every pyro model and guide takes the batch tensors as positional arguments and a
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyro
 import pyro.optim
@@ -35,6 +39,16 @@ from tqdm.auto import tqdm
 from vaescan.config import Limit, above, at_least, check_limits, one_of, show_value
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
+from vaescan.models.distributed import (
+    all_sum,
+    broadcast_modules,
+    gather_objects,
+    grads_sum,
+    is_main,
+    rank,
+    shard,
+    world_size,
+)
 from vaescan.models.persist import load_tensors, one_line, tensor_mapping
 
 
@@ -47,6 +61,8 @@ class TrainConfig:
     lr: Adam learning rate.
     seed: seeds the weights, the shuffling and the latent samples.
     device: ``auto`` (CUDA when present, else CPU), ``cpu`` or ``cuda``.
+    checkpoint_every: also write the checkpoint every this many optimiser steps (counted over the whole
+        run), so a run killed mid-epoch resumes from that step; 0 (default) = after each epoch only.
     """
 
     epochs: int = 60
@@ -54,10 +70,12 @@ class TrainConfig:
     lr: float = 1e-3
     seed: int = 0
     device: str = "auto"
+    checkpoint_every: int = 0
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         "epochs": at_least(1, 1_000_000), "batch_size": at_least(1, 1_000_000), "lr": above(0, 10),
         "seed": at_least(0, 2**32 - 1), "device": one_of("auto", "cpu", "cuda"),
+        "checkpoint_every": at_least(0, 1_000_000_000),
     }
 
     def __post_init__(self) -> None:
@@ -67,17 +85,21 @@ class TrainConfig:
 def resolve_device(name: str = "auto") -> torch.device:
     """The torch device for a config's ``device`` setting: ``auto`` picks CUDA when present.
 
+    Under ``torchrun`` each process takes the GPU of its ``LOCAL_RANK``.
+
     Example
     -------
     >>> resolve_device("cpu")
     device(type='cpu')
     """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise VaescanInputError(None, "device 'cuda' requested but no CUDA device is available")
     if name not in ("cpu", "cuda"):
         raise VaescanInputError(None, f"unknown device {name!r}; use auto, cpu or cuda")
+    if name == "cuda" and "LOCAL_RANK" in os.environ:
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     return torch.device(name)
 
 
@@ -168,10 +190,28 @@ def svi_train(
     store = pyro.get_param_store()
     with store.scope():
         svi = make_svi(model, guide, config.lr)
+        broadcast_modules(modules.values())
+
+        def step(batch: list[torch.Tensor], weight: float) -> float:
+            if world_size() == 1:
+                return svi.step(*batch, anneal=weight)
+            return _svi_step_summed(svi, batch, weight)
+
         return train_epochs(
-            lambda batch, weight: svi.step(*batch, anneal=weight), modules, svi.optim, train, config,
+            step, modules, svi.optim, train, config,
             val_loss=lambda batch, weight: svi.evaluate_loss(*batch, anneal=weight), val=val, anneal=anneal,
             evaluate=evaluate, checkpoint=checkpoint, resume=resume, progress=progress, desc=desc)
+
+
+def _svi_step_summed(svi: SVI, batch: list[torch.Tensor], weight: float) -> float:
+    """:meth:`SVI.step` with the gradients summed over the ranks between the backward pass and the update."""
+    with poutine.trace(param_only=True) as capture:
+        loss = svi.loss_and_grads(svi.model, svi.guide, *batch, anneal=weight)
+    params = list(dict.fromkeys(site["value"].unconstrained() for site in capture.trace.nodes.values()))
+    grads_sum(params)
+    svi.optim(set(params))
+    pyro.infer.util.zero_grads(set(params))
+    return float(loss)
 
 
 Optimizer = pyro.optim.PyroOptim | torch.optim.Optimizer
@@ -194,15 +234,22 @@ def train_epochs(
     progress: bool = True,
     desc: str = "training",
 ) -> pd.DataFrame:
-    """The epoch loop of every vaescan model: shuffled minibatches, validation, checkpoint per epoch, resume.
+    """The epoch loop of every vaescan model: shuffled minibatches, validation, checkpoints, resume at any step.
 
     ``step(batch, weight)`` takes one optimiser step on the batch tensors and
     returns the batch's summed loss; ``val_loss(batch, weight)`` returns the
     summed loss without a step (``weight`` is ``anneal(epoch)``, 1 without
-    ``anneal``). After every epoch the modules' weights, the optimiser state, the
-    curves and the random number generator states are written to ``checkpoint``
-    atomically; with ``resume`` the loop continues from that checkpoint and, on
-    the CPU, ends exactly where an uninterrupted run ends.
+    ``anneal``). After every epoch, and every ``config.checkpoint_every`` steps
+    when that is above 0, the modules' weights, the optimiser state, the curves,
+    the position in the epoch (its shuffling state, the steps done, the loss so
+    far) and each process's random number generator states (torch, numpy,
+    Python) are written to ``checkpoint`` atomically; with ``resume`` the loop
+    continues from that step and, on the CPU, ends exactly where an
+    uninterrupted run ends. ``config.epochs`` may be raised (or lowered) on resume.
+
+    Under ``torchrun`` (:mod:`vaescan.models.distributed`) ``step`` gets this
+    process's shard of each batch and must combine gradients across processes;
+    the losses are summed over the processes and rank 0 writes the checkpoint.
 
     Curve columns: ``epoch`` (1-based), ``anneal`` (with ``anneal``), ``train_loss``
     and ``val_loss`` (mean per record), ``seconds``, and whatever ``evaluate`` returns.
@@ -225,33 +272,47 @@ def train_epochs(
     n = len(train[0])
     if n == 0:
         raise VaescanInputError(None, "no training records")
-    n_batches = -(-n // config.batch_size)
+    size = config.batch_size
+    n_batches = -(-n // size)
+    last = n - (n_batches - 1) * size
+    if world_size() > 1 and min(size, last) < world_size():
+        raise VaescanInputError(None, f"{world_size()} processes need at least {world_size()} records in every "
+                                f"batch: batch_size {size} over {n} records leaves {last} in the last batch; "
+                                "choose another batch_size or fewer processes")
+    every = int(getattr(config, "checkpoint_every", 0) or 0)
     shuffle = torch.Generator().manual_seed(config.seed)
-    rows: list[dict[str, float]] = []
-    start = 0
+    at = Resumed(0, [], 0, 0.0, 0.0)
     if resume and checkpoint is not None and Path(checkpoint).is_file():
-        start, rows = _load_checkpoint(Path(checkpoint), modules, optim, shuffle)
-    bar = tqdm(total=config.epochs * n_batches, initial=start * n_batches, desc=desc, unit="step",
-               disable=not progress, dynamic_ncols=True)
-    for epoch in range(start, config.epochs):
+        at = _load_checkpoint(Path(checkpoint), modules, optim, shuffle)
+    rows = at.rows
+    bar = tqdm(total=config.epochs * n_batches, initial=min(at.epoch * n_batches + at.step, config.epochs * n_batches),
+               desc=desc, unit="step", disable=not progress or not is_main(), dynamic_ncols=True)
+    for epoch in range(at.epoch, config.epochs):
         tic = time.perf_counter()
+        resumed = epoch == at.epoch
+        first, total, before = (at.step, at.loss_sum, at.seconds) if resumed else (0, 0.0, 0.0)
         weight = 1.0 if anneal is None else float(anneal(epoch))
-        total = 0.0
-        for b, idx in enumerate(batches(n, config.batch_size, torch.randperm(n, generator=shuffle))):
-            idx = idx.to(train[0].device)
+        epoch_shuffle = shuffle.get_state()
+        for b, idx in enumerate(batches(n, size, torch.randperm(n, generator=shuffle))):
+            if b < first:
+                continue
+            idx = shard(idx).to(train[0].device)
             total += step([t[idx] for t in train], weight)
             bar.update(1)
             if b % 5 == 0 or b == n_batches - 1:
-                bar.set_postfix(epoch=epoch + 1, loss=f"{total / min(n, (b + 1) * config.batch_size):.4g}")
-        row = {"epoch": epoch + 1, **({} if anneal is None else {"anneal": weight}), "train_loss": total / n}
+                bar.set_postfix(epoch=epoch + 1, loss=f"{total / min(n, (b + 1) * size) * world_size():.4g}")
+            if checkpoint is not None and every and b + 1 < n_batches and (epoch * n_batches + b + 1) % every == 0:
+                _save_checkpoint(Path(checkpoint), epoch, modules, optim, epoch_shuffle, rows, step=b + 1,
+                                 loss_sum=total, seconds=before + time.perf_counter() - tic)
+        row = {"epoch": epoch + 1, **({} if anneal is None else {"anneal": weight}), "train_loss": all_sum(total) / n}
         if val_loss is not None and val is not None and len(val[0]):
             row["val_loss"] = sum(
                 val_loss([t[idx.to(val[0].device)] for t in val], weight)
-                for idx in batches(len(val[0]), 4 * config.batch_size)
+                for idx in batches(len(val[0]), 4 * size)
             ) / len(val[0])
         if evaluate is not None:
             row.update(evaluate())
-        row["seconds"] = time.perf_counter() - tic
+        row["seconds"] = before + time.perf_counter() - tic
         rows.append(row)
         bar.set_postfix(epoch=epoch + 1, loss=f"{row['train_loss']:.4g}",
                         val_loss=f"{row.get('val_loss', float('nan')):.4g}")
@@ -261,41 +322,121 @@ def train_epochs(
     return pd.DataFrame(rows)
 
 
-def _save_checkpoint(path: Path, epoch: int, modules: dict[str, nn.Module], optim: Optimizer,
-                     shuffle: torch.Generator, rows: list[dict[str, float]]) -> None:
-    columns = sorted({k for row in rows for k in row})
+class Resumed(NamedTuple):
+    """Where a checkpoint left a run: finished ``epoch`` s and their curve ``rows``, then ``step`` batches of the
+    next epoch, their summed loss (this process's share) and seconds."""
+
+    epoch: int
+    rows: list[dict[str, float]]
+    step: int
+    loss_sum: float
+    seconds: float
+
+
+def _rng_states(loss_sum: float) -> dict:
+    """This process's random number generator states (torch, CUDA, numpy, Python) and its share of the epoch loss."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
     state = {
-        "epoch": epoch,
-        "modules": {name: m.state_dict() for name, m in modules.items()},
-        "optim": optim.get_state() if isinstance(optim, pyro.optim.PyroOptim) else optim.state_dict(),
-        "curves": {"columns": columns, "rows": [[float(r.get(c, float("nan"))) for c in columns] for r in rows]},
         "rng_torch": torch.get_rng_state(),
-        "rng_shuffle": shuffle.get_state(),
+        "rng_numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss),
+                      "gauss": float(gauss)},
+        "rng_python": {"version": int(version), "internal": torch.tensor(internal, dtype=torch.int64),
+                       "gauss": gauss_next},
+        "loss_sum": float(loss_sum),
     }
     if torch.cuda.is_available():
         state["rng_cuda"] = torch.cuda.get_rng_state()
+    return state
+
+
+def _rng_restore(state: dict) -> float:
+    """Set this process's generators from :func:`_rng_states`'s dict (checked first); returns its loss share."""
+    if not isinstance(state, dict):
+        raise ValueError(f"ranks: expected a mapping per process, got {show_value(state)}")
+    torch_state, np_state, py_state, loss_sum = (state["rng_torch"], state["rng_numpy"], state["rng_python"],
+                                                 state["loss_sum"])
+    if not isinstance(torch_state, torch.Tensor) or torch_state.dtype != torch.uint8:
+        raise ValueError("rng_torch: expected a random number generator state (a byte tensor)")
+    keys = np_state.get("keys") if isinstance(np_state, dict) else None
+    if not isinstance(keys, torch.Tensor) or keys.shape != (624,) or not all(
+            type(np_state.get(k)) is t for k, t in (("pos", int), ("has_gauss", int), ("gauss", float))):
+        raise ValueError("rng_numpy: expected numpy's MT19937 state (624 keys, pos, has_gauss, gauss)")
+    if not 0 <= np_state["pos"] <= 624:
+        raise ValueError(f"rng_numpy: pos must be from 0 to 624, got {np_state['pos']}")
+    internal = py_state.get("internal") if isinstance(py_state, dict) else None
+    if not isinstance(internal, torch.Tensor) or internal.shape != (625,) or type(py_state.get("version")) is not int \
+            or not isinstance(py_state.get("gauss"), (float, type(None))):
+        raise ValueError("rng_python: expected Python's random state (version, 625 numbers, gauss)")
+    if not isinstance(loss_sum, float):
+        raise ValueError(f"loss_sum: expected a number, got {show_value(loss_sum)}")
+    random.setstate((py_state["version"], tuple(int(v) for v in internal.tolist()), py_state["gauss"]))
+    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), np_state["pos"], np_state["has_gauss"],
+                         np_state["gauss"]))
+    torch.set_rng_state(torch_state)
+    if "rng_cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["rng_cuda"])
+    return loss_sum
+
+
+def _save_checkpoint(path: Path, epoch: int, modules: dict[str, nn.Module], optim: Optimizer,
+                     shuffle: torch.Generator | torch.Tensor, rows: list[dict[str, float]], *, step: int = 0,
+                     loss_sum: float = 0.0, seconds: float = 0.0) -> None:
+    """Write the checkpoint after ``epoch`` finished epochs and ``step`` batches of the next one (rank 0 writes;
+    every process must call it: each one's generator states are gathered). ``shuffle`` is the generator (or its
+    state) that draws the next permutation: for ``step`` > 0 the state the current epoch's permutation came from."""
+    ranks = gather_objects(_rng_states(loss_sum))
+    if not is_main():
+        return
+    columns = sorted({k for row in rows for k in row})
+    state = {
+        "epoch": epoch,
+        "step": step,
+        "seconds": float(seconds),
+        "world_size": len(ranks),
+        "modules": {name: m.state_dict() for name, m in modules.items()},
+        "optim": optim.get_state() if isinstance(optim, pyro.optim.PyroOptim) else optim.state_dict(),
+        "curves": {"columns": columns, "rows": [[float(r.get(c, float("nan"))) for c in columns] for r in rows]},
+        "rng_torch": ranks[0]["rng_torch"],
+        "rng_shuffle": shuffle.get_state() if isinstance(shuffle, torch.Generator) else shuffle,
+        "ranks": ranks,
+    }
+    if "rng_cuda" in ranks[0]:
+        state["rng_cuda"] = ranks[0]["rng_cuda"]
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
 
 def _load_checkpoint(path: Path, modules: dict[str, nn.Module], optim: Optimizer,
-                     shuffle: torch.Generator) -> tuple[int, list[dict[str, float]]]:
+                     shuffle: torch.Generator) -> Resumed:
     state = load_tensors(path)
     try:
         pyro_optim = isinstance(optim, pyro.optim.PyroOptim)
         epoch, rows = _checkpoint_structure(state, modules, pyro_optim)
+        step, seconds = state.get("step", 0), state.get("seconds", 0.0)
+        if type(step) is not int or not 0 <= step <= 1_000_000_000:
+            raise ValueError(f"step: expected a whole number from 0, got {show_value(step)}")
+        if not isinstance(seconds, float):
+            raise ValueError(f"seconds: expected a number, got {show_value(seconds)}")
+        ranks = state.get("ranks")
+        if ranks is not None and (not isinstance(ranks, list) or len(ranks) != world_size()):
+            saved = len(ranks) if isinstance(ranks, list) else show_value(ranks)
+            raise ValueError(f"ranks: saved by {saved} process(es), resumed by {world_size()}; resume with as many "
+                             "processes as the run started with (torchrun --nproc_per_node)")
         for name, m in modules.items():
             m.load_state_dict(state["modules"][name])
         if pyro_optim:
             optim.set_state(state["optim"])
         else:
             optim.load_state_dict(state["optim"])
-        torch.set_rng_state(state["rng_torch"])
         shuffle.set_state(state["rng_shuffle"])
-        if "rng_cuda" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state(state["rng_cuda"])
-        return epoch, rows
-    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        if ranks is None:  # a checkpoint of an older vaescan: after an epoch, torch's generator only
+            torch.set_rng_state(state["rng_torch"])
+            if "rng_cuda" in state and torch.cuda.is_available():
+                torch.cuda.set_rng_state(state["rng_cuda"])
+            return Resumed(epoch, rows, step, 0.0, seconds)
+        return Resumed(epoch, rows, step, _rng_restore(ranks[rank()]), seconds)
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         what = f"no {one_line(exc)}" if isinstance(exc, KeyError) else one_line(exc)
         raise VaescanInputError(path, f"checkpoint does not match this model ({what})") from None
 

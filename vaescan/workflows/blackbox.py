@@ -2,7 +2,7 @@
 
 The same template as the VAE and SCAN runs (:func:`vaescan.workflows.training.train_from_data`),
 run kind ``blackbox``: config, weights (``blackbox_weights.pt``, loaded with
-``weights_only=True``), ``blackbox.json``, a checkpoint per epoch (``--resume``),
+``weights_only=True``), ``blackbox.json``, a checkpoint per epoch or every N steps (``--resume``),
 ``curves.csv``/``curves.png``, ``skipped.csv`` and ``metrics.json`` (test AUROC and
 AUPRC per label, R2 and MAE of age, training time, parameters).
 """
@@ -22,9 +22,10 @@ from vaescan.data.cohort_beats import beats_cohort
 from vaescan.data.dataset import CohortInputs, open_cohort
 from vaescan.data.signals import cohort_signals
 from vaescan.models.blackbox import BlackBox
-from vaescan.models.run import CHECKPOINT_FILE, marking_failure, start_run
+from vaescan.models.distributed import is_main
+from vaescan.models.run import CHECKPOINT_FILE, marking_failure
 from vaescan.models.run_configs import BlackBoxRunConfig
-from vaescan.workflows.training import clinical_columns, train_from_data
+from vaescan.workflows.training import clinical_columns, open_run, train_from_data
 
 Split = tuple[np.ndarray, pd.DataFrame]
 """Model inputs of one split and the metadata rows they belong to."""
@@ -66,8 +67,9 @@ def train_blackbox_run(config: BlackBoxRunConfig, output: str | os.PathLike[str]
     >>> run = train_blackbox_run(config)  # doctest: +SKIP
     """
     folder = Path(output or config.output)
-    config = start_run(folder, "blackbox", config, resume=resume, force=force, data=config.data.path,
-                       overrides=overrides)
+    config = open_run(folder, "blackbox", config, config.model.device, resume=resume, force=force,
+                      data=config.data.path, overrides=overrides)
+    progress = progress and is_main()
 
     def fit(data: CohortInputs, train: Split, val: Split) -> BlackBox:
         binary, continuous = clinical_columns(data.cohort, config.binary, config.continuous, config.data.path,

@@ -19,14 +19,25 @@ import pandas as pd
 import torch
 
 from vaescan.analysis.model_metrics import scan_metrics, vae_metrics
+from vaescan.config import load_config
 from vaescan.data.beats import BeatSet
 from vaescan.data.cohort import Cohort
 from vaescan.data.dataset import CohortData, CohortInputs, load_data
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
-from vaescan.models.run import CHECKPOINT_FILE, finish_run, marking_failure, require_done, save_param_store, start_run
+from vaescan.models.distributed import barrier, distributed_close, distributed_init, is_main
+from vaescan.models.run import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    finish_run,
+    marking_failure,
+    require_done,
+    save_param_store,
+    start_run,
+)
 from vaescan.models.run_configs import SCANRunConfig, VAERunConfig, resolve_scan_config
 from vaescan.models.scan import SCAN
+from vaescan.models.train import resolve_device
 from vaescan.models.vae import VAE
 from vaescan.report.ecg_plots import plot_curves, save_figure
 
@@ -41,6 +52,24 @@ def _eval_split(data: CohortData | CohortInputs) -> str:
     return "train"
 
 
+def open_run(folder: Path, kind: str, config: Any, device: str, **options: Any) -> Any:
+    """:func:`~vaescan.models.run.start_run` under ``torchrun`` too: joins the process group (gloo on the CPU, nccl
+    on CUDA), rank 0 opens the folder and the other ranks read the config it saved; ``options`` go to start_run.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()) / "run"
+    >>> open_run(run, "vae", VAERunConfig(), "cpu").vae.epochs, (run / CONFIG_FILE).is_file()
+    (60, True)
+    """
+    distributed_init(resolve_device(device))
+    if is_main():
+        config = start_run(folder, kind, config, **options)
+    barrier()
+    return config if is_main() else load_config(type(config), folder / CONFIG_FILE)
+
+
 def train_from_data(folder: Path, load: Callable[[], CohortData | CohortInputs], source: str, *,
                     fit: Callable[[Any, Any, Any], Any], measure: Callable[[Any, Any, Any], dict], title: str,
                     params: Callable[[Any, Any], dict[str, torch.Tensor]] | None = None,
@@ -48,15 +77,24 @@ def train_from_data(folder: Path, load: Callable[[], CohortData | CohortInputs],
     """The template of every training run, in a folder :func:`~vaescan.models.run.start_run` opened (see the
     module docstring). ``load()`` gives the cohort's data (anything with ``cohort``, ``skipped`` and
     ``split(name)`` -> (inputs, rows)); ``fit``, ``measure`` and ``params`` (pyro models: their parameter
-    store) are the model family's own steps; ``source`` names the data in errors."""
-    data = load()
-    with atomic_path(folder / "skipped.csv") as tmp:
-        pd.DataFrame(data.skipped, columns=["record_id", "reason"]).to_csv(tmp, index=False)
+    store) are the model family's own steps; ``source`` names the data in errors.
+
+    Under ``torchrun`` every process loads the data (rank 0 first, filling the caches) and trains its shard;
+    only rank 0 writes the folder and measures."""
+    data = load() if is_main() else None
+    barrier()  # under torchrun rank 0 fills the input caches first; the other ranks then read them
+    data = data if data is not None else load()
+    if is_main():
+        with atomic_path(folder / "skipped.csv") as tmp:
+            pd.DataFrame(data.skipped, columns=["record_id", "reason"]).to_csv(tmp, index=False)
     train = data.split("train")
     if not len(train[1]):
         raise VaescanInputError(source, "no usable 'train' records; training needs a cohort with a split column "
                                 "(a vaescan cohort or PTB-XL)")
     model = fit(data, train, data.split("val"))
+    distributed_close()
+    if not is_main():
+        return folder
     model.save(folder)
     if params is not None:
         save_param_store(folder, params(model, train))
@@ -117,7 +155,9 @@ def train_vae_run(config: VAERunConfig, output: str | os.PathLike[str] | None = 
     >>> run = train_vae_run(load_config(VAERunConfig, "configs/vae_synthetic.yaml"))  # doctest: +SKIP
     """
     folder = Path(output or config.output)
-    config = start_run(folder, "vae", config, resume=resume, force=force, data=config.data.path, overrides=overrides)
+    config = open_run(folder, "vae", config, config.vae.device, resume=resume, force=force, data=config.data.path,
+                      overrides=overrides)
+    progress = progress and is_main()
 
     def fit(data: CohortData, train: Split, val: Split) -> VAE:
         return VAE(config.vae).fit(train[0], val[0], checkpoint=folder / CHECKPOINT_FILE, resume=resume,
@@ -156,7 +196,9 @@ def train_scan_run(config: SCANRunConfig, output: str | os.PathLike[str] | None 
     folder = Path(output or config.output)
     if not resume:
         config = resolve_scan_config(config)
-    config = start_run(folder, "scan", config, resume=resume, force=force, data=config.data.path, overrides=overrides)
+    config = open_run(folder, "scan", config, config.scan.device, resume=resume, force=force, data=config.data.path,
+                      overrides=overrides)
+    progress = progress and is_main()
     columns: list[str] = []
 
     def fit(data: CohortData, train: Split, val: Split) -> SCAN:
