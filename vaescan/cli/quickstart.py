@@ -33,7 +33,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pages", type=int, help="records to print and digitise, clean and distorted (default "
                    f"{QuickstartConfig.n_pages}, with --small {SMALL_PAGES})")
     p.add_argument("--small", action="store_true", help="a smoke run of every step: a smaller cohort with more "
-                   "frequent labels, smaller models, fewer epochs, explained records and bootstrap resamples")
+                   "frequent labels, fewer epochs, traversal figures, explained records and bootstrap resamples")
     add_jobs(p)
     p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
     p.set_defaults(func=cmd_quickstart)
