@@ -79,10 +79,11 @@ def test_shipped_configs_are_valid():
     from pathlib import Path
 
     configs = Path(__file__).resolve().parents[2] / "configs"
+    from vaescan.models.run_configs import BlackBoxRunConfig
+
+    kinds = {"scan": SCANRunConfig, "vae": VAERunConfig, "blackbox": BlackBoxRunConfig}
     for path in sorted(configs.glob("*.yaml")):
-        cls = SCANRunConfig if path.name.startswith("scan") else VAERunConfig if path.name.startswith("vae") else None
-        if cls is not None:
-            load_config(cls, path)
+        load_config(kinds[path.name.split("_")[0]], path)
 
 
 # -- fuzz: any config dict ends in a valid config or one line naming a key ---------------------------------------

@@ -79,3 +79,32 @@ def test_summary_names_the_report_with_its_scores():
     text = summary_markdown(summary)
     assert "over NORM, LVH" in text and "features + linear 0.99 [0.97, 1.00]" in text
     assert text.rstrip().endswith("`report/report.html`")
+
+
+def test_a_folder_from_before_the_small_setting_resumes(tmp_path):
+    """A quickstart folder whose saved settings predate ``small`` reads as ``small: false``: it resumes."""
+    import json
+
+    from vaescan.workflows.quickstart import STEPS
+
+    (tmp_path / "steps").mkdir()
+    old = {"n_records": 24, "seed": 3, "n_pages": 1, "models": False}
+    (tmp_path / "quickstart_config.json").write_text(json.dumps(old))
+    done = {"cohort": {"n_records": 24, "seed": 3, "labels": {}},
+            "features": {"measured": 24, "skipped": 0, "mae": {}, "targets_met": True}}
+    for name, _, _ in STEPS:                                         # every step finished: nothing runs again
+        step = done.get(name, {"trained": False, "pages": 0, "written": False})
+        (tmp_path / "steps" / f"{name}.json").write_text(json.dumps(step))
+    summary = run_quickstart(tmp_path, QuickstartConfig(**old), progress=False)
+    assert set(summary) == {name for name, _, _ in STEPS}
+    with pytest.raises(VaescanInputError, match="other settings"):
+        run_quickstart(tmp_path, QuickstartConfig(**old, small=True), progress=False)
+
+
+def test_small_runs_keep_every_step_with_smaller_models():
+    from vaescan.workflows.quickstart import SMALL_RECORDS, quickstart_models, small_config
+
+    small, default = quickstart_models(small_config()), quickstart_models(QuickstartConfig())
+    assert small_config().n_records == SMALL_RECORDS < QuickstartConfig().n_records
+    assert small.vae_epochs < default.vae_epochs and small.bb_epochs < default.bb_epochs
+    assert small.n_boot < default.n_boot and small.explain_records > 0 and small.traversal_figures >= 1

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from vaescan.cli.options import add_jobs
 from vaescan.errors import VaescanInputError
-from vaescan.workflows.quickstart import QuickstartConfig, run_quickstart, summary_markdown
+from vaescan.workflows.quickstart import (
+    SMALL_PAGES,
+    SMALL_RECORDS,
+    QuickstartConfig,
+    run_quickstart,
+    small_config,
+    summary_markdown,
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -18,12 +25,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        "and draw its traversal, association and generated-beat figures, train and explain a black "
                        "box, and write the trade-off report. Finished steps are skipped, "
                        "so an interrupted run resumes. Writes summary.md and summary.json.")
-    p.add_argument("-o", "--output", default="runs/quickstart", help="output folder (default runs/quickstart)")
-    p.add_argument("-n", "--n-records", type=int, default=QuickstartConfig.n_records,
-                   help=f"synthetic records (default {QuickstartConfig.n_records})")
+    p.add_argument("-o", "--output", help="output folder (default runs/quickstart, with --small "
+                   "runs/quickstart_small)")
+    p.add_argument("-n", "--n-records", type=int,
+                   help=f"synthetic records (default {QuickstartConfig.n_records}, with --small {SMALL_RECORDS})")
     p.add_argument("--seed", type=int, default=QuickstartConfig.seed, help="cohort and page seed (default 0)")
-    p.add_argument("--pages", type=int, default=QuickstartConfig.n_pages,
-                   help=f"records to print and digitise, clean and distorted (default {QuickstartConfig.n_pages})")
+    p.add_argument("--pages", type=int, help="records to print and digitise, clean and distorted (default "
+                   f"{QuickstartConfig.n_pages}, with --small {SMALL_PAGES})")
+    p.add_argument("--small", action="store_true", help="a smoke run of every step: a smaller cohort with more "
+                   "frequent labels, fewer epochs, traversal figures, explained records and bootstrap resamples")
     add_jobs(p)
     p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
     p.set_defaults(func=cmd_quickstart)
@@ -31,14 +41,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """``vaescan quickstart -o DIR``."""
-    config = QuickstartConfig(n_records=args.n_records, seed=args.seed, n_pages=args.pages,
-                              models=not args.no_models)
+    if args.small:
+        config = small_config(args.n_records, args.seed, args.pages, models=not args.no_models)
+    else:
+        config = QuickstartConfig(
+            n_records=QuickstartConfig.n_records if args.n_records is None else args.n_records, seed=args.seed,
+            n_pages=QuickstartConfig.n_pages if args.pages is None else args.pages, models=not args.no_models)
     if config.n_records < 20:
         raise VaescanInputError(None, f"the quickstart needs at least 20 records, got {config.n_records}")
-    summary = run_quickstart(args.output, config, jobs=args.jobs, progress=not args.quiet)
+    if config.n_pages < 0:
+        raise VaescanInputError(None, f"--pages must be at least 0, got {config.n_pages}")
+    output = Path(args.output or ("runs/quickstart_small" if args.small else "runs/quickstart"))
+    summary = run_quickstart(output, config, jobs=args.jobs, progress=not args.quiet)
     print()
     print(summary_markdown(summary), end="")
-    print(f"wrote {Path(args.output) / 'summary.md'}")
+    print(f"wrote {output / 'summary.md'}")
     if summary.get("report", {}).get("written"):
-        print(f"report: {Path(args.output) / summary['report']['report']}")
+        print(f"report: {output / summary['report']['report']}")   # the last line: the report file
     return 0

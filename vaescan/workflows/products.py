@@ -53,7 +53,8 @@ def _factor_names(rho: pd.DataFrame, effects: pd.DataFrame, anchors: Sequence[st
 
 
 def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
-                 factors: Sequence[int] | None = None, span: float = 3.0, steps: int = 13) -> pd.DataFrame:
+                 factors: Sequence[int] | None = None, span: float = 3.0, steps: int = 13,
+                 figures: int | None = None) -> pd.DataFrame:
     """Traversal figures and tables of a VAE (or SCAN) run's factors; returns the Spearman table.
 
     Writes into ``output``: ``traversal_z<i>.png`` per factor (12 leads,
@@ -63,7 +64,8 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     ``traversal_spearman.csv`` and ``.png`` (rho of each factor with each feature
     where the feature visibly changes) and ``traversal_effects.csv`` (the change
     of each feature over the traversal, in its units).
-    ``factors`` defaults to the active ones (all, if none is active).
+    ``factors`` defaults to the active ones (all, if none is active); ``figures`` limits the per-factor
+    figures to the first that many of them (None: all; the tables and the overview keep every factor).
 
     Example
     -------
@@ -93,7 +95,7 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
     save_figure(plot_heatmap(named, title="Spearman rho of each measured feature along each factor's traversal "
                              "(blank: no visible change)", center=0, vmin=-1, vmax=1, cbar_label="rho"),
                 out / "traversal_spearman.png")
-    for factor in factors:
+    for factor in list(factors)[:figures]:
         idx = np.flatnonzero(table["factor"].to_numpy() == factor)
         title = f"{labels.get(factor, f'z{factor}')}   (KL {vae.kl_per_unit_[factor]:.2f} nats)"
         save_figure(plot_traversal(beats[idx], table["step"].to_numpy()[idx], vae.fs_, vae.window_ms_, title),

@@ -17,12 +17,18 @@ its result is already there (so an interrupted quickstart resumes):
 6. ``report/``: the trade-off report (``vaescan report``): engineered features, SCAN, boosted VAE factors
    and the black box scored on the same test records, ``report.html``;
 
+``small`` (``vaescan quickstart --small``) keeps every step but makes it a smoke run: a smaller cohort whose
+labels are more frequent (:data:`SMALL_PREVALENCE`, so its few test records hold positives), the same networks
+trained for fewer epochs, fewer traversal figures, explained records and bootstrap resamples
+(:func:`quickstart_models`).
+
 ``summary.json`` and ``summary.md`` collect the measured numbers; the summary is
 printed at the end.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -34,7 +40,8 @@ import pandas as pd
 from vaescan.config import config_to_dict, save_config
 from vaescan.data.features import cohort_features
 from vaescan.data.sources import load_cohort
-from vaescan.data.synth import simulate_cohort
+from vaescan.data.synth import SynthConfig, simulate_cohort
+from vaescan.data.synth.clinical import RISK
 from vaescan.data.synth.recovery import feature_recovery
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json, write_text
@@ -46,18 +53,89 @@ class QuickstartConfig:
 
     n_records: synthetic records; seed: cohort and page seed; n_pages: records printed as a clean and a
     distorted page each and digitised (0 skips the step); models: train the small VAE-SCAN and draw its
-    figures (False skips the step).
+    figures (False skips the step); small: the smoke run's cohort prevalences, epochs and counts
+    (:func:`quickstart_models`; the record and page counts stay as given, see :func:`small_config`).
     """
 
     n_records: int = 300
     seed: int = 0
     n_pages: int = 4
     models: bool = True
+    small: bool = False
+
+
+SMALL_RECORDS = 200
+"""Records of the ``--small`` smoke run's cohort (30 test records)."""
+
+SMALL_PAGES = 1
+"""Records the ``--small`` run prints and digitises (one clean and one distorted page)."""
+
+SMALL_PREVALENCE = 0.15
+"""Every label's prevalence at 60 years in the ``--small`` cohort (defaults 0.05-0.09, which would leave 1-3
+positives per label in its 30 test records; at seed 0 it has 2-8, none of RBBB)."""
+
+
+def small_config(n_records: int | None = None, seed: int = 0, n_pages: int | None = None,
+                 models: bool = True) -> QuickstartConfig:
+    """The ``--small`` smoke run's settings (:data:`SMALL_RECORDS`, :data:`SMALL_PAGES` unless given).
+
+    Example
+    -------
+    >>> cfg = small_config()
+    >>> cfg.n_records, cfg.n_pages, cfg.small
+    (200, 1, True)
+    """
+    return QuickstartConfig(n_records=SMALL_RECORDS if n_records is None else n_records, seed=seed,
+                            n_pages=SMALL_PAGES if n_pages is None else n_pages, models=models, small=True)
+
+
+@dataclass(frozen=True)
+class QuickstartModels:
+    """How big the quickstart's models and analyses are (:func:`quickstart_models`).
+
+    vae_epochs, vae_channels, vae_hidden: the beta-VAE (8 factors, 125 Hz beats); scan_epochs: SCAN;
+    traversal_figures: factors drawn one figure each (None = every active factor; the overview has all);
+    bb_stem, bb_widths, bb_epochs: the signal black box (100 Hz, 10 s); explain_records: test records with a
+    localised label whose Jacobians are computed (0 = all), explain_figures: of which drawn;
+    n_boot: bootstrap resamples of the report; min_per_class: test records per class a label needs to enter the
+    macro AUROC.
+    """
+
+    vae_epochs: int = 40
+    vae_channels: tuple[int, ...] = (16, 32, 64)
+    vae_hidden: int = 128
+    scan_epochs: int = 150
+    traversal_figures: int | None = None
+    bb_stem: tuple[int, ...] = (32, 32, 32)
+    bb_widths: tuple[int, ...] = (32, 64, 128)
+    bb_epochs: int = 20
+    explain_records: int = 0
+    explain_figures: int = 6
+    n_boot: int = 1000
+    min_per_class: int = 5
+
+
+def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
+    """The model and analysis sizes of a quickstart: the defaults, or the smoke run's for ``config.small``.
+
+    Example
+    -------
+    >>> quickstart_models(QuickstartConfig()).vae_epochs, quickstart_models(small_config()).vae_epochs
+    (40, 25)
+    """
+    if not config.small:
+        return QuickstartModels()
+    return QuickstartModels(vae_epochs=25, scan_epochs=100, traversal_figures=2, bb_epochs=15, explain_records=6,
+                            explain_figures=2, n_boot=200, min_per_class=3)
+
+
+def _synth_config(cfg: QuickstartConfig) -> SynthConfig:
+    return SynthConfig(prevalence={label: SMALL_PREVALENCE for label in RISK}) if cfg.small else SynthConfig()
 
 
 def _step_cohort(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
-    cohort = simulate_cohort(cfg.n_records, cfg.seed, out / "cohort", jobs=jobs, overwrite=True,
-                             progress=progress)
+    cohort = simulate_cohort(cfg.n_records, cfg.seed, out / "cohort", _synth_config(cfg), jobs=jobs,
+                             overwrite=True, progress=progress)
     counts = {label: int(cohort.metadata[label].sum()) for label in cohort.label_names}
     return {"n_records": len(cohort), "seed": cfg.seed, "labels": counts}
 
@@ -94,9 +172,16 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"trained": False}
-    from vaescan.workflows.vae_scan import run_vae_scan  # torch: imported only when training
+    from vaescan.workflows.vae_scan import quick_configs, run_vae_scan  # torch: imported only when training
 
-    summary = run_vae_scan(out / "cohort", out / "vae_scan", jobs=jobs, progress=progress)
+    size = quickstart_models(cfg)
+    vae_cfg, scan_cfg = quick_configs(out / "cohort", out / "vae_scan")
+    vae_cfg = dataclasses.replace(vae_cfg, vae=dataclasses.replace(
+        vae_cfg.vae, epochs=size.vae_epochs, warmup_epochs=min(vae_cfg.vae.warmup_epochs, size.vae_epochs),
+        channels=size.vae_channels, hidden=size.vae_hidden))
+    scan_cfg = dataclasses.replace(scan_cfg, scan=dataclasses.replace(scan_cfg.scan, epochs=size.scan_epochs))
+    summary = run_vae_scan(out / "cohort", out / "vae_scan", vae_cfg, scan_cfg, jobs=jobs, progress=progress,
+                           traversal_figures=size.traversal_figures)
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
     positives = {label: int(test[label].sum()) for label in cohort.label_names}
@@ -108,19 +193,24 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
         return {"trained": False}
     from vaescan.analysis.localisation import explanation_localisation  # torch: imported only when training
     from vaescan.data.dataset import DataConfig
+    from vaescan.models.blackbox import BlackBoxConfig
     from vaescan.models.run_configs import BlackBoxRunConfig
     from vaescan.workflows.blackbox import train_blackbox_run
     from vaescan.workflows.explain import ExplainSettings, explain_run
 
+    size = quickstart_models(cfg)
+    model = BlackBoxConfig(stem=size.bb_stem, widths=size.bb_widths, epochs=size.bb_epochs)
     run = train_blackbox_run(BlackBoxRunConfig(output=str(out / "blackbox"), data=DataConfig(
-        path=str(out / "cohort"), jobs=jobs)), force=True, progress=progress)
+        path=str(out / "cohort"), jobs=jobs), model=model), force=True, progress=progress)
     metrics = read_json(run / "metrics.json")
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
     labels = [label for label in LOCALISED if label in test.columns]
     positives = test[test[labels].sum(axis=1) > 0]
+    if size.explain_records:
+        positives = positives.iloc[:size.explain_records]
     explained = explain_run(run, [cohort.record_path(i) for i in positives.index], out / "blackbox" / "explain",
-                            ExplainSettings(figures=6, jobs=jobs), progress=progress)
+                            ExplainSettings(figures=size.explain_figures, jobs=jobs), progress=progress)
     per = explanation_localisation(pd.read_csv(explained / "explanation.csv", dtype={"record_id": str}),
                                    cohort.metadata, labels)
     hits = {label: [int(per[per.label == label].hit.sum()), int((per.label == label).sum())] for label in labels}
@@ -133,8 +223,9 @@ def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) ->
         return {"written": False}
     from vaescan.workflows.tradeoff import tradeoff_report  # torch: imported only with the models
 
+    size = quickstart_models(cfg)
     folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox"], out / "cohort", out / "report",
-                             jobs=jobs, progress=progress)
+                             n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs, progress=progress)
     summary = pd.read_csv(folder / "summary.csv")
     info = read_json(folder / "report.json")
     return {"written": True, "report": str((folder / "report.html").relative_to(out)),
@@ -171,7 +262,9 @@ def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartCon
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "quickstart_config.json"
-    if config_path.exists() and read_json(config_path) != config_to_dict(config):
+    # a folder from before a setting existed holds that setting's default
+    if config_path.exists() and {**config_to_dict(QuickstartConfig()), **read_json(config_path)} != \
+            config_to_dict(config):
         raise VaescanInputError(config_path, "this folder holds a quickstart run with other settings; "
                                 "use another --output or the same settings")
     save_config(config, config_path)

@@ -63,12 +63,13 @@ def _train_or_skip(train, config, folder: Path, kind: str, progress: bool) -> bo
 def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                  vae_config: VAERunConfig | str | os.PathLike[str] | None = None,
                  scan_config: SCANRunConfig | str | os.PathLike[str] | None = None, quick: bool = True,
-                 jobs: int = 1, progress: bool = True) -> dict:
+                 jobs: int = 1, progress: bool = True, traversal_figures: int | None = None) -> dict:
     """Train VAE-SCAN on a cohort and draw what it learned; the quickstart's model stage.
 
     ``data_dir`` is a cohort with a ``split`` column (e.g. from ``vaescan synth``).
     Writes into ``out_dir``: ``vae/`` and ``scan/`` (run folders), ``traversal/``
-    (:func:`traverse_run`), ``associations/`` (:func:`associate_run`, test split)
+    (:func:`traverse_run`; a figure for each active factor, or for the first ``traversal_figures``),
+    ``associations/`` (:func:`associate_run`, test split)
     and ``generated/`` (:func:`generate_run`: LBBB=1, or the first label other
     than NORM, beside the NORM beat). Configs default to :func:`quick_configs`
     (``quick``) or to the full-size defaults; a config given as a path is read
@@ -109,7 +110,7 @@ def run_vae_scan(data_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     _train_or_skip(train_scan_run, scan_cfg, scan_run, "scan", progress)
 
     if not (out / "traversal" / "traversal_overview.png").is_file():
-        traverse_run(scan_run, out / "traversal")
+        traverse_run(scan_run, out / "traversal", figures=traversal_figures)
     if not (out / "associations" / "scan_weights.png").is_file():
         associate_run(scan_run, out / "associations", progress=progress)
     scan = SCAN.load(scan_run)

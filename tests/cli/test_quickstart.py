@@ -1,0 +1,120 @@
+"""``vaescan quickstart --small`` end to end: every step runs, the last line names the report, whose numbers are
+present and sane (issue 17). The slowest test of the suite: about a minute on 2 cores (docs/tradeoff.md)."""
+
+import contextlib
+import io
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vaescan.cli.main import main
+from vaescan.workflows.quickstart import STEPS, small_config
+
+REPRESENTATIONS = {"features + linear": 1, "SCAN (scan)": 2, "VAE + boosting (scan)": 3, "CNN signal (blackbox)": 4}
+LABELS = ["NORM", "LBBB", "RBBB", "LVH", "MI_ANT", "MI_INF", "AF", "LQT", "HYPERK", "AVB1"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The small quickstart run once, through the CLI, with its own cache and one torch thread (the suite runs one
+    pytest worker per core)."""
+    import torch
+
+    root = tmp_path_factory.mktemp("quickstart_small")
+    out = root / "run"
+    stdout = io.StringIO()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout):
+            mp.setenv("VAESCAN_CACHE_DIR", str(root / "cache"))
+            mp.delenv("XDG_CACHE_HOME", raising=False)
+            assert main(["-q", "quickstart", "--small", "-o", str(out), "--jobs", "1"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert (root / "cache" / "beats").is_dir()                    # the run's cache, not the user's
+    return out, stdout.getvalue()
+
+
+@pytest.mark.slow
+def test_every_step_runs_and_the_last_line_names_the_report(small):
+    out, printed = small
+    assert printed.rstrip().splitlines()[-1] == f"report: {out / 'report' / 'report.html'}"
+    assert sorted(p.stem for p in (out / "steps").glob("*.json")) == sorted(name for name, _, _ in STEPS)
+    assert json.loads((out / "quickstart_config.json").read_text())["small"] is True
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cohort"]["n_records"] == small_config().n_records
+    assert summary["features"]["targets_met"]
+    assert summary["digitize"]["pages"] == 2 and summary["vae_scan"]["trained"] and summary["blackbox"]["trained"]
+    assert (out / "vae_scan" / "traversal" / "traversal_overview.png").is_file()
+    assert (out / "blackbox" / "explain" / "explanation.csv").is_file()
+
+
+@pytest.mark.slow
+def test_report_is_self_contained_and_embeds_the_explorer(small):
+    out, _ = small
+    report = out / "report"
+    page = (report / "report.html").read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
+    assert "data:image/png;base64," in page and 'src="tradeoff.png"' not in page
+    explorer = json.loads((report / "explorer.json").read_text())
+    assert [run["name"] for run in explorer] == ["scan"]
+    match = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', page, re.DOTALL)
+    assert match and json.loads(match.group(1)) == explorer       # the explorer's data, embedded as it was saved
+    assert len(match.group(1)) > 100_000                           # 8 factors x 11 steps and the profiles' beats
+
+
+@pytest.mark.slow
+def test_tradeoff_table_has_a_row_per_representation_and_task_with_sane_numbers(small):
+    out, _ = small
+    table = pd.read_csv(out / "report" / "tradeoff.csv")
+    assert dict(zip(table.representation, table.level)) == REPRESENTATIONS
+    tasks = table.groupby("representation").task.apply(set)
+    for rep in REPRESENTATIONS:                                    # every label and age, for every representation
+        assert set(LABELS) | {"age"} <= tasks[rep], rep
+    assert {"sex"} <= tasks["features + linear"] & tasks["VAE + boosting (scan)"]
+    assert not table.duplicated(["representation", "task"]).any()
+    assert (table.n == 30).all()                                   # the 30 test records, all read
+    binary = table[table.kind == "binary"]
+    scored = binary[(binary.prevalence > 0) & (binary.prevalence < 1)]
+    assert len(scored) >= 0.8 * len(binary)                        # a label without test positives has no AUROC
+    for column in ("auroc", "auroc_low", "auroc_high", "auprc", "ece"):
+        assert np.isfinite(scored[column]).all() and scored[column].between(0, 1).all(), column
+    assert ((scored.auroc_low <= scored.auroc) & (scored.auroc <= scored.auroc_high)).all()
+    age = table[table.task == "age"].set_index("representation")
+    assert np.isfinite(age[["r2", "r2_low", "r2_high", "mae", "mae_low", "mae_high"]].to_numpy()).all()
+    assert age.mae.between(5, 20).all()                            # measured 10.9-13.4 y (ages 18-95, sd 16)
+
+    # measured (seed 0, 30 test records): the black box LBBB 1.00, LVH 0.99, MI_ANT 0.97; features 0.97-1.00
+    auroc = scored.set_index(["representation", "task"]).auroc
+    cnn = "CNN signal (blackbox)"
+    assert auroc[cnn, "LBBB"] >= 0.9 and auroc[cnn, "LVH"] >= 0.9 and auroc[cnn, "MI_ANT"] >= 0.85
+    for label in ("LBBB", "LVH", "MI_ANT", "AVB1"):                # defined by what the features measure
+        assert auroc["features + linear", label] >= 0.95, label
+
+
+@pytest.mark.slow
+def test_summary_has_a_macro_auroc_per_representation_with_finite_intervals(small):
+    out, _ = small
+    summary = pd.read_csv(out / "report" / "summary.csv").set_index("representation")
+    assert list(summary.index) == list(REPRESENTATIONS)
+    values = summary[["macro_auroc", "macro_auroc_low", "macro_auroc_high", "gap_to_best", "gap_low", "gap_high",
+                      "p_gap"]]
+    assert np.isfinite(values.to_numpy()).all()
+    assert ((summary.macro_auroc_low <= summary.macro_auroc) & (summary.macro_auroc <= summary.macro_auroc_high)).all()
+    assert (summary.gap_to_best <= 0).all() and summary.p_gap.between(0, 1).all()
+    info = json.loads((out / "report" / "report.json").read_text())
+    assert len(info["macro_labels"]) >= 5 and info["n_test"] == 30
+    # measured: features 0.99, black box 0.82, VAE + boosting 0.75, SCAN 0.73 (floors a little below)
+    assert summary.loc["features + linear", "macro_auroc"] >= 0.95
+    assert summary.loc["CNN signal (blackbox)", "macro_auroc"] >= 0.7
+    assert summary.loc["SCAN (scan)", "macro_auroc"] >= 0.6
+    assert summary.loc["VAE + boosting (scan)", "macro_auroc"] >= 0.6
+    md = (out / "report" / "report.md").read_text()
+    best = summary.macro_auroc.idxmax()
+    assert info["best"] == best and best in md
+    assert math.isclose(summary.loc[best, "gap_to_best"], 0.0)
