@@ -156,14 +156,23 @@ def grid_darkness(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, floa
     >>> round(grid_darkness(ink, 4.0, (0.0, 0.0)), 2)
     0.5
     """
+    return _line_floor(_major_lines(ink, px_per_mm, phase_px, cell_mm)[1])
+
+
+def _line_floor(lines: np.ndarray) -> float:
+    """The 80th percentile of ink along grid lines: removal may leave the grid in patches; traces cross it rarely."""
+    return float(np.percentile(lines, 80)) if lines.size else 0.0
+
+
+def _major_lines(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, float],
+                 cell_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """x (px) of each vertical major grid line, and (height, lines) the darkest ink within +-2 px of each."""
     h, w = ink.shape
     step = px_per_mm * cell_mm
     xs = np.arange(phase_px[0] % step, w, step).round().astype(int)
     if xs.size == 0:
-        return 0.0
-    cols = [ink[:, max(0, x - 2):min(w, x + 3)].max(axis=1) for x in xs]
-    # a high percentile: removal may leave the grid in patches; traces cross the lines rarely
-    return float(np.percentile(np.concatenate(cols), 80))
+        return xs, np.zeros((h, 0), ink.dtype)
+    return xs, np.stack([ink[:, max(0, x - 2):min(w, x + 3)].max(axis=1) for x in xs], axis=1)
 
 
 def grid_darkness_map(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, float], cell_mm: float = 5.0,
@@ -183,19 +192,17 @@ def grid_darkness_map(ink: np.ndarray, px_per_mm: float, phase_px: tuple[float, 
     (0.1, 0.5)
     """
     h, w = ink.shape
-    floor = grid_darkness(ink, px_per_mm, phase_px, cell_mm)
+    xs, lines = _major_lines(ink, px_per_mm, phase_px, cell_mm)
+    floor = _line_floor(lines)
     tile = max(8, int(round(tile_mm * px_per_mm)))
-    step = px_per_mm * cell_mm
-    xs = np.arange(phase_px[0] % step, w, step).round().astype(int)
     ny, nx = -(-h // tile), -(-w // tile)
     local = np.full((ny, nx), floor, np.float32)
     for j in range(nx):
-        cols = [x for x in xs if j * tile <= x < (j + 1) * tile]
-        if not cols:
+        mine = lines[:, (xs >= j * tile) & (xs < (j + 1) * tile)]
+        if not mine.size:
             continue
-        lines = np.stack([ink[:, max(0, x - 2):min(w, x + 3)].max(axis=1) for x in cols], axis=1)
         for i in range(ny):
-            local[i, j] = max(floor, float(np.percentile(lines[i * tile:(i + 1) * tile], 80)))
+            local[i, j] = max(floor, _line_floor(mine[i * tile:(i + 1) * tile]))
     return local.repeat(tile, axis=0).repeat(tile, axis=1)[:h, :w]
 
 

@@ -279,38 +279,33 @@ def _bar_continues(clean: np.ndarray, box: tuple[int, int, int, int]) -> bool:
              (clean[y1 + 1:y1 + reach, cols], 0.3),
              (clean[rows, max(0, x0 - reach):max(0, x0 - 1)], 0.5),
              (clean[rows, x1 + 1:x1 + reach], 0.5))
-    own = clean[y0:y1, x0:x1]
-    level = 0.5 * (float(np.percentile(own, 5)) + 255.0) if own.size else 140.0   # half-way to the paper
-    for part, share in parts:
-        if part.size == 0:
-            continue
-        ink = part < level
-        runs = np.zeros(ink.shape[1], int)
-        best = 0
-        for row in ink:
-            runs = (runs + 1) * row
-            best = max(best, int(runs.max()))
-        if best >= share * h:
-            return True
-    return False
+    level = _ink_level(clean, box)
+    return any(part.size and _longest_upright_run(part < level) >= share * h for part, share in parts)
 
 
 def _stroke_after(clean: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """An upright stroke (a third of the word's height or more) within 0.6 x its height after the word."""
     x0, y0, x1, y1 = box
     h = y1 - y0
-    own = clean[y0:y1, x0:x1]
-    level = 0.5 * (float(np.percentile(own, 5)) + 255.0) if own.size else 140.0
     part = clean[y0 + h // 4:y1, x1 + 1:x1 + 1 + max(2, int(round(0.6 * h)))]
-    if part.size == 0:
-        return False
-    ink = part < level
+    return bool(part.size) and _longest_upright_run(part < _ink_level(clean, box)) >= h / 3
+
+
+def _ink_level(clean: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """Grey level half-way from a word's darkest ink (5th percentile in its box) to the paper (255)."""
+    x0, y0, x1, y1 = box
+    own = clean[y0:y1, x0:x1]
+    return 0.5 * (float(np.percentile(own, 5)) + 255.0) if own.size else 140.0
+
+
+def _longest_upright_run(ink: np.ndarray) -> int:
+    """Longest run of inked pixels down any one column of a boolean patch (px)."""
     runs = np.zeros(ink.shape[1], int)
     best = 0
     for row in ink:
         runs = (runs + 1) * row
         best = max(best, int(runs.max()))
-    return best >= h / 3
+    return best
 
 
 def _is_text(text: str) -> bool:
