@@ -56,29 +56,11 @@ def scan(vae, toy_train):
 
 
 @contextlib.contextmanager
-def interrupted_after_epoch(monkeypatch, epoch: int = 2):
-    """The training inside stops with ``KeyboardInterrupt`` right after the checkpoint of ``epoch`` is saved
-    (a run killed between epochs); the block must raise it, and checkpoints save normally again afterwards."""
-    original = train_module._save_checkpoint
-
-    def save_then_stop(path, saved_epoch, *args):
-        original(path, saved_epoch, *args)
-        if saved_epoch == epoch:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(train_module, "_save_checkpoint", save_then_stop)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            yield
-    finally:
-        monkeypatch.setattr(train_module, "_save_checkpoint", original)
-
-
-
-@contextlib.contextmanager
-def interrupted_after_step(monkeypatch, epoch: int, step: int):
-    """Like :func:`interrupted_after_epoch`, but right after the step checkpoint ``step`` batches into the epoch
-    after ``epoch`` finished ones (a run killed mid-epoch)."""
+def interrupted_after(monkeypatch, epoch: int = 2, step: int = 0):
+    """The training inside stops with ``KeyboardInterrupt`` right after a checkpoint is saved: the one at the end
+    of ``epoch`` (``step`` 0: a run killed between epochs), or the step checkpoint ``step`` batches into the epoch
+    after ``epoch`` finished ones (a run killed mid-epoch). The block must raise it, and checkpoints save normally
+    again afterwards."""
     original = train_module._save_checkpoint
 
     def save_then_stop(path, saved_epoch, *args, **kwargs):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from tests.models.conftest import interrupted_after_epoch
+from tests.models.conftest import interrupted_after
 from vaescan.data.signals import SignalConfig, cohort_signals
 from vaescan.data.synth import simulate_cohort
 from vaescan.errors import VaescanInputError
@@ -82,7 +82,7 @@ def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(cohort_data
     settings = dict(TINY, epochs=4, dropout=0.2)  # dropout: the RNG state must be restored too
     full = BlackBox(**settings).fit(x, rows, binary=["LBBB"], continuous=["age"], val=(x, rows), progress=False)
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_epoch(monkeypatch, epoch=2):
+    with interrupted_after(monkeypatch, epoch=2):
         BlackBox(**settings).fit(x, rows, binary=["LBBB"], continuous=["age"], checkpoint=ckpt, progress=False)
     assert load_tensors(ckpt)["epoch"] == 2
     torch.manual_seed(123)  # the global RNG state of the resumed process differs: the checkpoint restores it

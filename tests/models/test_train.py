@@ -3,7 +3,7 @@ import pyro
 import pytest
 import torch
 
-from tests.models.conftest import interrupted_after_epoch
+from tests.models.conftest import interrupted_after
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.persist import load_tensors
@@ -25,7 +25,7 @@ def test_resume_continues_from_the_saved_epoch_exactly(beats, tmp_path, monkeypa
 
     # interrupt a run after its second epoch (the checkpoint of epoch 2 is on disk)
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_epoch(monkeypatch, epoch=2):
+    with interrupted_after(monkeypatch, epoch=2):
         VAE(epochs=4, **SMALL).fit(beats, beats, checkpoint=ckpt, progress=False)
     assert load_tensors(ckpt)["epoch"] == 2
 

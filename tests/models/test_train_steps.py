@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.models.conftest import COLUMNS, interrupted_after_step
+from tests.models.conftest import COLUMNS, interrupted_after
 from vaescan.data.beats import BeatSet
 from vaescan.errors import VaescanInputError
 from vaescan.models.blackbox import BlackBox
@@ -53,7 +53,7 @@ def test_the_loop_resumes_mid_epoch_with_every_generator(tmp_path, monkeypatch):
     config = TrainConfig(epochs=3, batch_size=4, checkpoint_every=3)  # 5 steps per epoch
     full, w_full = _noisy_fit(config)
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_step(monkeypatch, epoch=1, step=1):  # global step 6: one batch into epoch 2
+    with interrupted_after(monkeypatch, epoch=1, step=1):  # global step 6: one batch into epoch 2
         _noisy_fit(config, ckpt)
     state = load_tensors(ckpt)
     assert (state["epoch"], state["step"], state["world_size"]) == (1, 1, 1)
@@ -78,7 +78,7 @@ def test_a_checkpoint_of_two_processes_is_refused_by_one(tmp_path, monkeypatch):
 def test_vae_resumes_mid_epoch_exactly_and_trains_on_to_more_epochs(beats, tmp_path, monkeypatch):
     full = VAE(epochs=4, checkpoint_every=2, **SMALL).fit(beats, beats, progress=False)  # 3 steps per epoch
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_step(monkeypatch, epoch=1, step=1):  # global step 4
+    with interrupted_after(monkeypatch, epoch=1, step=1):  # global step 4
         VAE(epochs=3, checkpoint_every=2, **SMALL).fit(beats, beats, checkpoint=ckpt, progress=False)
     torch.manual_seed(123)
     # resumed with more epochs than it started with (the CLI's --resume --epochs 4)
@@ -96,7 +96,7 @@ def test_scan_resumes_mid_epoch_exactly(vae, toy_train, tmp_path, monkeypatch):
     settings = dict(epochs=3, batch_size=128, checkpoint_every=2)  # 384 beats: 3 steps per epoch
     full = SCAN(vae, **settings).fit(beats, table, progress=False)
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_step(monkeypatch, epoch=1, step=1):
+    with interrupted_after(monkeypatch, epoch=1, step=1):
         SCAN(vae, **settings).fit(beats, table, checkpoint=ckpt, progress=False)
     torch.manual_seed(123)
     resumed = SCAN(vae, **settings).fit(beats, table, checkpoint=ckpt, resume=True, progress=False)
@@ -115,7 +115,7 @@ def test_blackbox_resumes_mid_epoch_exactly(tmp_path, monkeypatch):
 
     full = fit()
     ckpt = tmp_path / "checkpoint.pt"
-    with interrupted_after_step(monkeypatch, epoch=1, step=4):  # global step 9 of 5 per epoch
+    with interrupted_after(monkeypatch, epoch=1, step=4):  # global step 9 of 5 per epoch
         fit(checkpoint=ckpt)
     torch.manual_seed(123)
     resumed = fit(checkpoint=ckpt, resume=True)
