@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, settings
 
 from vaescan.data.leads import LEADS
@@ -175,6 +179,30 @@ def ptbxl_release(tmp_path: Path, ptbxl_record: Path) -> Path:
     (root / "ptbxl_database.csv").write_text("\n".join(lines) + "\n")
     (root / "scp_statements.csv").write_text(_SCP_STATEMENTS)
     return root
+
+
+def cli_env() -> dict[str, str]:
+    """Environment of a ``python -m vaescan`` (or torchrun) subprocess: this checkout on the path, one thread (as
+    :func:`one_torch_thread` runs the in-process twin)."""
+    return {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run the block with one torch thread, like the subprocesses of :func:`cli_env`: the same arithmetic."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen, seconds: float) -> None:
+    """Poll every 5 ms until ``path`` exists, ``proc`` has ended or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 TINY_BLACKBOX = """

@@ -2,23 +2,18 @@
 metrics as an uninterrupted run (a real kill of a real process, on the CPU)."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import write_toy_cohort
+from tests.conftest import REPO, cli_env, one_torch_thread, wait_for_file, write_toy_cohort
 from vaescan.cli.main import main
 from vaescan.models.persist import load_tensors
-
-ROOT = Path(__file__).resolve().parents[2]
 
 CONFIGS = {
     "train-blackbox": ("blackbox_weights.pt", """
@@ -61,34 +56,24 @@ def workspace(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def one_thread():
-    """The in-process run uses one torch thread, like the subprocesses (OMP_NUM_THREADS=1): the same arithmetic."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _args(workspace, command, run):
     return ["-q", command, "--config", str(workspace / f"{command}.yaml"), "--data", str(workspace / "cohort"),
             "-o", str(run), "--cache-dir", str(workspace / "cache")]
 
 
 @pytest.mark.parametrize("command", list(CONFIGS))
-def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(workspace, command, one_thread):
+def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(workspace, command):
     weights, _ = CONFIGS[command]
     full = workspace / f"{command}_full"
-    assert main(_args(workspace, command, full)) == 0  # also fills the cache the subprocess reads
+    with one_torch_thread():
+        assert main(_args(workspace, command, full)) == 0  # also fills the cache the subprocess reads
 
     run = workspace / f"{command}_killed"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "vaescan", *_args(workspace, command, run)], cwd=ROOT, env=env,
+    env = cli_env()
+    proc = subprocess.Popen([sys.executable, "-m", "vaescan", *_args(workspace, command, run)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ckpt = run / "checkpoint.pt"
-    deadline = time.monotonic() + 60
-    while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_for_file(ckpt, proc, 60)
     proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
@@ -98,7 +83,7 @@ def test_sigkill_mid_epoch_then_resume_ends_like_an_uninterrupted_run(workspace,
     killed_at = (state["epoch"], state["step"])
 
     resumed = subprocess.run([sys.executable, "-m", "vaescan", *_args(workspace, command, run), "--resume"],
-                             cwd=ROOT, env=env, capture_output=True, timeout=120)
+                             cwd=REPO, env=env, capture_output=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
     a, b = torch.load(full / weights, weights_only=True), torch.load(run / weights, weights_only=True)
     assert a.keys() == b.keys()

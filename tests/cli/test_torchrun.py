@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +13,10 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import write_toy_cohort
+from tests.conftest import REPO, cli_env, one_torch_thread, wait_for_file, write_toy_cohort
 from vaescan.cli.main import main
 from vaescan.models.persist import load_tensors
 
-ROOT = Path(__file__).resolve().parents[2]
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 
 CONFIGS = {
@@ -76,16 +74,11 @@ def _args(workspace, kind, run):
 def _both(workspace, kind):
     """The run of one process (in this one, one torch thread) and of two (torchrun); their curves and metrics."""
     one = workspace / f"{kind}_1"
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         assert main(_args(workspace, kind, one)) == 0
-    finally:
-        torch.set_num_threads(before)
     two = workspace / f"{kind}_2"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     done = subprocess.run([str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m", "vaescan",
-                           *_args(workspace, kind, two)], cwd=ROOT, env=env, capture_output=True, timeout=120)
+                           *_args(workspace, kind, two)], cwd=REPO, env=cli_env(), capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     assert done.stdout.decode().count("wrote") == 1  # rank 0 alone reports
     assert json.loads((two / "run.json").read_text())["status"] == "done"
@@ -125,27 +118,21 @@ def test_torchrun_killed_mid_epoch_resumes_on_two_processes(workspace):
                                            .replace("epochs: 8", "epochs: 3") + "  checkpoint_every: 2\n")
     args = ["-q", "train-blackbox", "--config", str(workspace / "killed.yaml"), "--data", str(workspace / "cohort"),
             "--cache-dir", str(workspace / "cache")]
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         assert main([*args, "-o", str(workspace / "killed_1")]) == 0
-    finally:
-        torch.set_num_threads(before)
     run = workspace / "killed_2"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = cli_env()
     command = [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m", "vaescan", *args, "-o", str(run)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    deadline = time.monotonic() + 90
-    while not (run / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_for_file(run / "checkpoint.pt", proc, 90)
     os.killpg(proc.pid, signal.SIGKILL)  # the agent and both workers
     proc.wait(timeout=30)
     state = load_tensors(run / "checkpoint.pt")
     assert state["world_size"] == 2 and len(state["ranks"]) == 2 and not (run / "metrics.json").exists()
     assert state["epoch"] < 3 and state["step"] > 0, "not killed mid-epoch"  # measured: after step 2 of epoch 1
     killed_at = (state["epoch"], state["step"])
-    done = subprocess.run([*command, "--resume"], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    done = subprocess.run([*command, "--resume"], cwd=REPO, env=env, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     c1, c2 = (pd.read_csv(workspace / f"killed_{n}" / "curves.csv") for n in (1, 2))
     # measured: equal to the 6 digits of curves.csv, as without the kill
