@@ -25,14 +25,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_labels import POSITION_CATEGORIES, outside_score, own_score, summary  # noqa: E402
+from bench_labels import POSITION_CATEGORIES, outside_score, own_pages, own_score, summary  # noqa: E402
 
 from vaescan.bench import bench_parser  # noqa: E402
-from vaescan.data.synth import simulate_records  # noqa: E402
 from vaescan.digitize import labels as L  # noqa: E402
 from vaescan.io import write_json  # noqa: E402
 from vaescan.pages.image import image_read  # noqa: E402
-from vaescan.pages.render import FONTS, STYLE_FAMILIES, _draw_text, ecg_render, random_style  # noqa: E402
+from vaescan.pages.render import FONTS, _draw_text  # noqa: E402
 
 H, W = 32, 96
 
@@ -111,13 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         labels = glyph_read(image, ppm, bank, args.min_corr, args.margin)
         return labels, time.perf_counter() - t, time.process_time() - c
 
-    records = [r for r, _ in simulate_records(args.own * len(STYLE_FAMILIES), seed=7)]
-    rng = np.random.default_rng(7)
     own_rows = []
-    for fi, fam in enumerate(STYLE_FAMILIES):
+    for fam, pages in own_pages(args.own):
         rows = []
-        for k in range(args.own):
-            page, truth = ecg_render(records[fi * args.own + k], random_style(rng, fam))
+        for k, (page, truth) in enumerate(pages):
             labels, secs, cpu = timed(page, truth["px_per_mm"])
             right, printed, wrong = own_score(labels, truth)
             rows.append({"read": len(labels), "right": right, "printed": printed, "seconds": secs, "cpu_seconds": cpu})

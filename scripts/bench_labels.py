@@ -181,6 +181,14 @@ def summary(rows: list[dict]) -> dict:
             "cpu_seconds_per_page_max": round(float(np.max(cpu)), 3) if cpu else None}
 
 
+def own_pages(per_family: int, seed: int = 7):
+    """Per style family, its ``per_family`` (page, truth) of ``ecg_render``: records and styles drawn from ``seed``."""
+    records = [r for r, _ in simulate_records(per_family * len(STYLE_FAMILIES), seed=seed)]
+    rng = np.random.default_rng(seed)
+    for f, fam in enumerate(STYLE_FAMILIES):
+        yield fam, [ecg_render(records[f * per_family + k], random_style(rng, fam)) for k in range(per_family)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser(__doc__, "docs/results/bench_labels.json")
     parser.add_argument("--own", type=int, default=4, help="own-renderer pages per style family")
@@ -193,13 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"threads": 1, "load_average_before": os.getloadavg(), "own": {}, "outside": {}}
     wrong_all: list = []
 
-    records = [r for r, _ in simulate_records(args.own * len(STYLE_FAMILIES), seed=7)]
-    rng = np.random.default_rng(7)
     own_rows: list[dict] = []
-    for f, fam in enumerate(STYLE_FAMILIES):
+    for fam, pages in own_pages(args.own):
         rows = []
-        for k in range(args.own):
-            page, truth = ecg_render(records[f * args.own + k], random_style(rng, fam))
+        for k, (page, truth) in enumerate(pages):
             labels, secs, cpu = timed_read(page, truth["px_per_mm"])
             right, printed, wrong = own_score(labels, truth)
             rows.append({"read": len(labels), "right": right, "printed": printed, "seconds": secs, "cpu_seconds": cpu,
