@@ -245,7 +245,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     if anchored and max(anchored) - min(anchored) <= 1.0 * r and \
             (x0 is None or x0 - tol <= np.median(anchored) <= x0 + tol + STRETCH_MAX * span):
         x0, x0_from = float(np.median(anchored)), "calibration pulse stroke the trace is drawn from"
-        px_per_s = _time_scale(rows, px_per_s, span, warnings)
+        px_per_s = _time_scale(rows, px_per_s, span, width, warnings)
         span = (duration - 1.0 / config.fs) * px_per_s
     else:
         for row in rows:
@@ -335,11 +335,12 @@ def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
     return out
 
 
-def _time_scale(rows: list[RowReading], px_per_s: float, span: float, warnings: list[str]) -> float:
+def _time_scale(rows: list[RowReading], px_per_s: float, span: float, width_px: float,
+                warnings: list[str]) -> float:
     """px per s from the rows' own length where the grid's spacing disagrees with it.
 
     A row drawn on from its pulse has an exact start (the pulse's stroke) and an end read to
-    within about half the pen's width; when three or more such rows agree on their length to
+    within about half the pen's width ``width_px``; when three or more such rows agree on their length to
     within that and their median length differs from ``span`` (the
     shown duration at the grid's scale) by more than that (a page scanned or photographed with a
     little more stretch along one axis than the other: 0.3 % on some rotated outside pages, 30 ms
@@ -353,7 +354,7 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, warnings: 
     if len(lengths) < 3:
         return px_per_s
     length = float(np.median(lengths))
-    tolerance = max(4.0, 1.5 * float(np.median([row.width_px for row in rows])))
+    tolerance = max(4.0, 1.5 * width_px)
     # the rows must agree with each other to within the end-reading error: one misread end is not a stretch
     if max(lengths) - min(lengths) <= tolerance < abs(length - span) and abs(length / span - 1) <= STRETCH_MAX:
         warnings.append(f"time scale taken from the rows' length ({length / span - 1:+.2%} against the grid's)")
@@ -686,9 +687,14 @@ def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> d
         mine = [p["name_from"] for p in panels if p["lead"] == lead and p["written"]]
         entry["named_by"] = "label" if any(src.startswith("label") for src in mine) else "layout"
     if contradicted:
-        checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
-        checks["reasons"] = [*checks["reasons"], "printed labels contradict the layout: " + "; ".join(contradicted)]
+        _check_leads(checks, "printed labels contradict the layout: " + "; ".join(contradicted))
     return checks
+
+
+def _check_leads(checks: dict, reason: str) -> None:
+    """A doubt found beside the lead relations: a "confident" page becomes "check leads", and the reason is added."""
+    checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
+    checks["reasons"] = [*checks["reasons"], reason]
 
 
 def _flag_rows(checks: dict, leads: list[str], consensus_bpm: float) -> dict:
@@ -700,8 +706,7 @@ def _flag_rows(checks: dict, leads: list[str], consensus_bpm: float) -> dict:
         entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
         entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
         entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
-    checks["verdict"] = "check leads" if checks["verdict"] == "confident" else checks["verdict"]
-    checks["reasons"] = [*checks["reasons"], f"heart rate differs in {', '.join(dict.fromkeys(leads))}"]
+    _check_leads(checks, f"heart rate differs in {', '.join(dict.fromkeys(leads))}")
     return checks
 
 
