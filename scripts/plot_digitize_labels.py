@@ -8,6 +8,7 @@ layout named it, blue where a printed label confirmed it, red where a label cont
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from vaescan.digitize.pipeline import DigitizeConfig, image_digitize  # noqa: E402
+from vaescan.errors import VaescanInputError  # noqa: E402
 from vaescan.pages.image import image_read  # noqa: E402
 
 COLOURS = {"layout": "#e66100", "label": "#1f78b4"}
@@ -41,9 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("page")
     parser.add_argument("-o", "--output", default="docs/images/digitize_labels.jpg")
     args = parser.parse_args(argv)
-    image = image_read(args.page)
-    _, before = image_digitize(args.page, DigitizeConfig(read_labels=False))
-    _, after = image_digitize(args.page)
+    try:
+        image = image_read(args.page)
+        _, before = image_digitize(args.page, DigitizeConfig(read_labels=False))
+        _, after = image_digitize(args.page)
+    except VaescanInputError as err:
+        print(f"plot_digitize_labels: error: {err}", file=sys.stderr)
+        return 2
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), dpi=110)
     _names_drawn(axes[0], image, before, f"signals only: read as {before['layout']}")
     _names_drawn(axes[1], image, after, f"with the printed labels: read as {after['layout']}")
