@@ -156,8 +156,12 @@ def _lattice_fit(dark: np.ndarray) -> _Fit | None:
         return None
     ru = np.array([np.hypot(*f[1]) for f in found])
     rv = np.array([np.hypot(*f[2]) for f in found])
-    # consensus on the fundamental: the most common spacing of each family (tiles may see 1 mm or 5 mm)
-    cu, cv = _mode(ru), _mode(rv)
+    # consensus on the fundamental: the most common spacing of each family (tiles may see 1 mm or 5 mm),
+    # unless that spacing is a pixel-grid alias of a finer one other tiles see
+    cu, ku = _unaliased(ru)
+    cv, kv = _unaliased(rv)
+    found = [(f[0], f[1] * a, f[2] * b, *f[3:]) for f, a, b in zip(found, ku, kv)]
+    ru, rv = ru * ku, rv * kv
     if not 0.75 < cu / cv < 1.33:
         cu = cv = cu if np.sum(np.abs(ru / cu - 1) < 0.2) >= np.sum(np.abs(rv / cv - 1) < 0.2) else cv
     keep = [f for f, a, b in zip(found, ru, rv) if abs(a / cu - 1) < 0.25 and abs(b / cv - 1) < 0.25]
@@ -179,6 +183,42 @@ def _mode(values: np.ndarray) -> float:
     best = max(range(len(values)), key=lambda i: counts[i])
     near = values[np.abs(values / values[best] - 1) < 0.1]
     return float(np.median(near))
+
+
+def _unaliased(freqs: np.ndarray) -> tuple[float, np.ndarray]:
+    """The tiles' consensus frequency of one line family (bins), and per tile the factor that brings its own
+    frequency to it.
+
+    The consensus is the most common frequency (:func:`_mode`), unless some tiles see a finer
+    spacing that divides the common one k times with k not 1 or 5: ECG grids space lines 1 and
+    5 mm apart, so a common spacing of 2, 8 or 10 of them is an alias. Lines drawn at a
+    non-integer number of px repeat their rounding every few lines (1 mm lines at 7.87 px
+    every 8 lines, 63 px; 5 mm lines at 25.6 px alternately sharp and split, 51 px), and on a
+    small or photographed page that pattern can outweigh the lines themselves. Tiles that saw
+    the alias get the factor k; where the finer spacing has too little support (at least two
+    tiles and a tenth of them), nothing changes.
+
+    Example
+    -------
+    >>> f, k = _unaliased(np.array([5.0, 5.0, 5.02, 4.98, 40.0, 40.1, 39.9]))   # 8 lines repeat: an alias
+    >>> round(f, 1), k.tolist()
+    (40.0, [8.0, 8.0, 8.0, 8.0, 1.0, 1.0, 1.0])
+    >>> f, k = _unaliased(np.array([5.0, 5.0, 5.02, 25.0, 25.1]))             # 1 mm and 5 mm: a grid
+    >>> round(f, 2), k.tolist()
+    (5.0, [1.0, 1.0, 1.0, 1.0, 1.0])
+    """
+    common = _mode(freqs)
+    factor = np.ones(len(freqs))
+    best = None
+    for k in (2, 3, 4, 6, 7, 8, 9, 10, 11, 12):
+        near = np.abs(freqs / (k * common) - 1) < 0.03
+        if near.sum() >= max(2, 0.1 * len(freqs)) and (best is None or near.sum() > best[1].sum()):
+            best = (k, near)
+    if best is None:
+        return common, factor
+    k, near = best
+    factor[np.abs(freqs / common - 1) < 0.1] = k
+    return float(np.median(freqs[near])), factor
 
 
 def _jacobian(G: np.ndarray, x: float, y: float) -> np.ndarray:
