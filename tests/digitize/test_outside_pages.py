@@ -8,7 +8,9 @@ import pytest
 
 from tests.conftest import require_shared_data
 from vaescan.digitize.evaluate import folder_page_evaluate, folder_pages
+from vaescan.digitize.grid_lattice import grid_detect
 from vaescan.digitize.pipeline import image_digitize
+from vaescan.pages.image import image_read
 
 FLOORS = {
     "clean_01": 15.0,        # 16.7 dB: time origin from the pulse stroke the trace is drawn from (11.2 before)
@@ -16,6 +18,7 @@ FLOORS = {
     "clean_05": 14.0,        # 16.0: a printed header is text, not a trace row
     "layout_12x1_01": 7.5,   # 9.1: 12 rows (rejected before)
     "rotated_01": 7.0,       # 8.7: time scale from the rows' length (-0.4 %; 2.2 before)
+    "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)
 }
 
 
@@ -57,3 +60,12 @@ def test_placed_labels_agree_with_the_layout(outside):
     placed = [lab for lab in report["labels"] if lab["panel"] is not None]
     assert len(placed) >= 5 and all(lead_at[tuple(lab["panel"])] == lab["name"] for lab in placed), placed
     assert {p["name_from"] for p in report["panels"]} <= {"label", "layout"}
+
+
+@pytest.mark.parametrize("page", ["lowres_03", "lowres_04", "layout_fullV5_01"])
+def test_grid_scale_is_not_a_pixel_alias(outside, page):
+    """Lines drawn at a non-integer px spacing repeat their rounding every 2 (5 mm at 25.6 px), 8 (1 mm at
+    7.87 px) or 10 lines; that repeat was taken for the grid (scale 1.6-1.9 times the truth)."""
+    truth = json.loads((outside[page].image.parent / "render.json").read_text())["paper"]["px_per_mm_before_photo"]
+    lattice = grid_detect(image_read(outside[page].image))
+    assert lattice.image_px_per_mm == pytest.approx(truth, rel=0.01)
