@@ -235,8 +235,15 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             starts.append(row.ends["left"])
         if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
             ends.append(row.ends["right"])
-    x0, x0_from = time_origin(starts, ends, px_per_s, duration, config.fs)
     width = float(np.median([row.width_px for row in rows])) if rows else 1.0
+    # a trace does not start before its row's calibration pulse comes down: a row end that says so was cut
+    # short (a faint or hidden end), and is left out (both are read on every row where the pulse is left)
+    falls = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
+    if falls:
+        floor = float(np.median(falls)) - max(3.0, 0.6 * width)
+        starts = [x for x in starts if x >= floor]
+        ends = [x for x in ends if x - span >= floor]
+    x0, x0_from = time_origin(starts, ends, px_per_s, duration, config.fs)
     # a trace drawn on from its pulse starts (or ends) at the pulse's stroke, which caps do not blur. Taken
     # where it agrees with the start the row ends give, to within their cap error, or lies later by up to
     # STRETCH_MAX of the row (a page stretched along the rows); earlier, a lead-in line joins pulse and trace
@@ -354,7 +361,7 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, width_px: 
     if len(lengths) < 3:
         return px_per_s
     length = float(np.median(lengths))
-    tolerance = max(4.0, 1.5 * width_px)
+    tolerance = max(4.0, 1.0 * width_px)
     # the rows must agree with each other to within the end-reading error: one misread end is not a stretch
     if max(lengths) - min(lengths) <= tolerance < abs(length - span) and abs(length / span - 1) <= STRETCH_MAX:
         warnings.append(f"time scale taken from the rows' length ({length / span - 1:+.2%} against the grid's)")
