@@ -18,6 +18,8 @@ FLOORS = {
     "clean_05": 14.0,        # 16.0: a printed header is text, not a trace row
     "layout_12x1_01": 7.5,   # 9.1: 12 rows (rejected before)
     "rotated_01": 7.0,       # 8.7: time scale from the rows' length (-0.4 %; 2.2 before)
+    "rotated_05": 7.0,       # 8.6: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before)
+    "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
     "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)
 }
 
