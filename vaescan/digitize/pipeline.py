@@ -26,7 +26,7 @@ import numpy as np
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
-from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
+from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blots, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
@@ -206,7 +206,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     ink = ink_map(rect, r, lattice.phase_px)
     ink[page_outside(image, rect, lattice)] = 0.0
     mask = trace_mask(ink, floor=grid_darkness_map(ink, r, lattice.phase_px))
-    mask &= ~straight_lines(mask, r)
+    mask &= ~straight_lines(mask, r) & ~shadow_blots(mask, ink, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape
     baselines = find_rows(mask, r)
@@ -236,21 +236,30 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
             ends.append(row.ends["right"])
     width = float(np.median([row.width_px for row in rows])) if rows else 1.0
-    # a trace does not start before its row's calibration pulse comes down: a row end that says so was cut
-    # short (a faint or hidden end), and is left out (both are read on every row where the pulse is left)
+    # rows whose ends put t = 0 before the calibration pulses come down, where other rows' do not, were cut short
+    # (a faint or hidden end) and are left out; where every row says so, the pulses are drawn over the traces'
+    # start (vaescan's own pages can be)
     falls = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
     if falls:
         floor = float(np.median(falls)) - max(3.0, 0.6 * width)
-        starts = [x for x in starts if x >= floor]
-        ends = [x for x in ends if x - span >= floor]
+        if any(x >= floor for x in starts) or any(x - span >= floor for x in ends):
+            starts = [x for x in starts if x >= floor]
+            ends = [x for x in ends if x - span >= floor]
     x0, x0_from = time_origin(starts, ends, px_per_s, duration, config.fs)
     # a trace drawn on from its pulse starts (or ends) at the pulse's stroke, which caps do not blur. Taken
     # where it agrees with the start the row ends give, to within their cap error, or lies later by up to
     # STRETCH_MAX of the row (a page stretched along the rows); earlier, a lead-in line joins pulse and trace
     # (pulses are printed at one x on every row: anchors more than 1 mm apart are misread)
     tol = max(3.0, 0.6 * width)
+
+    def agrees(x: float) -> bool:
+        return x - tol <= np.median(anchored) <= x + tol + STRETCH_MAX * span
+
+    # the rows' ends agree with the anchors when their t = 0 does, or when half of the rows' own ends do (a crease
+    # or a mark drawn on at the end of two rows of four moves the median of their ends, not the pulses)
+    row_x0 = starts + [x - span for x in ends]
     if anchored and max(anchored) - min(anchored) <= 1.0 * r and \
-            (x0 is None or x0 - tol <= np.median(anchored) <= x0 + tol + STRETCH_MAX * span):
+            (x0 is None or agrees(x0) or 2 * sum(agrees(x) for x in row_x0) >= len(row_x0)):
         x0, x0_from = float(np.median(anchored)), "calibration pulse stroke the trace is drawn from"
         px_per_s = _time_scale(rows, px_per_s, span, width, warnings)
         span = (duration - 1.0 / config.fs) * px_per_s
