@@ -94,9 +94,9 @@ def linear_faithfulness(x: np.ndarray, weights: np.ndarray, intercepts: np.ndarr
     >>> f.deletion.round(3).tolist()       # deletes 2 (logit 2 -> 0), then 1 (-> -1), then -1 (-> 0)
     [0.881, 0.5, 0.269, 0.5]
     """
-    w = torch.as_tensor(np.asarray(weights, dtype=np.float64))
-    b = torch.as_tensor(np.asarray(intercepts, dtype=np.float64))
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    w = torch.as_tensor(np.array(weights, dtype=np.float64))
+    b = torch.as_tensor(np.array(intercepts, dtype=np.float64))
+    xt = torch.as_tensor(np.array(x, dtype=np.float64))
     targets = np.asarray(targets, dtype=int)
     return deletion_profile(lambda v: torch.sigmoid(v @ w.T + b), xt, xt * w[targets], targets, seed=seed,
                             fractions=fractions)
