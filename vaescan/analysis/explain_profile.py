@@ -11,8 +11,10 @@ One row per representation (:data:`PROFILE_COLUMNS`):
   its inputs (features, factors, samples or pixels) are replaced by a baseline, most attributed first (positive
   evidence first, the order the Jacobian maps are measured in), against a seeded random order. ``deletion_auc``
   and ``deletion_auc_random`` are the areas under the mean curves (probability x fraction deleted, lower = faster
-  fall); ``deletion_score`` is how many times less probability above the fully deleted value the attribution
-  order leaves than the random order (>= 2: "twice as good as random").
+  fall), ``deletion_ratio`` their ratio (1 = no better than random, lower = more faithful); ``deletion_score`` is
+  ``vaescan explain``'s score: how many times less probability above the fully deleted value the attribution
+  order leaves than the random order (>= 2: "twice as good as random"; infinite when the attribution order
+  overshoots below that value, as deleting a linear model's evidence for first does).
 - **localisation** (:func:`vaescan.analysis.localisation.input_localisation` and
   :func:`~vaescan.analysis.localisation.explanation_localisation`): the share of true positives whose top
   attributed input lies on the label's known cause (synthetic cohort only).
@@ -44,7 +46,7 @@ EXPLANATIONS: dict[int, str] = {
 """Explainability level -> what its explanation is, in the report's words."""
 
 PROFILE_COLUMNS = ["representation", "level", "anchoring", "explanation", "faithfulness_n", "deletion_auc",
-                   "deletion_auc_random", "deletion_score", "faithfulness_note", "localisation_n",
+                   "deletion_auc_random", "deletion_ratio", "deletion_score", "faithfulness_note", "localisation_n",
                    "localisation_top_hit", "localisation_note", "stability", "stability_with", "stability_note"]
 """The profile table's columns (CSV ``profile.csv``)."""
 
@@ -111,10 +113,11 @@ def faithfulness_numbers(f: Faithfulness | None, n: int, note: str = "") -> dict
     'no per-record attribution'
     """
     if f is None:
-        return {"faithfulness_n": n, "deletion_auc": np.nan, "deletion_auc_random": np.nan,
+        return {"faithfulness_n": n, "deletion_auc": np.nan, "deletion_auc_random": np.nan, "deletion_ratio": np.nan,
                 "deletion_score": np.nan, "faithfulness_note": note or "not measured"}
+    ratio = f.deletion_auc / f.deletion_random_auc if f.deletion_random_auc > 0 else np.nan
     return {"faithfulness_n": n, "deletion_auc": f.deletion_auc, "deletion_auc_random": f.deletion_random_auc,
-            "deletion_score": f.deletion_score, "faithfulness_note": note}
+            "deletion_ratio": ratio, "deletion_score": f.deletion_score, "faithfulness_note": note}
 
 
 def matched_factors(z_a: np.ndarray, z_b: np.ndarray) -> np.ndarray:

@@ -42,8 +42,8 @@ def _ci(value: float, low: float, high: float, digits: int = 3) -> str:
 def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None,
                   profile: pd.DataFrame | None = None) -> Figure:
     """Macro AUROC (point, 95% interval as a bar) of each representation against its explainability level; with
-    the explainability ``profile``, each point is annotated with its measured deletion score and localisation
-    (``del x2.1, loc 80%``; ``-`` where not measured).
+    the explainability ``profile``, each point is annotated with its deletion AUC relative to a random order and
+    its localisation (``deletion 0.45x random, top on cause 80%``; ``-`` where not measured).
 
     Example
     -------
@@ -89,13 +89,13 @@ def _legend(row: pd.Series) -> str:
 
 
 def _annotation(profile: pd.DataFrame | None, name: str) -> str:
-    """``del x2.1, loc 80%`` for a representation of the profile (empty without one)."""
+    """``deletion 0.45x random, top on cause 80%`` for a representation of the profile (empty without one)."""
     if profile is None or not len(profile) or name not in set(profile["representation"]):
         return ""
     row = profile.set_index("representation").loc[name]
-    score, hit = float(row["deletion_score"]), float(row["localisation_top_hit"])
-    return (f"del x{score:.3g}" if np.isfinite(score) else "del inf" if score == np.inf else "del -") + \
-        (f", loc {hit:.0%}" if np.isfinite(hit) else "")
+    ratio, hit = float(row["deletion_ratio"]), float(row["localisation_top_hit"])
+    return (f"deletion {ratio:.2f}x random" if np.isfinite(ratio) else "deletion -") + \
+        (f", top on cause {hit:.0%}" if np.isfinite(hit) else "")
 
 
 def anchoring_sentences(anchoring: pd.DataFrame) -> list[str]:
@@ -218,11 +218,11 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
     -------
     >>> p = pd.DataFrame({"representation": ["cnn"], "level": [4], "anchoring": [""], "explanation": ["maps"],
     ...                   "faithfulness_n": [20], "deletion_auc": [0.2], "deletion_auc_random": [0.5],
-    ...                   "deletion_score": [3.0], "faithfulness_note": [""], "localisation_n": [20],
-    ...                   "localisation_top_hit": [0.75], "localisation_note": [""], "stability": [np.nan],
-    ...                   "stability_with": [""], "stability_note": ["one run given"]})
+    ...                   "deletion_ratio": [0.4], "deletion_score": [3.0], "faithfulness_note": [""],
+    ...                   "localisation_n": [20], "localisation_top_hit": [0.75], "localisation_note": [""],
+    ...                   "stability": [np.nan], "stability_with": [""], "stability_note": ["one run given"]})
     >>> profile_display(p).iloc[0].tolist()[4:]
-    ['20', '0.200 vs 0.500', '3.00', '75% of 20', 'one run given']
+    ['20', '0.200 vs 0.500', '0.40', '3.00', '75% of 20', 'one run given']
     """
     rows = []
     for r in profile.itertuples():
@@ -233,7 +233,8 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
             "records": str(int(r.faithfulness_n)) if measured else "-",
             "deletion AUC vs random": f"{r.deletion_auc:.3f} vs {r.deletion_auc_random:.3f}" if measured
             else (r.faithfulness_note or "not measured"),
-            "deletion score": _number(r.deletion_score, r.faithfulness_note if not measured else "-", "{:.2f}"),
+            "deletion AUC / random": _number(r.deletion_ratio, "-", "{:.2f}"),
+            "deletion score": _number(r.deletion_score, "-", "{:.2f}"),
             "localisation (top input on the cause)": f"{r.localisation_top_hit:.0%} of {int(r.localisation_n)}"
             if np.isfinite(r.localisation_top_hit) else (r.localisation_note or "not measured"),
             "stability across runs": f"{r.stability:.2f} (with {r.stability_with})" if np.isfinite(r.stability)
@@ -244,9 +245,11 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
 PROFILE_NOTE = ("Faithfulness: each record's inputs (features, factors, samples or pixels) are deleted (set to the "
                 "training mean, the prior mean, 0 mV or the page's median), most attributed first, and the predicted "
                 "probability of its true label is followed; the deletion AUC is the area under that curve over the "
-                "fraction deleted (lower: the probability falls faster), beside a random order's; the deletion score "
-                "is how many times less probability (above the fully deleted value) the attribution order leaves "
-                "than the random one (>= 2: twice as good as random). Localisation: the share of the records whose "
+                "fraction deleted (lower: the probability falls faster), beside a random order's, and their ratio (1 = "
+                "no better than random); the deletion score is vaescan explain's: how many times less probability "
+                "(above the fully deleted value) the attribution order leaves than the random one (>= 2: twice as "
+                "good as random; inf when the attribution order drives it below that value, as a linear model's "
+                "does once its evidence for is gone). Localisation: the share of the records whose "
                 "top input for the label measures its known cause (synthetic cohorts). Stability: the rank "
                 "correlation of the same records' attributions from two runs of the same kind (1 = the same "
                 "ranking). The same test records with a label of known cause serve every representation.")
