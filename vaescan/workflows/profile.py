@@ -127,8 +127,9 @@ def linear_profile(x: np.ndarray, weights: pd.DataFrame, intercepts: pd.Series, 
     row = faithfulness_numbers(linear_faithfulness(xs, w, intercepts.to_numpy(dtype=np.float64), outputs,
                                                    seed=seed), len(targets))
     if localise:
-        per = input_localisation(contributions, list(weights.columns), [rid for _, rid, _ in targets],
-                                 [lab for _, _, lab in targets], metadata)
+        known = [j for j, (_, _, lab) in enumerate(targets) if lab in DEFINING]
+        per = input_localisation(contributions[known], list(weights.columns), [targets[j][1] for j in known],
+                                 [targets[j][2] for j in known], metadata)
         row.update(_localisation_numbers(per))
     else:
         row.update(localisation_note="no factor has a known meaning (unanchored VAE)")
