@@ -54,9 +54,10 @@ PROFILE_COLUMNS = ["representation", "level", "anchoring", "explanation", "faith
 def deletion_profile(forward_func: ForwardFunc, inputs: torch.Tensor, attributions: torch.Tensor,
                      targets: Sequence[int], *, baseline: float | torch.Tensor = 0.0,
                      fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0) -> Faithfulness:
-    """Deletion (and insertion) curves of each record's own target output, averaged over records:
+    """Deletion curves of each record's own target output, averaged over records:
     :func:`vaescan.explain.faithfulness.faithfulness` run once per target on the records with that target
-    (``attributions`` shaped like ``inputs``, each record's for its target), the mean curves weighted by records.
+    (``attributions`` shaped like ``inputs``, each record's for its target), the mean curves weighted by records
+    (insertion curves not computed: NaN).
 
     Example
     -------
@@ -74,7 +75,7 @@ def deletion_profile(forward_func: ForwardFunc, inputs: torch.Tensor, attributio
         rows = torch.as_tensor(np.flatnonzero(targets == target))
         base = baseline[rows] if isinstance(baseline, torch.Tensor) and baseline.ndim == inputs.ndim else baseline
         f = faithfulness(forward_func, inputs[rows], attributions[rows], int(target), baseline=base,
-                         fractions=fractions, seed=seed + int(target))
+                         fractions=fractions, seed=seed + int(target), insertion=False)
         for name in ("deletion", "deletion_random", "insertion", "insertion_random"):
             curves[name] = curves.get(name, 0.0) + getattr(f, name) * len(rows) / len(targets)
     return Faithfulness(fractions=np.asarray(fractions, dtype=float), **curves)

@@ -29,9 +29,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--min-per-class", type=positive_int, default=5,
                    help="labels enter the macro AUROC with at least this many test records per class (default 5)")
-    p.add_argument("--profile-records", type=int, default=30,
+    p.add_argument("--profile-records", type=int, default=20,
                    help="test records (with a label of known cause) explained for the explainability profile "
-                   "(default 30; 0 leaves the profile out)")
+                   "(default 20; 0 leaves the profile out)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)

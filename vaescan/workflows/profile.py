@@ -40,7 +40,7 @@ from vaescan.models.run_configs import BlackBoxRunConfig
 from vaescan.models.scan import SCAN
 from vaescan.workflows.explain import ExplainSettings, iter_evidence
 
-PROFILE_RECORDS = 30
+PROFILE_RECORDS = 20
 """Test records explained per representation for the profile (the Jacobian maps are the slow part)."""
 
 
