@@ -94,7 +94,7 @@ def _annotation(profile: pd.DataFrame | None, name: str) -> str:
         return ""
     row = profile.set_index("representation").loc[name]
     ratio, hit = float(row["deletion_ratio"]), float(row["localisation_top_hit"])
-    return (f"deletion {ratio:.2f}x random" if np.isfinite(ratio) else "deletion -") + \
+    return (f"deletion {ratio:.2f}x random" if np.isfinite(ratio) else "faithfulness not measured") + \
         (f", top on cause {hit:.0%}" if np.isfinite(hit) else "")
 
 
