@@ -222,7 +222,7 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
     ...                   "localisation_n": [20], "localisation_top_hit": [0.75], "localisation_note": [""],
     ...                   "stability": [np.nan], "stability_with": [""], "stability_note": ["one run given"]})
     >>> profile_display(p).iloc[0].tolist()[4:]
-    ['20', '0.200 vs 0.500', '0.40', '3.00', '75% of 20', 'one run given']
+    ['20', '0.200 vs 0.500', '0.40', '75% of 20', 'one run given']
     """
     rows = []
     for r in profile.itertuples():
@@ -234,7 +234,6 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
             "deletion AUC vs random": f"{r.deletion_auc:.3f} vs {r.deletion_auc_random:.3f}" if measured
             else (r.faithfulness_note or "not measured"),
             "deletion AUC / random": _number(r.deletion_ratio, "-", "{:.2f}"),
-            "deletion score": _number(r.deletion_score, "-", "{:.2f}"),
             "localisation (top input on the cause)": f"{r.localisation_top_hit:.0%} of {int(r.localisation_n)}"
             if np.isfinite(r.localisation_top_hit) else (r.localisation_note or "not measured"),
             "stability across runs": f"{r.stability:.2f} (with {r.stability_with})" if np.isfinite(r.stability)
@@ -246,10 +245,8 @@ PROFILE_NOTE = ("Faithfulness: each record's inputs (features, factors, samples 
                 "training mean, the prior mean, 0 mV or the page's median), most attributed first, and the predicted "
                 "probability of its true label is followed; the deletion AUC is the area under that curve over the "
                 "fraction deleted (lower: the probability falls faster), beside a random order's, and their ratio (1 = "
-                "no better than random); the deletion score is vaescan explain's: how many times less probability "
-                "(above the fully deleted value) the attribution order leaves than the random one (>= 2: twice as "
-                "good as random; inf when the attribution order drives it below that value, as a linear model's "
-                "does once its evidence for is gone). Localisation: the share of the records whose "
+                "no better than random, lower = the explanation finds what the model uses; profile.csv also holds "
+                "vaescan explain's deletion score). Localisation: the share of the records whose "
                 "top input for the label measures its known cause (synthetic cohorts). Stability: the rank "
                 "correlation of the same records' attributions from two runs of the same kind (1 = the same "
                 "ranking). The same test records with a label of known cause serve every representation.")
