@@ -43,7 +43,7 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None,
                   profile: pd.DataFrame | None = None) -> Figure:
     """Macro AUROC (point, 95% interval as a bar) of each representation against its explainability level; with
     the explainability ``profile``, each point is annotated with its deletion AUC relative to a random order and
-    its localisation (``deletion 0.45x random, top on cause 80%``; ``-`` where not measured).
+    its localisation (``deletion 0.45x random, top on cause 80%``; nothing where not measured).
 
     Example
     -------
@@ -53,7 +53,7 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None,
     >>> fig.axes[0].get_xlabel()
     'explainability level (1 = most explainable)'
     """
-    fig = Figure(figsize=(7.5, 4.5))
+    fig = Figure(figsize=(10.5, 4.8) if profile is not None and len(profile) else (7.5, 4.5))
     ax = fig.add_subplot()
     palette = sns.color_palette("colorblind", max(len(summary), 1))
     shown = summary[np.isfinite(summary["macro_auroc"].to_numpy(dtype=float))]
@@ -77,7 +77,10 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None,
     ax.set_ylabel(f"macro AUROC over {n} labels\n(test split, 95% bootstrap CI)")
     ax.grid(axis="y", alpha=0.3)
     if len(shown):
-        ax.legend(fontsize=7, loc="lower left")
+        if profile is not None and len(profile):          # beside the axes: the annotations need the room
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        else:
+            ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -94,8 +97,9 @@ def _annotation(profile: pd.DataFrame | None, name: str) -> str:
         return ""
     row = profile.set_index("representation").loc[name]
     ratio, hit = float(row["deletion_ratio"]), float(row["localisation_top_hit"])
-    return (f"deletion {ratio:.2f}x random" if np.isfinite(ratio) else "faithfulness not measured") + \
-        (f", top on cause {hit:.0%}" if np.isfinite(hit) else "")
+    parts = ([f"deletion {ratio:.2f}x random"] if np.isfinite(ratio) else []) + \
+        ([f"top on cause {hit:.0%}"] if np.isfinite(hit) else [])
+    return ", ".join(parts)
 
 
 def anchoring_sentences(anchoring: pd.DataFrame) -> list[str]:
