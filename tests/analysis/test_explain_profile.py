@@ -70,6 +70,7 @@ def test_deletion_profile_weights_each_targets_records():
     f1 = faithfulness(lambda v: v @ w.T, x[10:], attr[10:], 1, seed=4)
     np.testing.assert_allclose(f.deletion, (f0.deletion + 2 * f1.deletion) / 3)
     np.testing.assert_allclose(f.deletion_random, (f0.deletion_random + 2 * f1.deletion_random) / 3)
+    assert np.isnan(f.insertion).all() and not np.isnan(f0.insertion).any()   # deletion only: half the passes
 
 
 def test_factor_stability_of_the_same_run_is_one_and_of_unrelated_runs_low():
