@@ -110,3 +110,71 @@ def localisation_summary(per_record: pd.DataFrame) -> pd.DataFrame:
     grouped = per_record.groupby("label")
     return pd.DataFrame({"n": grouped.size().astype(float), "top_hit": grouped["hit"].mean(),
                          "defining_share": grouped["defining_share"].mean()})
+
+
+FEATURE_WAVES: dict[str, tuple[str, ...]] = {
+    "hr_bpm": ("TP",), "rr_ms": ("TP",), "rr_irregularity": ("TP",), "pr_ms": ("PR",), "qrs_ms": ("QRS",),
+    "qt_ms": ("T",), "qtc_bazett_ms": ("T",), "qtc_fridericia_ms": ("T",), "axis_deg": ("QRS",),
+    "r_amp_mv": ("QRS",), "s_amp_mv": ("QRS",), "st_mv": ("ST",), "t_amp_mv": ("T",),
+}
+"""Engineered feature (or its prefix before ``_<lead>`` / ``_<territory>``) -> the waves it measures: heart rate
+and rhythm in the stretch between beats (TP, where AF's missing P wave lies), the QT and its corrections at the T
+wave's end, amplitudes in their wave."""
+
+
+def input_cells(name: str) -> set[tuple[str, str]]:
+    """The (lead, wave) cells an engineered feature or an anchored factor (``z0 qrs_ms``) measures; empty for a
+    factor without an anchor (``z5``) or an unknown name. A lead or territory suffix limits the leads.
+
+    Example
+    -------
+    >>> sorted(input_cells("st_mv_V2")), len(input_cells("z0 qrs_ms")), input_cells("z5")
+    ([('V2', 'ST')], 12, set())
+    >>> sorted(input_cells("st_mv_inferior"))
+    [('II', 'ST'), ('III', 'ST'), ('aVF', 'ST')]
+    """
+    name = name.split(" ", 1)[1] if name.startswith("z") and " " in name else name
+    for prefix, waves in FEATURE_WAVES.items():
+        if name == prefix:
+            leads: tuple[str, ...] = ALL
+        elif name.startswith(prefix + "_") and (name[len(prefix) + 1:] in LEADS
+                                               or name[len(prefix) + 1:] in TERRITORIES):
+            rest = name[len(prefix) + 1:]
+            leads = (rest,) if rest in LEADS else TERRITORIES[rest]
+        else:
+            continue
+        return {(lead, wave) for lead in leads for wave in waves}
+    return set()
+
+
+def input_localisation(contributions: np.ndarray, input_names: list[str], record_ids: list[str],
+                       labels: list[str], metadata: pd.DataFrame) -> pd.DataFrame:
+    """Localisation of a model over named inputs (engineered features, anchored factors): per record and its
+    label (``labels[i]``, a label the record truly has), its top positive input (``contributions`` (records,
+    inputs) for that label) and whether that input measures one of the label's defining cells
+    (:func:`input_cells`, :func:`defining_cells`; an input with no known cells, e.g. an unanchored factor, is a
+    miss), and the defining share of the positive contributions.
+
+    Example
+    -------
+    >>> meta = pd.DataFrame({"record_id": ["r1", "r2"], "LBBB": [1, 1]})
+    >>> c = np.array([[3.0, 0.5, 1.0], [0.1, 2.0, 0.2]])
+    >>> per = input_localisation(c, ["qrs_ms", "pr_ms", "z3"], ["r1", "r2"], ["LBBB", "LBBB"], meta)
+    >>> per.hit.tolist(), per.top_input.tolist(), per.defining_share.round(3).tolist()
+    ([True, False], ['qrs_ms', 'pr_ms'], [0.667, 0.043])
+    """
+    meta = metadata.set_index(metadata["record_id"].astype(str))
+    cells = [input_cells(name) for name in input_names]
+    rows = []
+    for values, record_id, label in zip(np.asarray(contributions, dtype=float), record_ids, labels):
+        stage = str(meta.at[str(record_id), STAGE_COLUMNS[label]]) if label in STAGE_COLUMNS and \
+            STAGE_COLUMNS[label] in meta.columns else ""
+        defining = defining_cells(label, stage)
+        is_defining = np.array([bool(c & defining) for c in cells])
+        top = int(np.argmax(values))
+        positive = np.clip(values, 0, None)
+        rows.append({"record_id": str(record_id), "label": label, "stage": stage, "top_input": input_names[top],
+                     "hit": bool(is_defining[top] and values[top] > 0),
+                     "defining_share": float(positive[is_defining].sum() / positive.sum()) if positive.sum() > 0
+                     else float("nan")})
+    return pd.DataFrame(rows, columns=["record_id", "label", "stage", "top_input", "hit", "defining_share"])

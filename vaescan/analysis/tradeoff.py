@@ -18,7 +18,7 @@ Every representation carries an explainability level (:data:`EXPLAINABILITY_LEVE
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,12 +40,15 @@ EXPLAINABILITY_LEVELS: dict[int, str] = {
 class TradeoffResult:
     """Scores of every representation: ``table`` one row per representation x task (metrics, intervals, ECE),
     ``summary`` one row per representation (macro AUROC, its interval, the paired gap to the best and its p),
-    ``macro_labels`` the labels the macro AUROC averages, ``best`` the representation with the highest one."""
+    ``macro_labels`` the labels the macro AUROC averages, ``best`` the representation with the highest one,
+    ``anchoring`` one row per anchored x unanchored pair of the same level (:data:`ANCHORING_COLUMNS`: the paired
+    macro AUROC gap anchored - unanchored, its interval and p)."""
 
     table: pd.DataFrame
     summary: pd.DataFrame
     macro_labels: list[str]
     best: str | None
+    anchoring: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ANCHORING_COLUMNS))
 
 
 def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> float:
@@ -197,19 +200,23 @@ def _task_scores(y: np.ndarray, p: np.ndarray, kind: str, n_boot: int, seed: int
 
 TABLE_COLUMNS = ["representation", "level", "task", "kind", "n", "prevalence", "auroc", "auroc_low", "auroc_high",
                  "auprc", "auprc_low", "auprc_high", "ece", "r2", "r2_low", "r2_high", "mae", "mae_low", "mae_high"]
-SUMMARY_COLUMNS = ["representation", "level", "explanation", "n", "macro_auroc", "macro_auroc_low",
+SUMMARY_COLUMNS = ["representation", "level", "anchoring", "explanation", "n", "macro_auroc", "macro_auroc_low",
                    "macro_auroc_high", "gap_to_best", "gap_low", "gap_high", "p_gap"]
+ANCHORING_COLUMNS = ["level", "anchored", "unanchored", "n", "gap", "gap_low", "gap_high", "p"]
 
 
 def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int], *,
                       binary: Sequence[str], continuous: Sequence[str] = ("age",), n_boot: int = 1000,
-                      seed: int = 0, min_per_class: int = 5) -> TradeoffResult:
+                      seed: int = 0, min_per_class: int = 5,
+                      anchoring: Mapping[str, str] | None = None) -> TradeoffResult:
     """Score every representation's predictions against ``truth`` (``record_id`` + the task columns; the test
     split) on the same records: see the module docstring. ``levels`` gives each representation's
     explainability level (:data:`EXPLAINABILITY_LEVELS`). A task a representation does not predict (no
     ``prob_<label>`` / ``pred_<variable>`` column) is left out of its rows; the macro AUROC averages the labels
     that every representation predicts and that have at least ``min_per_class`` test records in each class
     (rarer labels would leave many resamples without a positive; they keep their own rows in ``table``).
+    ``anchoring`` labels VAE-based representations ``anchored`` or ``unanchored``: every anchored one is compared
+    with every unanchored one of the same level (:func:`anchoring_gaps`).
 
     Example
     -------
@@ -245,9 +252,48 @@ def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFra
     labels = [t for t, c in counts.items() if len(c) == 2 and c.min() >= min_per_class
               and all(f"prob_{t}" in pred.columns for pred in aligned.values())]
     summary = _summary(aligned, truth, levels, labels, n_boot, seed)
+    summary["anchoring"] = [(anchoring or {}).get(name, "") for name in summary["representation"]]
     best = None if summary["macro_auroc"].isna().all() else str(
         summary.loc[summary["macro_auroc"].idxmax(), "representation"])
-    return TradeoffResult(table, summary, labels, best)
+    return TradeoffResult(table, summary, labels, best,
+                          anchoring_gaps(aligned, truth, levels, anchoring or {}, labels, n_boot, seed))
+
+
+def anchoring_gaps(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int],
+                   anchoring: Mapping[str, str], labels: list[str], n_boot: int = 1000,
+                   seed: int = 0) -> pd.DataFrame:
+    """What anchoring cost or gained: for each level, every ``anchored`` representation against every
+    ``unanchored`` one (``anchoring``: name -> label), the macro AUROC gap anchored - unanchored over ``labels``
+    on the records both predict, with its paired bootstrap interval and p (:func:`paired_auroc_gap`).
+    ``aligned`` holds each representation's predictions in the order of ``truth``'s records.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> truth = pd.DataFrame({"record_id": [str(i) for i in range(200)], "A": rng.integers(0, 2, 200)})
+    >>> good = pd.DataFrame({"prob_A": truth.A + rng.normal(0, 0.5, 200)})
+    >>> bad = pd.DataFrame({"prob_A": truth.A + rng.normal(0, 3, 200)})
+    >>> gaps = anchoring_gaps({"a": good, "b": bad}, truth, {"a": 2, "b": 2}, {"a": "anchored", "b": "unanchored"},
+    ...                       ["A"], n_boot=100)
+    >>> gaps[["anchored", "unanchored"]].values.tolist(), bool(gaps.gap_low.iloc[0] > 0)
+    ([['a', 'b']], True)
+    """
+    rows = []
+    y = truth[labels].to_numpy(dtype=np.float64)
+    for a, label_a in anchoring.items():
+        for b, label_b in anchoring.items():
+            if label_a != "anchored" or label_b != "unanchored" or levels[a] != levels[b] or not labels:
+                continue
+            pa, pb = (aligned[k][[f"prob_{t}" for t in labels]].to_numpy(dtype=np.float64) for k in (a, b))
+            keep = np.isfinite(y).all(1) & np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
+            row = {"level": int(levels[a]), "anchored": a, "unanchored": b, "n": int(keep.sum())}
+            try:
+                test = paired_auroc_gap(y[keep], pa[keep], pb[keep], n_boot, seed)
+                row.update(gap=test["gap"], gap_low=test["low"], gap_high=test["high"], p=test["p"])
+            except ValueError:  # a label with one class among the shared records
+                pass
+            rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=ANCHORING_COLUMNS)
 
 
 def _summary(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int],

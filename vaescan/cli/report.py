@@ -16,9 +16,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "engineered features + logistic/linear regression (fitted on train; --no-features to leave out), each "
         "SCAN run (its linear head, and gradient boosting on its VAE factors) and each black-box run. Writes "
         "tradeoff.csv (AUROC, AUPRC, ECE, R2, MAE with bootstrap 95% intervals), summary.csv (macro AUROC and "
-        "the paired gap to the best), tradeoff.png, report.md and a self-contained report.html that ends with a latent "
-        "explorer of each SCAN run (a slider per factor redraws the 12-lead beat; SCAN's beat per clinical profile; "
-        "its data also in explorer.json).")
+        "the paired gap to the best), profile.csv (the explainability profile: deletion AUC against a random "
+        "order, localisation on the known causes, stability across two runs of a kind), anchoring.csv (anchored "
+        "against unanchored VAE runs), tradeoff.png, report.md and a self-contained report.html that ends with a "
+        "latent explorer of each SCAN run (a slider per factor redraws the 12-lead beat; SCAN's beat per clinical "
+        "profile; its data also in explorer.json).")
     p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
     p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
     p.add_argument("-o", "--output", default="report", help="output folder (default report)")
@@ -27,6 +29,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--min-per-class", type=positive_int, default=5,
                    help="labels enter the macro AUROC with at least this many test records per class (default 5)")
+    p.add_argument("--profile-records", type=int, default=20,
+                   help="test records (with a label of known cause) explained for the explainability profile "
+                   "(default 20; 0 leaves the profile out)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)
@@ -41,7 +46,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_output_folder(args.output)
     out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
                           min_per_class=args.min_per_class,
-                          seed=args.seed, cache_dir=args.cache_dir, jobs=args.jobs, ptbxl_rate=args.ptbxl_rate,
+                          seed=args.seed, cache_dir=args.cache_dir, profile_n=args.profile_records, jobs=args.jobs,
+                          ptbxl_rate=args.ptbxl_rate,
                           progress=not args.quiet)
-    print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, tradeoff.png, explorer.json)")
+    print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, profile.csv, tradeoff.png, "
+          "explorer.json)")
     return 0

@@ -39,8 +39,11 @@ def _ci(value: float, low: float, high: float, digits: int = 3) -> str:
     return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
-def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None) -> Figure:
-    """Macro AUROC (point, 95% interval as a bar) of each representation against its explainability level.
+def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None,
+                  profile: pd.DataFrame | None = None) -> Figure:
+    """Macro AUROC (point, 95% interval as a bar) of each representation against its explainability level; with
+    the explainability ``profile``, each point is annotated with its deletion AUC relative to a random order and
+    its localisation (``deletion 0.45x random, top on cause 80%``; nothing where not measured).
 
     Example
     -------
@@ -50,7 +53,7 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None) -> Fig
     >>> fig.axes[0].get_xlabel()
     'explainability level (1 = most explainable)'
     """
-    fig = Figure(figsize=(7.5, 4.5))
+    fig = Figure(figsize=(10.5, 4.8) if profile is not None and len(profile) else (7.5, 4.5))
     ax = fig.add_subplot()
     palette = sns.color_palette("colorblind", max(len(summary), 1))
     shown = summary[np.isfinite(summary["macro_auroc"].to_numpy(dtype=float))]
@@ -61,7 +64,11 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None) -> Fig
         x = row["level"] + 0.12 * (same.index(i) - (len(same) - 1) / 2)
         ax.errorbar(x, row["macro_auroc"], yerr=[[row["macro_auroc"] - row["macro_auroc_low"]],
                                                  [row["macro_auroc_high"] - row["macro_auroc"]]],
-                    fmt="o", color=colour, capsize=4, markersize=7, label=row["representation"])
+                    fmt="o", color=colour, capsize=4, markersize=7, label=_legend(row))
+        note = _annotation(profile, row["representation"])
+        if note:
+            ax.annotate(note, (x, row["macro_auroc"]), xytext=(6, 4), textcoords="offset points", fontsize=6,
+                        color=colour)
     ax.set_xticks(list(EXPLAINABILITY_LEVELS), [textwrap.fill(f"{k}: {v}", 16)
                                                  for k, v in EXPLAINABILITY_LEVELS.items()], fontsize=7)
     ax.set_xlim(0.5, len(EXPLAINABILITY_LEVELS) + 0.5)
@@ -70,9 +77,54 @@ def plot_tradeoff(summary: pd.DataFrame, labels: list[str] | None = None) -> Fig
     ax.set_ylabel(f"macro AUROC over {n} labels\n(test split, 95% bootstrap CI)")
     ax.grid(axis="y", alpha=0.3)
     if len(shown):
-        ax.legend(fontsize=7, loc="lower left")
+        if profile is not None and len(profile):          # beside the axes: the annotations need the room
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        else:
+            ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def _legend(row: pd.Series) -> str:
+    anchoring = row.get("anchoring", "")
+    return f"{row['representation']}, {anchoring}" if isinstance(anchoring, str) and anchoring else \
+        str(row["representation"])
+
+
+def _annotation(profile: pd.DataFrame | None, name: str) -> str:
+    """``deletion 0.45x random, top on cause 80%`` for a representation of the profile (empty without one)."""
+    if profile is None or not len(profile) or name not in set(profile["representation"]):
+        return ""
+    row = profile.set_index("representation").loc[name]
+    ratio, hit = float(row["deletion_ratio"]), float(row["localisation_top_hit"])
+    parts = ([f"deletion {ratio:.2f}x random"] if np.isfinite(ratio) else []) + \
+        ([f"top on cause {hit:.0%}"] if np.isfinite(hit) else [])
+    return ", ".join(parts)
+
+
+def anchoring_sentences(anchoring: pd.DataFrame) -> list[str]:
+    """What anchoring cost or gained, one sentence per anchored x unanchored pair (paired bootstrap).
+
+    Example
+    -------
+    >>> a = pd.DataFrame({"level": [2], "anchored": ["SCAN (a)"], "unanchored": ["SCAN (b)"], "n": [120],
+    ...                   "gap": [0.04], "gap_low": [0.01], "gap_high": [0.07], "p": [0.01]})
+    >>> anchoring_sentences(a)[0][:60]
+    'Anchoring (level 2): SCAN (a) minus SCAN (b), macro AUROC +0'
+    """
+    out = []
+    for _, r in anchoring.iterrows():
+        if not np.isfinite(r["gap"]):
+            out.append(f"Anchoring (level {int(r['level'])}): {r['anchored']} against {r['unanchored']} could not "
+                       "be compared (a label with one class among their shared records).")
+            continue
+        verdict = ("anchoring gained performance" if r["gap_low"] > 0 and r["p"] < 0.05 else
+                   "anchoring cost performance" if r["gap_high"] < 0 and r["p"] < 0.05 else
+                   "no measurable difference (the interval includes 0)")
+        out.append(f"Anchoring (level {int(r['level'])}): {r['anchored']} minus {r['unanchored']}, macro AUROC "
+                   f"{r['gap']:+.3f} [{r['gap_low']:+.3f}, {r['gap_high']:+.3f}] on {int(r['n'])} shared test "
+                   f"records (paired bootstrap, p = {r['p']:.3g}): {verdict}.")
+    return out
 
 
 def summary_sentences(result: TradeoffResult) -> list[str]:
@@ -121,6 +173,7 @@ def summary_sentences(result: TradeoffResult) -> list[str]:
     if left_out:
         out.append(f"Left out of the macro AUROC (too few test records of one class, or not predicted by every "
                    f"representation): {', '.join(left_out)}; their own rows are in the per-task table.")
+    out += anchoring_sentences(result.anchoring)
     ages = result.table[result.table["task"] == "age"] if len(result.table) else result.table
     if len(ages):
         out.append("Age (R2 on the test split, 95% CI): " + "; ".join(
@@ -143,13 +196,64 @@ def summary_sentences(result: TradeoffResult) -> list[str]:
 
 
 def _summary_display(summary: pd.DataFrame) -> pd.DataFrame:
+    anchoring = summary["anchoring"] if "anchoring" in summary.columns else pd.Series("", index=summary.index)
     return pd.DataFrame({
         "representation": summary["representation"], "level": summary["level"],
+        "anchoring": anchoring.fillna("").replace("", "-"),
         "explanation": summary["explanation"], "n test": summary["n"],
         "macro AUROC [95% CI]": [_ci(r.macro_auroc, r.macro_auroc_low, r.macro_auroc_high)
                                  for r in summary.itertuples()],
         "gap to best [95% CI]": [_ci(r.gap_to_best, r.gap_low, r.gap_high) for r in summary.itertuples()],
         "p (paired)": [f"{p:.3g}" if np.isfinite(p) else "-" for p in summary["p_gap"]]})
+
+
+def _number(value: float, note: str, fmt: str = "{:.3f}") -> str:
+    if np.isfinite(value):
+        return fmt.format(value)
+    if value == np.inf:
+        return "inf"
+    return note or "not measured"
+
+
+def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
+    """The explainability profile as the report shows it: numbers where measured, the reason where not.
+
+    Example
+    -------
+    >>> p = pd.DataFrame({"representation": ["cnn"], "level": [4], "anchoring": [""], "explanation": ["maps"],
+    ...                   "faithfulness_n": [20], "deletion_auc": [0.2], "deletion_auc_random": [0.5],
+    ...                   "deletion_ratio": [0.4], "deletion_score": [3.0], "faithfulness_note": [""],
+    ...                   "localisation_n": [20], "localisation_top_hit": [0.75], "localisation_note": [""],
+    ...                   "stability": [np.nan], "stability_with": [""], "stability_note": ["one run given"]})
+    >>> profile_display(p).iloc[0].tolist()[4:]
+    ['20', '0.200 vs 0.500', '0.40', '75% of 20', 'one run given']
+    """
+    rows = []
+    for r in profile.itertuples():
+        measured = np.isfinite(r.deletion_auc)
+        rows.append({
+            "representation": r.representation, "level": r.level, "anchoring": r.anchoring or "-",
+            "explanation": r.explanation,
+            "records": str(int(r.faithfulness_n)) if measured else "-",
+            "deletion AUC vs random": f"{r.deletion_auc:.3f} vs {r.deletion_auc_random:.3f}" if measured
+            else (r.faithfulness_note or "not measured"),
+            "deletion AUC / random": _number(r.deletion_ratio, "-", "{:.2f}"),
+            "localisation (top input on the cause)": f"{r.localisation_top_hit:.0%} of {int(r.localisation_n)}"
+            if np.isfinite(r.localisation_top_hit) else (r.localisation_note or "not measured"),
+            "stability across runs": f"{r.stability:.2f} (with {r.stability_with})" if np.isfinite(r.stability)
+            else (r.stability_note or "not measured")})
+    return pd.DataFrame(rows)
+
+
+PROFILE_NOTE = ("Faithfulness: each record's inputs (features, factors, samples or pixels) are deleted (set to the "
+                "training mean, the prior mean, 0 mV or the page's median), most attributed first, and the predicted "
+                "probability of its true label is followed; the deletion AUC is the area under that curve over the "
+                "fraction deleted (lower: the probability falls faster), beside a random order's, and their ratio (1 = "
+                "no better than random, lower = the explanation finds what the model uses; profile.csv also holds "
+                "vaescan explain's deletion score). Localisation: the share of the records whose "
+                "top input for the label measures its known cause (synthetic cohorts). Stability: the rank "
+                "correlation of the same records' attributions from two runs of the same kind (1 = the same "
+                "ranking). The same test records with a label of known cause serve every representation.")
 
 
 def _table_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +281,7 @@ NOTE = ("Every representation is scored on the same test records; intervals are 
 
 
 def render_markdown(result: TradeoffResult, figure: str, meta: Mapping,
-                    explorer: Sequence[Mapping] | None = None) -> str:
+                    explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None) -> str:
     """report.md: summary, the figure (a relative path), the summary and per-task tables, published magnitudes,
     and where the latent explorer is (``explorer``: :func:`vaescan.analysis.explorer.explorer_data` per SCAN run).
 
@@ -193,6 +297,8 @@ def render_markdown(result: TradeoffResult, figure: str, meta: Mapping,
              f"{meta.get('n_boot', '?')} bootstrap resamples. {NOTE}", "", "## Summary", "",
              *[f"- {s}" for s in summary_sentences(result)], "", f"![trade-off]({figure})", "",
              "## Representations", "", _markdown_table(_summary_display(result.summary)), ""]
+    if profile is not None and len(profile):
+        parts += ["## Explainability profile", "", PROFILE_NOTE, "", _markdown_table(profile_display(profile)), ""]
     if len(result.table):
         parts += ["## Per task", "", _markdown_table(_table_display(result.table)), ""]
     parts += ["## Published magnitudes", "", _markdown_table(PUBLISHED), "", explorer_markdown(explorer)]
@@ -216,6 +322,7 @@ img {{ max-width: 100%; }}
 <img alt="macro AUROC against explainability level" src="data:image/png;base64,{png}">
 <h2>Representations</h2>
 {representations}
+{profile}
 <h2>Per task</h2>
 {tasks}
 <h2>Published magnitudes</h2>
@@ -230,7 +337,7 @@ def _html_table(frame: pd.DataFrame) -> str:
 
 
 def render_html(result: TradeoffResult, png_base64: str, meta: Mapping,
-                explorer: Sequence[Mapping] | None = None) -> str:
+                explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None) -> str:
     """report.html: the content of :func:`render_markdown` as one self-contained page (figure as a base64 PNG),
     ending with the latent explorer (:func:`vaescan.report.explorer.explorer_html`).
 
@@ -248,5 +355,7 @@ def render_html(result: TradeoffResult, png_base64: str, meta: Mapping,
         title=html.escape(TITLE), intro=intro, png=png_base64,
         summary="".join(f"<li>{html.escape(s)}</li>" for s in summary_sentences(result)),
         representations=_html_table(_summary_display(result.summary)),
+        profile=(f"<h2>Explainability profile</h2>\n<p>{html.escape(PROFILE_NOTE)}</p>\n"
+                 f"{_html_table(profile_display(profile))}") if profile is not None and len(profile) else "",
         tasks=_html_table(_table_display(result.table)) if len(result.table) else "<p>-</p>",
         published=_html_table(PUBLISHED), explorer=explorer_html(explorer))

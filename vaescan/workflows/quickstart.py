@@ -98,7 +98,7 @@ class QuickstartModels:
     bb_stem, bb_widths, bb_epochs: the signal black box (100 Hz, 10 s); explain_records: test records with a
     localised label whose Jacobians are computed (0 = all), explain_figures: of which drawn;
     n_boot: bootstrap resamples of the report; min_per_class: test records per class a label needs to enter the
-    macro AUROC.
+    macro AUROC; profile_records: test records the report's explainability profile explains.
     """
 
     vae_epochs: int = 40
@@ -113,6 +113,7 @@ class QuickstartModels:
     explain_figures: int = 6
     n_boot: int = 1000
     min_per_class: int = 5
+    profile_records: int = 20
 
 
 def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
@@ -126,7 +127,7 @@ def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
     if not config.small:
         return QuickstartModels()
     return QuickstartModels(vae_epochs=25, scan_epochs=100, traversal_figures=2, bb_epochs=15, explain_records=6,
-                            explain_figures=2, n_boot=200, min_per_class=3)
+                            explain_figures=2, n_boot=200, min_per_class=3, profile_records=12)
 
 
 def _synth_config(cfg: QuickstartConfig) -> SynthConfig:
@@ -225,13 +226,19 @@ def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) ->
 
     size = quickstart_models(cfg)
     folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox"], out / "cohort", out / "report",
-                             n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs, progress=progress)
+                             n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs, progress=progress,
+                             profile_n=size.profile_records)
     summary = pd.read_csv(folder / "summary.csv")
     info = read_json(folder / "report.json")
+    profile = pd.read_csv(folder / "profile.csv") if (folder / "profile.csv").exists() else pd.DataFrame()
     return {"written": True, "report": str((folder / "report.html").relative_to(out)),
             "macro_labels": info["macro_labels"], "best": info["best"],
             "macro_auroc": {r.representation: [r.macro_auroc, r.macro_auroc_low, r.macro_auroc_high]
-                            for r in summary.itertuples()}}
+                            for r in summary.itertuples()},
+            "deletion_ratio": {r.representation: r.deletion_ratio for r in profile.itertuples()
+                               if math.isfinite(r.deletion_ratio)},
+            "localised": {r.representation: r.localisation_top_hit for r in profile.itertuples()
+                          if math.isfinite(r.localisation_top_hit)}}
 
 
 STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]], ...] = (
@@ -366,4 +373,8 @@ def summary_markdown(summary: dict) -> str:
         scores = "; ".join(f"{name} {v:.2f} [{lo:.2f}, {hi:.2f}]" for name, (v, lo, hi) in r["macro_auroc"].items())
         lines.append(f"- Trade-off report, test macro AUROC over {', '.join(r['macro_labels'])} (95% bootstrap "
                      f"intervals): {scores}; `{r['report']}`")
+        if r.get("deletion_ratio"):
+            ratios = "; ".join(f"{name} {v:.2f}" for name, v in r["deletion_ratio"].items())
+            lines.append(f"- Explainability profile: deletion AUC of the most attributed inputs relative to a random "
+                         f"order (1 = no better than random): {ratios}")
     return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,9 +30,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vaescan.analysis.explain_profile import profile_table
 from vaescan.analysis.explorer import explorer_data
 from vaescan.analysis.tradeoff import TradeoffResult, tradeoff_analysis
 from vaescan.config import load_config
+from vaescan.data.beats import BeatSet
 from vaescan.data.cohort import Cohort
 from vaescan.data.dataset import load_data
 from vaescan.data.features import cohort_features, feature_names
@@ -46,6 +49,14 @@ from vaescan.models.scan import SCAN
 from vaescan.report.ecg_plots import save_figure
 from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
 from vaescan.workflows.blackbox import load_inputs
+from vaescan.workflows.profile import (
+    PROFILE_RECORDS,
+    blackbox_profile,
+    feature_profile,
+    profile_records,
+    scan_profile,
+    stability_rows,
+)
 
 Representations = dict[str, tuple[int, pd.DataFrame]]
 """Representation name -> (explainability level, test predictions)."""
@@ -68,9 +79,10 @@ def clinical_tasks(cohort: Cohort) -> tuple[list[str], list[str]]:
 
 
 def _fit_heads(x_train: np.ndarray, rows_train: pd.DataFrame, x_test: np.ndarray, binary: Sequence[str],
-               continuous: Sequence[str], classifier, regressor) -> pd.DataFrame:
+               continuous: Sequence[str], classifier, regressor, models: dict | None = None) -> pd.DataFrame:
     """Per task, a fresh head (``classifier()`` / ``regressor()``) fitted on the train rows with a known target,
-    predicted on ``x_test``: probabilities for binary tasks, values for continuous ones (NaN if not fittable)."""
+    predicted on ``x_test``: probabilities for binary tasks, values for continuous ones (NaN if not fittable).
+    The fitted heads are put in ``models`` (task -> model) when given."""
     out = {}
     for names, make, binary_task in ((binary, classifier, True), (continuous, regressor, False)):
         for name in names:
@@ -80,8 +92,21 @@ def _fit_heads(x_train: np.ndarray, rows_train: pd.DataFrame, x_test: np.ndarray
                 out[name] = np.full(len(x_test), np.nan)
                 continue
             model = make().fit(x_train[keep], y[keep].astype(int) if binary_task else y[keep])
+            if models is not None:
+                models[name] = model
             out[name] = model.predict_proba(x_test)[:, 1] if binary_task else model.predict(x_test)
     return pd.DataFrame(out, columns=[*binary, *continuous])
+
+
+@dataclasses.dataclass
+class FeatureFit:
+    """Level 1 fitted: the test ``predictions``, the fitted ``models`` (task -> imputer, scaler, linear model),
+    and the test records' raw features ``x_test`` (records x :func:`feature_names`) with their ``test_ids``."""
+
+    predictions: pd.DataFrame
+    models: dict
+    x_test: np.ndarray
+    test_ids: list[str]
 
 
 def feature_predictions(cohort: Cohort, binary: Sequence[str], continuous: Sequence[str], *, jobs: int = 1,
@@ -95,6 +120,19 @@ def feature_predictions(cohort: Cohort, binary: Sequence[str], continuous: Seque
     >>> cohort = load_cohort("runs/synthetic")  # doctest: +SKIP
     >>> feature_predictions(cohort, ["AF"], ["age"]).columns.tolist()  # doctest: +SKIP
     ['record_id', 'prob_AF', 'pred_age', 'skipped']
+    """
+    return feature_fit(cohort, binary, continuous, jobs=jobs, progress=progress).predictions
+
+
+def feature_fit(cohort: Cohort, binary: Sequence[str], continuous: Sequence[str], *, jobs: int = 1,
+                progress: bool = True) -> FeatureFit:
+    """:func:`feature_predictions` with the fitted models and the test features kept (:class:`FeatureFit`).
+
+    Example
+    -------
+    >>> fit = feature_fit(cohort, ["AF"], ["age"])  # doctest: +SKIP
+    >>> fit.models["AF"][-1].coef_.shape  # doctest: +SKIP
+    (1, 57)
     """
     split = cohort.metadata["split"]
     used = cohort.subset((split == "train") | (split == "test"))
@@ -110,11 +148,14 @@ def feature_predictions(cohort: Cohort, binary: Sequence[str], continuous: Seque
     def pipeline(estimator):
         return lambda: make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), estimator)
 
+    models: dict = {}
     pred = _fit_heads(x[train], rows[train], x[test], binary, continuous,
-                      pipeline(LogisticRegression(max_iter=2000)), pipeline(LinearRegression()))
+                      pipeline(LogisticRegression(max_iter=2000)), pipeline(LinearRegression()), models)
     test_ids = set(cohort.metadata.loc[split == "test", "record_id"].astype(str))
-    return prediction_table(pred, rows.loc[test, "record_id"].tolist(),
-                            [(rid, why) for (rid, _), why in batch.skipped if rid in test_ids], list(binary))
+    ids = rows.loc[test, "record_id"].tolist()
+    table = prediction_table(pred, ids, [(rid, why) for (rid, _), why in batch.skipped if rid in test_ids],
+                             list(binary))
+    return FeatureFit(table, models, x[test], ids)
 
 
 def scan_predictions(run: str | os.PathLike[str], cohort: Cohort, binary: Sequence[str],
@@ -128,6 +169,20 @@ def scan_predictions(run: str | os.PathLike[str], cohort: Cohort, binary: Sequen
     -------
     >>> scan_pred, boosted = scan_predictions("runs/scan1", cohort, ["AF"], ["age"])  # doctest: +SKIP
     """
+    linear, boosted, _, _ = scan_fit(run, cohort, binary, continuous, cache_dir=cache_dir, jobs=jobs,
+                                     progress=progress, seed=seed)
+    return linear, boosted
+
+
+def scan_fit(run: str | os.PathLike[str], cohort: Cohort, binary: Sequence[str], continuous: Sequence[str], *,
+             cache_dir: str | None = None, jobs: int = 1, progress: bool = True,
+             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, SCAN, BeatSet]:
+    """:func:`scan_predictions` with the loaded SCAN and the test beats kept.
+
+    Example
+    -------
+    >>> linear, boosted, scan, test_beats = scan_fit("runs/scan1", cohort, ["AF"], ["age"])  # doctest: +SKIP
+    """
     config = load_config(SCANRunConfig, Path(run) / CONFIG_FILE)
     data = load_data(dataclasses.replace(config.data, path=str(cohort.root), simulate_n=0, jobs=jobs,
                                          cache_dir=cache_dir or config.data.cache_dir), progress)
@@ -138,7 +193,7 @@ def scan_predictions(run: str | os.PathLike[str], cohort: Cohort, binary: Sequen
     boosted = _fit_heads(z_train, train_rows, z_test, binary, continuous,
                          lambda: HistGradientBoostingClassifier(random_state=seed),
                          lambda: HistGradientBoostingRegressor(random_state=seed))
-    return linear, prediction_table(boosted, test_beats.record_ids, [], list(binary))
+    return linear, prediction_table(boosted, test_beats.record_ids, [], list(binary)), scan, test_beats
 
 
 def blackbox_predictions(run: str | os.PathLike[str], cohort: Cohort, *, cache_dir: str | None = None,
@@ -150,13 +205,48 @@ def blackbox_predictions(run: str | os.PathLike[str], cohort: Cohort, *, cache_d
     -------
     >>> kind, pred = blackbox_predictions("runs/blackbox_signal", cohort)  # doctest: +SKIP
     """
+    config, _, pred = blackbox_fit(run, cohort, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    return config.input, pred
+
+
+def blackbox_fit(run: str | os.PathLike[str], cohort: Cohort, *, cache_dir: str | None = None, jobs: int = 1,
+                 progress: bool = True) -> tuple[BlackBoxRunConfig, BlackBox, pd.DataFrame]:
+    """:func:`blackbox_predictions` with the run's config and loaded model kept.
+
+    Example
+    -------
+    >>> config, model, pred = blackbox_fit("runs/blackbox_signal", cohort)  # doctest: +SKIP
+    """
     config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
     config = dataclasses.replace(config, data=dataclasses.replace(
         config.data, path=str(cohort.root), simulate_n=0, jobs=jobs, cache_dir=cache_dir or config.data.cache_dir))
     x, rows = load_inputs(config, progress).split("test")
     model = BlackBox.load(run)
-    return config.input, prediction_table(model.predict(x), rows["record_id"].astype(str).tolist(), [],
-                                          model.binary_names_)
+    return config, model, prediction_table(model.predict(x), rows["record_id"].astype(str).tolist(), [],
+                                           model.binary_names_)
+
+
+@dataclasses.dataclass
+class Collected:
+    """Everything the report scores: ``reps`` (:data:`Representations`), ``anchoring`` (representation ->
+    ``anchored`` / ``unanchored`` for the VAE-based ones) and the explainability ``profile`` (one row per
+    representation, :func:`vaescan.analysis.explain_profile.profile_table`; empty when not asked)."""
+
+    reps: Representations
+    anchoring: dict[str, str]
+    profile: pd.DataFrame
+
+
+def anchoring_of(scan: SCAN) -> str:
+    """``anchored`` when the SCAN run's VAE tied factors to measured features (``anchor_features``), else
+    ``unanchored``.
+
+    Example
+    -------
+    >>> anchoring_of(SCAN.load("runs/quickstart/vae_scan/scan"))  # doctest: +SKIP
+    'anchored'
+    """
+    return "anchored" if tuple(scan.vae.config.anchor_features) else "unanchored"
 
 
 def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features: bool = True,
@@ -171,27 +261,69 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
     >>> sorted(level for level, _ in reps.values())  # doctest: +SKIP
     [1, 2, 3, 4]
     """
+    return collect(runs, cohort, features=features, cache_dir=cache_dir, jobs=jobs, progress=progress, seed=seed,
+                   profile_n=0).reps
+
+
+def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features: bool = True,
+            cache_dir: str | None = None, jobs: int = 1, progress: bool = True, seed: int = 0,
+            profile_n: int = PROFILE_RECORDS) -> Collected:
+    """:func:`collect_representations` with each VAE-based representation's anchoring and, for ``profile_n`` > 0,
+    the explainability profile on up to ``profile_n`` test records (:mod:`vaescan.workflows.profile`).
+
+    Example
+    -------
+    >>> collected = collect(["runs/scan_anchored", "runs/scan_plain"], cohort)  # doctest: +SKIP
+    >>> collected.anchoring["SCAN (scan_plain)"]  # doctest: +SKIP
+    'unanchored'
+    """
     binary, continuous = clinical_tasks(cohort)
     kinds = [require_done(run, ("scan", "blackbox"))["kind"] for run in runs]  # every run checked before any work
+    records = profile_records(cohort, profile_n) if profile_n > 0 else None
     reps: Representations = {}
+    anchoring: dict[str, str] = {}
+    rows: dict[str, dict] = {}
+    attributions: dict = {}
+
+    def profiled(name: str, level: int, work, *args) -> None:
+        if records is not None:
+            row, attributions[name] = work(*args)
+            rows[name] = {"representation": name, "level": level, "anchoring": anchoring.get(name, ""), **row}
+            if attributions[name] is None:
+                del attributions[name]
+
     if features:
-        reps["features + linear"] = (1, feature_predictions(cohort, binary, continuous, jobs=jobs,
-                                                             progress=progress))
+        fit = feature_fit(cohort, binary, continuous, jobs=jobs, progress=progress)
+        reps["features + linear"] = (1, fit.predictions)
+        profiled("features + linear", 1, feature_profile, fit.models, fit.x_test, fit.test_ids, records,
+                 cohort.metadata, seed)
     options = dict(cache_dir=cache_dir, jobs=jobs, progress=progress)
     for run, kind in zip(runs, kinds):
         name = Path(run).resolve().name
         if any(f"({name})" in key for key in reps):  # two runs in folders of the same name
             name = str(Path(run).resolve())
         if kind == "scan":
-            linear, boosted = scan_predictions(run, cohort, binary, continuous, seed=seed, **options)
+            linear, boosted, scan, test_beats = scan_fit(run, cohort, binary, continuous, seed=seed, **options)
+            label = anchoring_of(scan)
             reps[f"SCAN ({name})"] = (2, linear)
             reps[f"VAE + boosting ({name})"] = (3, boosted)
+            anchoring[f"SCAN ({name})"] = anchoring[f"VAE + boosting ({name})"] = label
+            profiled(f"SCAN ({name})", 2, scan_profile, scan, test_beats, records, cohort.metadata, label, seed)
+            profiled(f"VAE + boosting ({name})", 3, lambda: (dict.fromkeys(
+                ("faithfulness_note", "localisation_note", "stability_note"),
+                "no per-record attribution of the boosted head"), None))
         else:
-            kind, pred = blackbox_predictions(run, cohort, **options)
-            reps[f"CNN {kind} ({name})"] = (4 if kind == "signal" else 5, pred)
+            config, model, pred = blackbox_fit(run, cohort, **options)
+            level = 4 if config.input == "signal" else 5
+            reps[f"CNN {config.input} ({name})"] = (level, pred)
+            profiled(f"CNN {config.input} ({name})", level, functools.partial(
+                blackbox_profile, jobs=jobs, progress=progress, seed=seed), model, config, cohort, records)
     if not reps:
         raise VaescanInputError(None, "nothing to compare: give scan or blackbox runs, or keep the features")
-    return reps
+    for name, extra in stability_rows(attributions).items():
+        rows[name].update(extra)
+    return Collected(reps, anchoring, profile_table(list(rows.values())) if records is not None else
+                     profile_table([]))
 
 
 def _run_names(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -224,10 +356,11 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
                     output: str | os.PathLike[str], *, features: bool = True, n_boot: int = 1000, seed: int = 0,
                     min_per_class: int = 5,
                     cache_dir: str | None = None, jobs: int = 1, ptbxl_rate: int = 500,
-                    progress: bool = True) -> Path:
+                    profile_n: int = PROFILE_RECORDS, progress: bool = True) -> Path:
     """Score every representation on the test split of the cohort ``data`` and write ``output``/:
     ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
-    ``min_per_class`` test records per class, gap to the best),
+    ``min_per_class`` test records per class, gap to the best), ``profile.csv`` (the explainability profile on
+    up to ``profile_n`` test records; 0 leaves it out), ``anchoring.csv`` (anchored vs unanchored VAE runs),
     ``predictions/<representation>.csv``, ``tradeoff.png``, ``explorer.json`` (the latent explorer's data of the
     SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``.
 
@@ -240,38 +373,44 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     if not len(test):
         raise VaescanInputError(data, "no 'test' records; the report scores the test split")
     binary, continuous = clinical_tasks(cohort)
-    reps = collect_representations(runs, cohort, features=features, cache_dir=cache_dir, jobs=jobs,
-                                   progress=progress, seed=seed)
+    collected = collect(runs, cohort, features=features, cache_dir=cache_dir, jobs=jobs, progress=progress,
+                        seed=seed, profile_n=profile_n)
+    reps = collected.reps
     truth = test[["record_id", *binary, *continuous]].assign(record_id=test["record_id"].astype(str))
     result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
                                binary=binary, continuous=continuous, n_boot=n_boot, seed=seed,
-                               min_per_class=min_per_class)
+                               min_per_class=min_per_class, anchoring=collected.anchoring)
     return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps,
-                        explorer=explorer_runs(runs))
+                        explorer=explorer_runs(runs), profile=collected.profile)
 
 
 def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, cohort: str, n_test: int,
-                 n_boot: int, predictions: Representations, explorer: Sequence[dict] = ()) -> Path:
+                 n_boot: int, predictions: Representations, explorer: Sequence[dict] = (),
+                 profile: pd.DataFrame | None = None) -> Path:
     """Write the tables, the figure, ``explorer.json`` and report.md / report.html of a scored trade-off into
-    ``output`` (``explorer``: the latent explorer's data per SCAN run; none: the report says so)."""
+    ``output`` (``explorer``: the latent explorer's data per SCAN run; none: the report says so; ``profile``:
+    the explainability profile, written as ``profile.csv`` when it has rows)."""
     out = Path(output)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
-    for name, frame in (("tradeoff.csv", result.table), ("summary.csv", result.summary)):
+    tables = [("tradeoff.csv", result.table), ("summary.csv", result.summary), ("anchoring.csv", result.anchoring)]
+    if profile is not None and len(profile):
+        tables.append(("profile.csv", profile))
+    for name, frame in tables:
         with atomic_path(out / name) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.4g")
     for i, (name, (_, pred)) in enumerate(predictions.items()):
         with atomic_path(out / "predictions" / f"{i + 1}_{_slug(name)}.csv") as tmp:
             pred.to_csv(tmp, index=False, float_format="%.6g")
-    save_figure(plot_tradeoff(result.summary, result.macro_labels), out / "tradeoff.png")
+    save_figure(plot_tradeoff(result.summary, result.macro_labels, profile), out / "tradeoff.png")
     meta = {"cohort": cohort, "n_test": n_test, "n_boot": n_boot, "macro_labels": result.macro_labels,
             "best": result.best}
     write_json(out / "report.json", meta)
     write_json(out / "explorer.json", list(explorer))
     with atomic_path(out / "report.md") as tmp:
-        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer))
+        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer, profile))
     png = base64.b64encode((out / "tradeoff.png").read_bytes()).decode("ascii")
     with atomic_path(out / "report.html") as tmp:
-        Path(tmp).write_text(render_html(result, png, meta, explorer))
+        Path(tmp).write_text(render_html(result, png, meta, explorer, profile))
     return out
 
 
