@@ -375,9 +375,9 @@ def realistic_physiology(patient: Patient, rng: np.random.Generator) -> Physiolo
             qrs += float(rng.uniform(0.0, 4.0))
         qrs = min(qrs, QRS_NORMAL_MAX_MS)
 
-    # Repolarisation: long QT overlaps the upper normal range (women's limit 455 ms).
+    # Repolarisation: long QT from 448 ms overlaps the upper normal range (women up to 455 ms).
     if has("LQT"):
-        qtc = float(rng.uniform(455.0, 510.0))
+        qtc = float(rng.uniform(448.0, 510.0))
     elif has("HYPERK"):
         qtc = float(np.clip(rng.normal(396.0, 15.0), 360.0, 440.0))
     else:
