@@ -52,6 +52,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     cohort = simulate_cohort(args.n_records, args.seed, args.output, config, progress=not args.quiet,
                              jobs=args.jobs, overwrite=args.overwrite)
     counts = cohort.metadata[cohort.label_names].sum()
-    print(f"wrote {len(cohort)} {config.difficulty} records to {args.output} (seed {args.seed}); labels: "
+    print(f"wrote {len(cohort)} records to {args.output} (seed {args.seed}; {config.difficulty}, "
+          f"{config.label_noise:.0%} of records misread); labels: "
           + ", ".join(f"{label} {int(c)}" for label, c in counts.items()))
     return 0
