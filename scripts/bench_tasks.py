@@ -32,6 +32,9 @@ from vaescan.data.features import HRV_FEATURES, cohort_features, feature_names
 from vaescan.data.synth import LABELS, SynthConfig, simulate_cohort
 from vaescan.io import write_json
 
+SUBTYPES = {"MI_ANT": "mi_ant_stage", "MI_INF": "mi_inf_stage", "LVH": "lvh_strain"}
+"""Labels whose subtypes are scored apart (AUROC of each subtype's true positives against the true negatives)."""
+
 
 def _model(binary: bool):
     head = LogisticRegression(max_iter=2000) if binary else LinearRegression()
@@ -48,7 +51,8 @@ def decode(x: np.ndarray, y: np.ndarray, binary: bool, seed: int) -> np.ndarray:
 
 def evaluate(meta: pd.DataFrame, table: pd.DataFrame, seed: int) -> dict:
     """Per task: prevalence, AUROC (recorded and true labels) with all features and without HRV; age R2."""
-    keep = ["record_id", "age", "sex", "label_misread", *LABELS, *(f"true_{label}" for label in LABELS)]
+    keep = ["record_id", "age", "sex", "label_misread", *SUBTYPES.values(), *LABELS,
+            *(f"true_{label}" for label in LABELS)]
     rows = meta[keep].merge(table, on="record_id")
     sets = {"all": feature_names(), "no_hrv": [n for n in feature_names() if n not in HRV_FEATURES]}
     xs = {k: rows[v].to_numpy(np.float64) for k, v in sets.items()}
@@ -63,6 +67,12 @@ def evaluate(meta: pd.DataFrame, table: pd.DataFrame, seed: int) -> dict:
             p = decode(x, y, True, seed)
             entry[f"auroc_{k}"] = round(float(roc_auc_score(y, p)), 4)
             entry[f"auroc_true_{k}"] = round(float(roc_auc_score(truth, p)), 4)
+            if k == "all" and task in SUBTYPES:  # each subtype's true positives against the true negatives
+                kind = rows[SUBTYPES[task]].astype(str)
+                entry["auroc_true_by_subtype"] = {
+                    str(v): round(float(roc_auc_score(truth[mask | (truth == 0)], p[mask | (truth == 0)])), 4)
+                    for v in sorted(kind[truth == 1].unique())
+                    if (mask := ((kind == v).to_numpy() & (truth == 1))).sum() >= 3}
         tasks[task] = entry
     age = rows["age"].to_numpy(np.float64)
     pred = decode(xs["all"], age, False, seed)

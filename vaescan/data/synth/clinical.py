@@ -99,9 +99,10 @@ class Physiology:
     Times in ms, rates in bpm, amplitudes in mV of the dipole (Frank X, Y, Z),
     axis in degrees. ``conduction`` is ``normal``, ``LBBB`` or ``RBBB``;
     ``mi_anterior``/``mi_inferior`` are ``""``, ``acute`` (ST elevation),
-    ``evolving`` (ST elevation and Q waves) or ``old`` (Q waves, T inversion).
-    ``pac_prob``: probability that a sinus beat is a premature atrial beat; ``subtle``: the ``realistic``
-    causal table's smaller morphology effects (:mod:`.morphology`), which also read ``age`` (years) and ``female``.
+    ``evolving`` (ST elevation and Q waves), ``old`` (Q waves, T inversion) or, in the realistic table,
+    ``minor`` (T turned away from the wall only). ``pac_prob``: probability that a sinus beat is a premature
+    atrial beat; ``subtle``: the ``realistic`` causal table's smaller morphology effects (:mod:`.morphology`),
+    which also read ``age`` (years) and ``female``.
     """
 
     hr_bpm: float
@@ -182,6 +183,11 @@ def sample_patient(rng: np.random.Generator, prevalence: dict[str, float] | None
 
 def _mi_stage(rng: np.random.Generator) -> str:
     return str(rng.choice(("acute", "evolving", "old"), p=(0.4, 0.3, 0.3)))
+
+
+def _realistic_mi_stage(rng: np.random.Generator) -> str:
+    """The realistic table adds ``minor`` infarcts (no Q wave, no ST elevation, only T turned from the wall)."""
+    return str(rng.choice(("acute", "evolving", "old", "minor"), p=(0.3, 0.25, 0.25, 0.2)))
 
 
 def _fit_rate(hr: float, qt_at, af: bool, af_cv: float, sinus_arrhythmia: float, pr: float) -> float:
@@ -327,7 +333,8 @@ def realistic_physiology(patient: Patient, rng: np.random.Generator) -> Physiolo
     AF is defined by its rhythm alone (irregular RR, no P wave, fine fibrillatory waves) at the sinus rate
     distribution; sinus rhythm has stronger respiratory arrhythmia and, in a quarter of records, premature
     atrial beats, so irregularity alone does not give AF away. LVH, MI, hyperkalaemia, long QT and AV block
-    have smaller effects whose ranges overlap the normal ones (LVH without a voltage criterion); age and sex
+    have smaller effects whose ranges overlap the normal ones (LVH without a voltage criterion; a fifth of
+    infarcts ``minor``: only the T wave turns away from the wall); age and sex
     move many quantities a little (intervals, P wave, voltage, T shape, J point, heart position).
 
     Example
@@ -416,8 +423,8 @@ def realistic_physiology(patient: Patient, rng: np.random.Generator) -> Physiolo
         pr_ms=pr, p_ms=p_ms, qrs_ms=qrs, qt_ms=qt, axis_deg=axis,
         p_amp_mv=p_amp, r_amp_mv=r_amp, t_amp_mv=t_amp, conduction=conduction,
         lvh=has("LVH"), lvh_strain=bool(has("LVH") and rng.random() < 0.35),
-        mi_anterior=_mi_stage(rng) if has("MI_ANT") else "",
-        mi_inferior=_mi_stage(rng) if has("MI_INF") else "",
+        mi_anterior=_realistic_mi_stage(rng) if has("MI_ANT") else "",
+        mi_inferior=_realistic_mi_stage(rng) if has("MI_INF") else "",
         hyperkalaemia=has("HYPERK"),
         f_amp_mv=float(rng.uniform(0.02, 0.07)) if af else 0.0,
         f_hz=float(rng.uniform(4.5, 8.0)) if af else 0.0,

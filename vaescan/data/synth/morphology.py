@@ -189,6 +189,8 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
                 t_dir, t_gain = _unit(t_dir + (0.3 if subtle else 0.5) * wall), 1.1 if subtle else 1.2
         elif stage == "old":
             t_dir = _unit(t_dir - 1.2 * wall)
+        elif stage == "minor":  # realistic table: no Q wave, no injury current
+            t_dir = _unit(t_dir - 0.6 * wall)
     t_dir = _unit(t_dir + rng.normal(0.0, 0.08, 3))
 
     # T: one asymmetric bump (slow rise, fast fall) ending at QT; narrow and symmetric in hyperkalaemia.

@@ -33,7 +33,8 @@ misread (``SynthConfig.label_noise``); without label noise the recorded labels a
 
 SUBTYPE_COLUMNS: tuple[str, ...] = ("mi_ant_stage", "mi_inf_stage", "lvh_strain")
 """How a label shows: infarct stage (``none``, ``acute``: ST elevation, ``evolving``: ST elevation and
-Q waves, ``old``: Q waves and T inversion) per territory, and LVH strain (0/1)."""
+Q waves, ``old``: Q waves and T inversion, and in the realistic table ``minor``: T turned away from the wall
+only) per territory, and LVH strain (0/1)."""
 
 NOISE_COLUMNS: tuple[str, ...] = ("noise_wander_mv", "noise_powerline_mv", "noise_muscle_mv", "snr_db")
 """Per-record noise levels (RMS at each electrode, mV) and the resulting signal-to-noise ratio (dB)."""
