@@ -222,7 +222,8 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
             f"trade-off report skeleton (800 synthetic records, {t['n_test']} test; macro AUROC over "
             f"{len(t['macro_labels'])} labels, paired bootstrap gap to the best)",
             "; ".join(cells),
-            "no target; realistic cohort, digitised path: **planned**; PTB-XL: tested on a tiny release only",
+            "no target; on the realistic preset (built) and the digitised path: **planned**; PTB-XL: tested on a tiny "
+            "release only",
             ["tradeoff_synthetic_800.json"]))
     return rows, missing
 
