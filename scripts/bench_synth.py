@@ -4,6 +4,7 @@ Times the whole command path (simulation, WFDB writing, metadata) with ``jobs=1`
 records per second. Timings depend on the machine and on what else runs on it.
 
     python scripts/bench_synth.py --n 1000 -o runs/bench/bench_synth.json
+    python scripts/bench_synth.py --n 1000 --preset realistic -o runs/bench/bench_synth_realistic.json
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from vaescan.bench import Stopwatch, bench_parser, machine_info
-from vaescan.data.synth import simulate_cohort
+from vaescan.data.synth import SynthConfig, simulate_cohort
 from vaescan.io import write_json
 
 TARGET_SECONDS_PER_1000 = 60.0
@@ -25,16 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=1000, help="records to write (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1: the target is per core)")
+    p.add_argument("--preset", choices=("easy", "realistic"), default="easy", help="the cohort's preset (default easy)")
     args = p.parse_args(argv)
     load = {"before": os.getloadavg()}  # the machine may be shared: timings mean little under load
     with tempfile.TemporaryDirectory() as tmp:
         with Stopwatch() as watch:
-            simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", progress=False, jobs=args.jobs)
+            simulate_cohort(args.n, args.seed, Path(tmp) / "cohort", SynthConfig.preset(args.preset), progress=False,
+                            jobs=args.jobs)
         seconds = watch.seconds
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
     per_1000 = seconds / args.n * 1000.0
     result = {
-        "n_records": args.n, "seed": args.seed, "jobs": args.jobs, "seconds": seconds,
+        "n_records": args.n, "seed": args.seed, "jobs": args.jobs, "preset": args.preset, "seconds": seconds,
         "records_per_s": args.n / seconds, "seconds_per_1000_records": per_1000,
         "target_seconds_per_1000_records": TARGET_SECONDS_PER_1000,
         "met": bool(per_1000 < TARGET_SECONDS_PER_1000), "bytes_written": size,

@@ -37,6 +37,7 @@ WRITTEN_BY = {
     "bench_features.json": "python scripts/bench_features.py --n 500 --seed 0 -o docs/results/bench_features.json",
     "bench_synth.json": "python scripts/bench_synth.py --n 1000 -o docs/results/bench_synth.json",
     "bench_data.json": "python scripts/bench_data.py --n 400 -o docs/results/bench_data.json",
+    "synth_tasks.json": "python scripts/bench_tasks.py --n 800 --seed 1 --jobs 2 -o docs/results/synth_tasks.json",
     "vae_scan_synthetic.json": "python scripts/bench_vae_scan.py --threads 1 -o docs/results/vae_scan_synthetic.json",
     "bench_vae.json": "python scripts/bench_vae.py --data runs/synthetic_5000 --threads 1 "
                       "-o docs/results/bench_vae.json",
@@ -131,6 +132,18 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
             + _load(s),
             f"< {s['target_seconds_per_1000_records']:g} s per 1,000: {timing_verdict(s['met'], s)}",
             ["bench_synth.json"]))
+    if got := need("synth_tasks.json"):
+        (k,) = got
+        easy, real = k["presets"]["easy"], k["presets"]["realistic"]
+        af = real["tasks"]["AF"]
+        rows.append((
+            f"task difficulty: features + logistic regression, 5-fold CV ({k['n']} records per preset)",
+            f"macro AUROC easy {easy['macro_auroc_labels']:.3f}; realistic {real['macro_auroc_labels']:.3f} "
+            f"({real['macro_auroc_labels_true']:.3f} against the true causes, "
+            f"{real['label_misread_rate']:.1%} labels misread); realistic AF (true causes) "
+            f"{af['auroc_true_no_hrv']:.3f} without, {af['auroc_true_all']:.3f} with the HRV indices",
+            "no target; the realistic preset leaves room between representations",
+            ["synth_tasks.json"]))
     if got := need("bench_data.json"):
         (d,) = got
         t = d["targets"]
@@ -209,7 +222,8 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
             f"trade-off report skeleton (800 synthetic records, {t['n_test']} test; macro AUROC over "
             f"{len(t['macro_labels'])} labels, paired bootstrap gap to the best)",
             "; ".join(cells),
-            "no target; realistic cohort, digitised path: **planned**; PTB-XL: tested on a tiny release only",
+            "no target; on the realistic preset (built) and the digitised path: **planned**; PTB-XL: tested on a tiny "
+            "release only",
             ["tradeoff_synthetic_800.json"]))
     return rows, missing
 

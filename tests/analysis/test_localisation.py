@@ -40,3 +40,9 @@ def test_defining_cells():
     assert defining_cells("AVB1") == {(lead, "PR") for lead in LEADS}
     assert ("V5", "ST") not in defining_cells("MI_ANT", "acute")
     assert defining_cells("MI_ANT", "old") == defining_cells("MI_ANT") == {(v, "ST") for v in ("V1", "V2", "V3", "V4")}
+
+
+def test_misread_labels_are_scored_by_their_true_cause():
+    table = pd.concat([_table("a", "LBBB", ("V6", "QRS")), _table("b", "LBBB", ("V6", "QRS"))])
+    meta = pd.DataFrame({"record_id": ["a", "b"], "LBBB": [1, 0], "true_LBBB": [0, 1]})   # both misread
+    assert explanation_localisation(table, meta)["record_id"].tolist() == ["b"]

@@ -3,7 +3,15 @@ import pytest
 
 from tests.conftest import AnalyticECG, analytic_ecg
 from vaescan.data.beats import record_to_beat
-from vaescan.data.features import beat_features, cohort_features, ecg_features, feature_names, features_of_record
+from vaescan.data.features import (
+    HRV_FEATURES,
+    beat_features,
+    cohort_features,
+    ecg_features,
+    feature_names,
+    features_of_record,
+    hrv_features,
+)
 from vaescan.data.records import Record
 from vaescan.data.sources import load_cohort
 
@@ -30,6 +38,8 @@ def test_intervals_of_a_constructed_ecg(spec):
     for name, tol in TOL.items():
         assert abs(f[name] - truth[name]) <= tol, (name, f[name], truth[name])
     assert f["rr_irregularity"] == pytest.approx(rr.std() / rr.mean(), abs=0.01)
+    assert f["hrv_rmssd_ms"] == pytest.approx(np.sqrt(np.mean(np.diff(rr) ** 2)), abs=2.0)   # onsets in ms
+    assert f["hrv_sdnn_ms"] == pytest.approx(rr.std(ddof=1), abs=2.0)
     assert f["qtc_bazett_ms"] == pytest.approx(f["qt_ms"] / np.sqrt(f["rr_ms"] / 1000.0))
     assert f["qtc_fridericia_ms"] == pytest.approx(f["qt_ms"] / np.cbrt(f["rr_ms"] / 1000.0))
 
@@ -61,8 +71,36 @@ def test_beat_features_work_on_a_lone_beat():
 
 def test_feature_names_and_units():
     names = feature_names()
-    assert len(names) == len(set(names)) == 9 + 4 * 12
-    assert all(n.endswith(("_ms", "_bpm", "_deg", "irregularity")) or "_mv_" in n for n in names)
+    assert len(names) == len(set(names)) == 9 + len(HRV_FEATURES) + 4 * 12
+    assert all(n.endswith(("_ms", "_bpm", "_deg", "irregularity", "_ratio", "_pct")) or "_mv_" in n for n in names)
+
+
+def test_hrv_indices_of_a_constructed_rr_series():
+    rr = np.array([800.0, 900.0] * 5 + [800.0])               # ms: successive differences all +-100 ms
+    peaks = np.concatenate([[250], 250 + np.cumsum(rr / 2.0)]).astype(int)   # 500 Hz
+    f = hrv_features(peaks, 500.0)
+    assert f["hrv_rmssd_ms"] == pytest.approx(100.0)
+    assert f["hrv_sdnn_ms"] == pytest.approx(rr.std(ddof=1))
+    assert f["hrv_cvsd_ratio"] == pytest.approx(100.0 / rr.mean())
+    assert f["hrv_mcvnn_ratio"] == pytest.approx(0.0)          # median 800, more than half the RR at 800
+    assert f["hrv_pnn50_pct"] == pytest.approx(100.0 * 10 / 11) == f["hrv_pnn20_pct"]
+    steady = hrv_features(np.arange(0, 5000, 400), 500.0)
+    assert steady["hrv_rmssd_ms"] == steady["hrv_sdnn_ms"] == steady["hrv_pnn20_pct"] == 0.0
+    small = np.array([800.0, 830.0, 800.0, 830.0, 800.0])     # 30 ms steps: above 20 ms, not above 50 ms
+    f = hrv_features(np.concatenate([[0], np.cumsum(small / 2.0)]).astype(int), 500.0)
+    assert f["hrv_pnn20_pct"] == pytest.approx(80.0) and f["hrv_pnn50_pct"] == 0.0
+    assert all(np.isnan(v) for v in hrv_features(np.array([0, 400, 800]), 500.0).values())
+
+
+def test_hrv_indices_are_neurokit2s():
+    nk = pytest.importorskip("neurokit2")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        peaks = np.cumsum(rng.integers(150, 800, size=rng.integers(4, 25)))
+        ours = hrv_features(peaks, 500.0)
+        theirs = nk.hrv_time(peaks, sampling_rate=500).iloc[0]
+        for name, column in HRV_FEATURES.items():
+            assert ours[name] == pytest.approx(float(theirs[column]), rel=1e-9, abs=1e-9), name
 
 
 def test_real_ptbxl_record_is_plausible(ptbxl_record):

@@ -108,3 +108,19 @@ def test_small_runs_keep_every_step_with_smaller_models():
     assert small_config().n_records == SMALL_RECORDS < QuickstartConfig().n_records
     assert small.vae_epochs < default.vae_epochs and small.bb_epochs < default.bb_epochs
     assert small.n_boot < default.n_boot and small.explain_records > 0 and small.traversal_figures >= 1
+
+
+def test_the_realistic_preset_reaches_the_cohort(tmp_path):
+    """``--preset realistic`` makes the quickstart's cohort realistic (label noise in its synth_config.json);
+    ``small`` still raises its prevalences; the default stays easy."""
+    from vaescan.config import load_config
+    from vaescan.data.synth import SynthConfig
+    from vaescan.workflows.quickstart import SMALL_PREVALENCE, small_config
+
+    summary = run_quickstart(tmp_path, small_config(24, seed=3, n_pages=0, models=False, preset="realistic"),
+                             progress=False)
+    config = load_config(SynthConfig, tmp_path / "cohort" / "synth_config.json")
+    assert config.difficulty == "realistic" and config.label_noise == 0.1
+    assert set(config.prevalence.values()) == {SMALL_PREVALENCE}
+    assert "realistic preset" in summary_markdown(summary)
+    assert QuickstartConfig().preset == "easy"

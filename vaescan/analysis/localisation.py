@@ -60,7 +60,8 @@ def explanation_localisation(table: pd.DataFrame, metadata: pd.DataFrame,
 
     ``table`` is the long evidence table of many records (columns ``record_id``,
     ``output``, ``lead``, ``wave``, ``value``); ``metadata`` the cohort rows
-    (``record_id``, 0/1 label columns and the MI stage columns). ``labels``
+    (``record_id``, 0/1 label columns and the MI stage columns). Where the cohort keeps the true cause beside a
+    recorded label (``true_<label>``, the synthetic cohort's label noise), positives are the true ones. ``labels``
     defaults to those of :data:`DEFINING` present in both.
 
     Example
@@ -80,7 +81,8 @@ def explanation_localisation(table: pd.DataFrame, metadata: pd.DataFrame,
     for (record_id, output), cells in table[table["output"].isin(labels)].groupby(["record_id", "output"],
                                                                                   sort=False):
         record_id = str(record_id)
-        if record_id not in meta.index or not meta.at[record_id, output]:
+        truth = f"true_{output}" if f"true_{output}" in meta.columns else output  # the cause, not a misread label
+        if record_id not in meta.index or not meta.at[record_id, truth]:
             continue
         stage = str(meta.at[record_id, STAGE_COLUMNS[output]]) if output in STAGE_COLUMNS and \
             STAGE_COLUMNS[output] in meta.columns else ""

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from vaescan.cli.options import add_jobs
+from vaescan.data.synth.config import DIFFICULTIES
 from vaescan.errors import VaescanInputError
 from vaescan.workflows.quickstart import (
     SMALL_PAGES,
@@ -34,6 +35,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    f"{QuickstartConfig.n_pages}, with --small {SMALL_PAGES})")
     p.add_argument("--small", action="store_true", help="a smoke run of every step: a smaller cohort with more "
                    "frequent labels, fewer epochs, traversal figures, explained records and bootstrap resamples")
+    p.add_argument("--preset", choices=DIFFICULTIES, default=QuickstartConfig.preset,
+                   help="the synthetic cohort: 'easy' (default; clear signatures) or 'realistic' (subtle signatures, "
+                        "AF by rhythm alone, 10%% misread labels: a report where the representations can differ)")
     add_jobs(p)
     p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
     p.set_defaults(func=cmd_quickstart)
@@ -42,11 +46,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """``vaescan quickstart -o DIR``."""
     if args.small:
-        config = small_config(args.n_records, args.seed, args.pages, models=not args.no_models)
+        config = small_config(args.n_records, args.seed, args.pages, models=not args.no_models, preset=args.preset)
     else:
         config = QuickstartConfig(
             n_records=QuickstartConfig.n_records if args.n_records is None else args.n_records, seed=args.seed,
-            n_pages=QuickstartConfig.n_pages if args.pages is None else args.pages, models=not args.no_models)
+            n_pages=QuickstartConfig.n_pages if args.pages is None else args.pages, models=not args.no_models,
+            preset=args.preset)
     if config.n_records < 20:
         raise VaescanInputError(None, f"the quickstart needs at least 20 records, got {config.n_records}")
     if config.n_pages < 0:

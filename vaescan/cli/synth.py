@@ -9,7 +9,7 @@ from pathlib import Path
 from vaescan.cli.options import add_jobs, positive_int
 from vaescan.config import load_config
 from vaescan.data.synth.cohort import simulate_cohort
-from vaescan.data.synth.config import SynthConfig
+from vaescan.data.synth.config import DIFFICULTIES, SynthConfig
 from vaescan.errors import VaescanInputError
 
 
@@ -27,8 +27,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder (new or empty)")
     p.add_argument("--fs", type=float, help="sampling rate in Hz (default 500)")
     p.add_argument("--duration", type=float, help="record length in s (default 10)")
-    p.add_argument("--config", type=Path, help="a SynthConfig as JSON or YAML (prevalences, noise, split); "
-                                               "--fs and --duration override it")
+    p.add_argument("--preset", choices=DIFFICULTIES, default=None,
+                   help="a named configuration: 'easy' (the default: clear signatures) or 'realistic' (subtle "
+                        "signatures, AF by rhythm alone, 10%% misread labels; see docs/synthetic_cohort.md)")
+    p.add_argument("--config", type=Path, help="a SynthConfig as JSON or YAML (prevalences, noise, split, difficulty, "
+                                               "label_noise); --fs and --duration override it")
     add_jobs(p, "the simulation")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the cohort files (records/, metadata.csv, cohort.json) of a non-empty DIR")
@@ -37,8 +40,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     """``vaescan synth -n N --seed S -o DIR``."""
+    if args.preset and args.config:
+        raise VaescanInputError(args.config, "give either --preset or --config, not both")
     try:
-        config = load_config(SynthConfig, args.config) if args.config else SynthConfig()
+        config = load_config(SynthConfig, args.config) if args.config else SynthConfig.preset(args.preset or "easy")
     except VaescanInputError as exc:  # settings checked by SynthConfig itself name no file
         raise VaescanInputError(args.config, exc.problem) if exc.path is None else exc from None
     changes = {k: v for k, v in (("fs", args.fs), ("duration_s", args.duration)) if v is not None}
@@ -47,6 +52,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     cohort = simulate_cohort(args.n_records, args.seed, args.output, config, progress=not args.quiet,
                              jobs=args.jobs, overwrite=args.overwrite)
     counts = cohort.metadata[cohort.label_names].sum()
-    print(f"wrote {len(cohort)} records to {args.output} (seed {args.seed}); labels: "
+    print(f"wrote {len(cohort)} records to {args.output} (seed {args.seed}; {config.difficulty}, "
+          f"{config.label_noise:.0%} of records misread); labels: "
           + ", ".join(f"{label} {int(c)}" for label, c in counts.items()))
     return 0

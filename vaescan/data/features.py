@@ -9,7 +9,9 @@ T), so a wave counts from its earliest onset in any lead to its latest end.
 
 Every column carries its unit: ``hr_bpm``, ``pr_ms``, ``qrs_ms``, ``qt_ms``,
 ``qtc_bazett_ms``, ``qtc_fridericia_ms``, ``axis_deg``, ``rr_ms``,
-``rr_irregularity`` (coefficient of variation of RR, unitless), and per lead
+``rr_irregularity`` (coefficient of variation of RR, unitless), the HRV time-domain indices
+:data:`HRV_FEATURES` (RMSSD, SDNN, CVSD, MCVNN, pNN20, pNN50 as neurokit2's ``hrv_time`` defines them), and
+per lead
 ``r_amp_mv_<lead>``, ``s_amp_mv_<lead>`` (depth, positive), ``st_mv_<lead>``
 (at J + 60 ms) and ``t_amp_mv_<lead>`` (signed, at the global T peak).
 A feature that cannot be measured (no P wave in atrial fibrillation) is NaN.
@@ -40,6 +42,20 @@ GLOBAL_FEATURES: tuple[str, ...] = (
     "qtc_bazett_ms", "qtc_fridericia_ms", "axis_deg",
 )
 
+HRV_FEATURES: dict[str, str] = {
+    "hrv_rmssd_ms": "HRV_RMSSD", "hrv_sdnn_ms": "HRV_SDNN", "hrv_cvsd_ratio": "HRV_CVSD",
+    "hrv_mcvnn_ratio": "HRV_MCVNN", "hrv_pnn20_pct": "HRV_pNN20", "hrv_pnn50_pct": "HRV_pNN50",
+}
+"""HRV time-domain indices of the record's RR intervals (feature column -> the neurokit2 ``hrv_time`` column
+with the same definition, which the tests compare against): root mean square of successive differences
+(ms), standard deviation (ms, ddof 1), RMSSD / mean RR, scaled median absolute deviation (x 1.4826) / median
+RR (robust to a few premature beats), and successive differences above 20 and 50 ms as a percentage of the
+RR intervals (the Task Force 1996 definition, neurokit2's). They separate the beat-to-beat irregularity of
+atrial fibrillation from the slow swing of sinus arrhythmia and from isolated premature beats, which the
+coefficient of variation (``rr_irregularity``) mixes up."""
+HRV_MIN_BEATS = 4
+"""Fewer R peaks than this give NaN HRV indices."""
+
 
 def feature_names() -> list[str]:
     """All feature column names, in the order :func:`ecg_features` returns them.
@@ -48,9 +64,36 @@ def feature_names() -> list[str]:
     -------
     >>> names = feature_names()
     >>> names[:3], len(names)
-    (['hr_bpm', 'rr_ms', 'rr_irregularity'], 57)
+    (['hr_bpm', 'rr_ms', 'rr_irregularity'], 63)
     """
-    return list(GLOBAL_FEATURES) + [f"{f}_{lead}" for f in LEAD_FEATURES for lead in LEADS]
+    return list(GLOBAL_FEATURES) + list(HRV_FEATURES) + [f"{f}_{lead}" for f in LEAD_FEATURES for lead in LEADS]
+
+
+def hrv_features(rpeaks: np.ndarray, fs: float) -> dict[str, float]:
+    """HRV time-domain indices (:data:`HRV_FEATURES`) of R peaks at sample indices ``rpeaks`` (rate ``fs`` Hz),
+    as ``neurokit2.hrv_time`` computes them (in numpy: 0.05 ms a record instead of its 4 ms, and neurokit2 stays
+    a test-only dependency); all NaN with fewer than :data:`HRV_MIN_BEATS` peaks.
+
+    Example
+    -------
+    >>> f = hrv_features(np.cumsum([100, 400, 450, 400, 450, 400, 450]), 500.0)   # RR 800, 900, 800, ... ms
+    >>> f["hrv_rmssd_ms"], round(f["hrv_pnn50_pct"], 2), round(f["hrv_cvsd_ratio"], 4)    # 5 of 6 RR
+    (100.0, 83.33, 0.1176)
+    """
+    peaks = np.asarray(rpeaks, dtype=np.float64)
+    if len(peaks) < HRV_MIN_BEATS:
+        return {name: float("nan") for name in HRV_FEATURES}
+    rr = np.diff(peaks) * 1000.0 / float(fs)
+    d = np.diff(rr)
+    rmssd, median = float(np.sqrt(np.mean(d**2))), float(np.median(rr))
+    return {
+        "hrv_rmssd_ms": rmssd,
+        "hrv_sdnn_ms": float(np.std(rr, ddof=1)),
+        "hrv_cvsd_ratio": rmssd / float(np.mean(rr)),
+        "hrv_mcvnn_ratio": 1.4826 * float(np.median(np.abs(rr - median))) / median,
+        "hrv_pnn20_pct": 100.0 * float(np.sum(np.abs(d) > 20.0)) / len(rr),
+        "hrv_pnn50_pct": 100.0 * float(np.sum(np.abs(d) > 50.0)) / len(rr),
+    }
 
 
 @dataclass(frozen=True)
@@ -281,7 +324,8 @@ def p_wave_repeats(result: BeatResult, d: Delineation) -> bool:
 
 
 def ecg_features(result: BeatResult) -> dict[str, float]:
-    """All features of one preprocessed record: rhythm (HR, RR variability) plus :func:`beat_features`.
+    """All features of one preprocessed record: rhythm (HR, RR variability, :func:`hrv_features`) plus
+    :func:`beat_features`.
 
     PR is NaN when the median beat's P wave does not recur in the beats (:func:`p_wave_repeats`).
 
@@ -299,6 +343,7 @@ def ecg_features(result: BeatResult) -> dict[str, float]:
         "rr_ms": rr_med,
         "rr_irregularity": float(np.std(rr) / np.mean(rr)) if len(rr) > 1 else np.nan,
     }
+    feats.update(hrv_features(result.rpeaks, result.fs))
     d = ecg_delineate(result.beat, result.fs, result.config.offset, rr_med)
     if np.isfinite(d.p_on) and not p_wave_repeats(result, d):
         d = replace(d, p_on=np.nan, p_peak=np.nan)

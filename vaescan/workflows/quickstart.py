@@ -55,6 +55,8 @@ class QuickstartConfig:
     distorted page each and digitised (0 skips the step); models: train the small VAE-SCAN and draw its
     figures (False skips the step); small: the smoke run's cohort prevalences, epochs and counts
     (:func:`quickstart_models`; the record and page counts stay as given, see :func:`small_config`).
+    preset: the synthetic cohort's preset, ``easy`` (default) or ``realistic``
+    (:meth:`~vaescan.data.synth.SynthConfig.preset`; ``small`` then raises its prevalences as well).
     """
 
     n_records: int = 300
@@ -62,6 +64,7 @@ class QuickstartConfig:
     n_pages: int = 4
     models: bool = True
     small: bool = False
+    preset: str = "easy"
 
 
 SMALL_RECORDS = 200
@@ -76,7 +79,7 @@ positives per label in its 30 test records; at seed 0 it has 2-8, none of RBBB).
 
 
 def small_config(n_records: int | None = None, seed: int = 0, n_pages: int | None = None,
-                 models: bool = True) -> QuickstartConfig:
+                 models: bool = True, preset: str = "easy") -> QuickstartConfig:
     """The ``--small`` smoke run's settings (:data:`SMALL_RECORDS`, :data:`SMALL_PAGES` unless given).
 
     Example
@@ -86,7 +89,8 @@ def small_config(n_records: int | None = None, seed: int = 0, n_pages: int | Non
     (200, 1, True)
     """
     return QuickstartConfig(n_records=SMALL_RECORDS if n_records is None else n_records, seed=seed,
-                            n_pages=SMALL_PAGES if n_pages is None else n_pages, models=models, small=True)
+                            n_pages=SMALL_PAGES if n_pages is None else n_pages, models=models, small=True,
+                            preset=preset)
 
 
 @dataclass(frozen=True)
@@ -131,14 +135,15 @@ def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
 
 
 def _synth_config(cfg: QuickstartConfig) -> SynthConfig:
-    return SynthConfig(prevalence={label: SMALL_PREVALENCE for label in RISK}) if cfg.small else SynthConfig()
+    config = SynthConfig.preset(cfg.preset)
+    return dataclasses.replace(config, prevalence={label: SMALL_PREVALENCE for label in RISK}) if cfg.small else config
 
 
 def _step_cohort(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     cohort = simulate_cohort(cfg.n_records, cfg.seed, out / "cohort", _synth_config(cfg), jobs=jobs,
                              overwrite=True, progress=progress)
     counts = {label: int(cohort.metadata[label].sum()) for label in cohort.label_names}
-    return {"n_records": len(cohort), "seed": cfg.seed, "labels": counts}
+    return {"n_records": len(cohort), "seed": cfg.seed, "labels": counts, "preset": cfg.preset}
 
 
 def _step_features(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
@@ -315,7 +320,8 @@ def summary_markdown(summary: dict) -> str:
     if "cohort" in summary:
         c = summary["cohort"]
         labels = ", ".join(f"{k} {v}" for k, v in c["labels"].items())
-        lines.append(f"- Synthetic cohort: {c['n_records']} records (seed {c['seed']}); labels: {labels}")
+        preset = "" if c.get("preset", "easy") == "easy" else f", {c['preset']} preset"
+        lines.append(f"- Synthetic cohort: {c['n_records']} records (seed {c['seed']}{preset}); labels: {labels}")
     if "features" in summary:
         f = summary["features"]
         mae = ", ".join(f"{k} {v}" for k, v in f["mae"].items())

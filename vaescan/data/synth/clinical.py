@@ -99,7 +99,10 @@ class Physiology:
     Times in ms, rates in bpm, amplitudes in mV of the dipole (Frank X, Y, Z),
     axis in degrees. ``conduction`` is ``normal``, ``LBBB`` or ``RBBB``;
     ``mi_anterior``/``mi_inferior`` are ``""``, ``acute`` (ST elevation),
-    ``evolving`` (ST elevation and Q waves) or ``old`` (Q waves, T inversion).
+    ``evolving`` (ST elevation and Q waves), ``old`` (Q waves, T inversion) or, in the realistic table,
+    ``minor`` (T turned away from the wall only). ``pac_prob``: probability that a sinus beat is a premature
+    atrial beat; ``subtle``: the ``realistic`` causal table's smaller morphology effects (:mod:`.morphology`),
+    which also read ``age`` (years) and ``female``.
     """
 
     hr_bpm: float
@@ -122,6 +125,10 @@ class Physiology:
     hyperkalaemia: bool
     f_amp_mv: float
     f_hz: float
+    pac_prob: float = 0.0
+    subtle: bool = False
+    age: float = 60.0
+    female: bool = False
 
     @property
     def af(self) -> bool:
@@ -178,8 +185,48 @@ def _mi_stage(rng: np.random.Generator) -> str:
     return str(rng.choice(("acute", "evolving", "old"), p=(0.4, 0.3, 0.3)))
 
 
-def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
+def _realistic_mi_stage(rng: np.random.Generator) -> str:
+    """The realistic table adds ``minor`` infarcts (no Q wave, no ST elevation, only T turned from the wall)."""
+    return str(rng.choice(("acute", "evolving", "old", "minor"), p=(0.3, 0.25, 0.25, 0.2)))
+
+
+def _fit_rate(hr: float, qt_at, af: bool, af_cv: float, sinus_arrhythmia: float, pr: float) -> float:
+    """Lower the rate until the next P wave (sinus) or QRS (AF) cannot fall on this beat's T wave.
+
+    (In AF the shortest RR intervals are also clipped to QT + AF_DIASTOLE_MIN_MS by the rhythm.)"""
+    for _ in range(200):
+        rr = 60000.0 / hr
+        if af and rr * (1.0 - af_cv) >= qt_at(hr) + AF_DIASTOLE_MIN_MS:
+            break
+        if not af and rr * (1.0 - 2.0 * sinus_arrhythmia) >= qt_at(hr) + TP_MIN_MS + pr:
+            break
+        hr *= 0.98
+    return hr
+
+
+def misread_labels(labels: frozenset[str], rate: float, rng: np.random.Generator) -> frozenset[str]:
+    """The labels a reader records for a patient whose true labels are ``labels``: with probability ``rate``
+    one of the nine diagnostic labels (:data:`RISK`), chosen at random, is flipped (missed if present, added
+    if absent); ``NORM`` is then the absence of every other recorded label. Draws nothing when ``rate`` is 0.
+
+    Example
+    -------
+    >>> sorted(misread_labels(frozenset({"AF"}), 1.0, np.random.default_rng(0)))
+    ['AF', 'MI_INF']
+    >>> misread_labels(frozenset({"AF"}), 0.0, np.random.default_rng(0)) == {"AF"}
+    True
+    """
+    if rate <= 0.0 or rng.random() >= rate:
+        return labels
+    label = str(rng.choice(list(RISK)))
+    recorded = (set(labels) - {"NORM"}) ^ {label}
+    return frozenset(recorded or {"NORM"})
+
+
+def sample_physiology(patient: Patient, rng: np.random.Generator, difficulty: str = "easy") -> Physiology:
     """Draw the generative parameters of the ECG of ``patient`` (the causal table, step 2).
+
+    ``difficulty="realistic"``: the subtle table of :func:`realistic_physiology`.
 
     Example
     -------
@@ -188,6 +235,8 @@ def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
     >>> phys.pr_ms > 200, phys.conduction
     (True, 'normal')
     """
+    if difficulty == "realistic":
+        return realistic_physiology(patient, rng)
     age, female, has = patient.age, patient.sex == 1, patient.has
     decades = (age - 50.0) / 10.0
     af = has("AF")
@@ -240,15 +289,7 @@ def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
     def qt_at(rate: float) -> float:
         return min(qtc * np.cbrt(60.0 / rate) + widening, QT_MAX_MS)
 
-    # Lower the rate until the next P wave (sinus) or QRS (AF) cannot fall on this beat's T wave.
-    # (In AF the shortest RR intervals are also clipped to QT + AF_DIASTOLE_MIN_MS by the rhythm.)
-    for _ in range(200):
-        rr = 60000.0 / hr
-        if af and rr * (1.0 - af_cv) >= qt_at(hr) + AF_DIASTOLE_MIN_MS:
-            break
-        if not af and rr * (1.0 - 2.0 * sinus_arrhythmia) >= qt_at(hr) + TP_MIN_MS + pr:
-            break
-        hr *= 0.98
+    hr = _fit_rate(hr, qt_at, af, af_cv, sinus_arrhythmia, pr)
     qt = float(qt_at(hr))
 
     # Frontal axis moves left with age, LVH and left bundle branch block.
@@ -283,4 +324,109 @@ def sample_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
         hyperkalaemia=has("HYPERK"),
         f_amp_mv=float(rng.uniform(0.04, 0.12)) if af else 0.0,
         f_hz=float(rng.uniform(4.5, 8.0)) if af else 0.0,
+    )
+
+
+def realistic_physiology(patient: Patient, rng: np.random.Generator) -> Physiology:
+    """The ``realistic`` causal table: signatures that overlap normal variation (docs/synthetic_cohort.md).
+
+    AF is defined by its rhythm alone (irregular RR, no P wave, fine fibrillatory waves) at the sinus rate
+    distribution; sinus rhythm has stronger respiratory arrhythmia and, in a quarter of records, premature
+    atrial beats, so irregularity alone does not give AF away. LVH, MI, hyperkalaemia, long QT and AV block
+    have smaller effects whose ranges overlap the normal ones (LVH without a voltage criterion; a fifth of
+    infarcts ``minor``: only the T wave turns away from the wall); age and sex
+    move many quantities a little (intervals, P wave, voltage, T shape, J point, heart position).
+
+    Example
+    -------
+    >>> phys = realistic_physiology(Patient(70.0, 1, frozenset({"AF"})), np.random.default_rng(1))
+    >>> phys.af, phys.p_amp_mv, phys.subtle
+    (True, 0.0, True)
+    """
+    age, female, has = patient.age, patient.sex == 1, patient.has
+    decades = (age - 50.0) / 10.0
+    af = has("AF")
+
+    # Rhythm: AF at the same rate as sinus rhythm; sinus arrhythmia stronger in the young; premature beats.
+    hr = float(np.clip(rng.normal(70.0 + 2.0 * female - 0.5 * decades, 11.0), 48.0, 110.0))
+    if af:
+        af_cv = float(rng.uniform(0.07, 0.2))
+        sinus_arrhythmia, pac_prob = 0.0, 0.0
+    else:
+        af_cv = 0.0
+        sinus_arrhythmia = float(np.clip(rng.normal(0.05 - 0.008 * decades, 0.025), 0.005, 0.12))
+        pac_prob = float(rng.uniform(0.05, 0.2)) if rng.random() < 0.25 else 0.0
+    resp_hz = float(rng.uniform(0.2, 0.33))
+
+    # Conduction: AV block just past 200 ms; the normal PR reaches 198 ms.
+    if af:
+        pr = float("nan")
+    elif has("AVB1"):
+        pr = float(rng.uniform(204.0, 250.0))
+    else:
+        pr = float(np.clip(rng.normal(154.0 + 2.0 * decades + 2.0 * (not female), 18.0), 116.0, 198.0))
+    p_ms = float(np.clip(rng.normal(98.0 + 1.5 * decades + 2.0 * (not female), 9.0), 80.0, 120.0))
+    if np.isfinite(pr):
+        p_ms = min(p_ms, pr - 30.0)
+
+    conduction = "LBBB" if has("LBBB") else "RBBB" if has("RBBB") else "normal"
+    if conduction == "LBBB":
+        qrs = float(rng.uniform(124.0, 165.0))
+    elif conduction == "RBBB":
+        qrs = float(rng.uniform(120.0, 150.0))
+    else:
+        qrs = float(np.clip(rng.normal(92.0 + 3.0 * (not female) + 0.5 * decades, 8.0), 72.0, 112.0))
+        if has("LVH"):
+            qrs += float(rng.uniform(0.0, 8.0))
+        if has("HYPERK"):
+            qrs += float(rng.uniform(0.0, 4.0))
+        qrs = min(qrs, QRS_NORMAL_MAX_MS)
+
+    # Repolarisation: long QT from 448 ms overlaps the upper normal range (women up to 455 ms).
+    if has("LQT"):
+        qtc = float(rng.uniform(448.0, 510.0))
+    elif has("HYPERK"):
+        qtc = float(np.clip(rng.normal(396.0, 15.0), 360.0, 440.0))
+    else:
+        qtc = float(np.clip(rng.normal(405.0 + 6.0 * female + 1.5 * decades, 15.0), 360.0, 447.0 + 8.0 * female))
+    widening = max(0.0, qrs - 105.0) if conduction != "normal" else 0.0
+
+    def qt_at(rate: float) -> float:
+        return min(qtc * np.cbrt(60.0 / rate) + widening, QT_MAX_MS)
+
+    # (A premature beat's P may fall on the T wave, as it does; the rhythm keeps its QRS off the T wave.)
+    hr = _fit_rate(hr, qt_at, af, af_cv, sinus_arrhythmia, pr)
+    qt = float(qt_at(hr))
+
+    axis = rng.normal(55.0 - 3.0 * decades, 20.0)
+    if has("LVH"):
+        axis -= 8.0
+    if conduction == "LBBB":
+        axis = rng.normal(-5.0, 25.0)
+    axis = float(np.clip(axis, -45.0, 105.0))
+
+    # LVH raises the patient's own voltage by 15-60 %: no voltage criterion separates it from normal.
+    r_amp = float(np.clip(rng.normal(1.6 - 0.05 * decades - 0.12 * female, 0.35), 0.7, 3.0))
+    if has("LVH"):
+        r_amp = float(np.clip(r_amp * rng.uniform(1.15, 1.6), 0.9, 4.0))
+    t_amp = float(np.clip(rng.normal(0.42 - 0.015 * decades - 0.04 * female, 0.09), 0.18, 0.7))
+    if has("HYPERK"):
+        t_amp = float(np.clip(t_amp * rng.uniform(1.3, 2.0), 0.3, 1.2))
+    if has("LQT"):
+        t_amp *= 0.85
+    p_amp = 0.0 if af else float(np.clip(rng.normal(0.13 - 0.004 * decades, 0.03), 0.06, 0.22))
+    if has("HYPERK"):
+        p_amp *= 0.7
+
+    return Physiology(
+        hr_bpm=hr, sinus_arrhythmia=sinus_arrhythmia, resp_hz=resp_hz, af_rr_cv=af_cv,
+        pr_ms=pr, p_ms=p_ms, qrs_ms=qrs, qt_ms=qt, axis_deg=axis,
+        p_amp_mv=p_amp, r_amp_mv=r_amp, t_amp_mv=t_amp, conduction=conduction,
+        lvh=has("LVH"), lvh_strain=bool(has("LVH") and rng.random() < 0.35),
+        mi_anterior=_realistic_mi_stage(rng) if has("MI_ANT") else "",
+        mi_inferior=_realistic_mi_stage(rng) if has("MI_INF") else "",
+        hyperkalaemia=has("HYPERK"),
+        f_amp_mv=float(rng.uniform(0.02, 0.07)) if af else 0.0,
+        f_hz=float(rng.uniform(4.5, 8.0)) if af else 0.0,
+        pac_prob=pac_prob, subtle=True, age=age, female=female,
     )

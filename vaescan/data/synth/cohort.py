@@ -31,7 +31,7 @@ from vaescan.data.cohort import SPLITS, Cohort, read_cohort, write_cohort
 from vaescan.data.records import Record, write_record
 from vaescan.data.synth.clinical import LABEL_DESCRIPTIONS, LABELS
 from vaescan.data.synth.config import SynthConfig
-from vaescan.data.synth.record import FACTORS, NOISE_COLUMNS, SUBTYPE_COLUMNS, simulate_record
+from vaescan.data.synth.record import FACTORS, NOISE_COLUMNS, SUBTYPE_COLUMNS, TRUE_LABEL_COLUMNS, simulate_record
 from vaescan.errors import VaescanError, VaescanInputError
 
 RECORDS_DIR = "records"
@@ -147,7 +147,8 @@ def simulate_cohort(
         kind="synthetic",
         info={"seed": int(seed), "n_records": int(n), "generator": f"vaescan {__version__} vaescan.data.synth",
               "label_descriptions": LABEL_DESCRIPTIONS, "subtypes": list(SUBTYPE_COLUMNS),
-              "nuisance": list(NOISE_COLUMNS),
+              "nuisance": list(NOISE_COLUMNS), "true_labels": list(TRUE_LABEL_COLUMNS),
+              "label_noise": config.label_noise, "difficulty": config.difficulty,
               "config": config_to_dict(config)},
     )
     return read_cohort(out_dir)

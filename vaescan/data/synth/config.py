@@ -42,6 +42,15 @@ class NoiseConfig:
             _check_range(name, tuple(getattr(self, name)))
 
 
+DIFFICULTIES: tuple[str, ...] = ("easy", "realistic")
+"""``easy``: every label's defining factor lies inside its clinical range and outside it without the label, age and
+sex move a few intervals; ``realistic``: subtle and overlapping signatures, AF defined by its rhythm alone, premature
+atrial beats in sinus rhythm, age and sex spread thinly over the waveform (``docs/synthetic_cohort.md``)."""
+
+REALISTIC_LABEL_NOISE = 0.10
+"""Fraction of records whose recorded labels :meth:`SynthConfig.realistic` misreads (one label flipped)."""
+
+
 @dataclass(frozen=True)
 class SynthConfig:
     """Settings of :func:`~vaescan.data.synth.simulate_records` and :func:`~vaescan.data.synth.simulate_cohort`.
@@ -49,11 +58,17 @@ class SynthConfig:
     fs: sampling rate in Hz (at least 100). duration_s: record length in s (at least 2).
     prevalence: label -> prevalence at 60 years (labels not given keep their default).
     noise: :class:`NoiseConfig`. split: fractions of train, val and test (sum 1).
+    difficulty: the causal table's variant, one of :data:`DIFFICULTIES` (default ``easy``).
+    label_noise: fraction of records whose recorded labels are misread: one of the nine diagnostic labels,
+    chosen at random, is flipped against the true cause (``true_<label>`` columns keep the truth).
+    :meth:`realistic` is the named preset: ``realistic`` difficulty and :data:`REALISTIC_LABEL_NOISE`.
 
     Example
     -------
     >>> SynthConfig(prevalence={"AF": 0.2}).prevalence["AF"], SynthConfig().prevalence["LBBB"]
     (0.2, 0.05)
+    >>> SynthConfig.realistic().difficulty, SynthConfig.realistic().label_noise
+    ('realistic', 0.1)
     >>> SynthConfig(prevalence={"AFIB": 0.2})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -65,8 +80,40 @@ class SynthConfig:
     prevalence: dict[str, float] = field(default_factory=default_prevalence)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    difficulty: str = "easy"
+    label_noise: float = 0.0
+
+    @classmethod
+    def realistic(cls, **changes) -> SynthConfig:
+        """The ``realistic`` preset (subtle signatures, AF by rhythm, 10 % misread labels); ``changes`` override it.
+
+        Example
+        -------
+        >>> SynthConfig.realistic(label_noise=0.05).label_noise
+        0.05
+        """
+        return cls(**{"difficulty": "realistic", "label_noise": REALISTIC_LABEL_NOISE, **changes})
+
+    @classmethod
+    def preset(cls, name: str) -> SynthConfig:
+        """The named preset ``easy`` (the default config) or ``realistic`` (:meth:`realistic`).
+
+        Example
+        -------
+        >>> SynthConfig.preset("easy") == SynthConfig()
+        True
+        """
+        if name not in DIFFICULTIES:
+            raise VaescanInputError(None, f"unknown preset {name!r}; known: {', '.join(DIFFICULTIES)}")
+        return cls.realistic() if name == "realistic" else cls()
 
     def __post_init__(self) -> None:
+        if self.difficulty not in DIFFICULTIES:
+            raise VaescanInputError(
+                None, f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {self.difficulty!r}")
+        if not 0.0 <= float(self.label_noise) <= 0.5:
+            raise VaescanInputError(None, f"label_noise must lie in [0, 0.5], got {self.label_noise}")
+        object.__setattr__(self, "label_noise", float(self.label_noise))
         unknown = sorted(set(self.prevalence) - set(RISK))
         if unknown:
             raise VaescanInputError(None, f"unknown label(s) {unknown} in prevalence; known: {', '.join(sorted(RISK))}")

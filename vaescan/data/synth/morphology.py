@@ -18,6 +18,8 @@ from textbook activation sequences, varied per patient, then turned:
 - **Myocardial infarction** (territory-fixed): Q waves replace the initial
   forces by ones pointing away from the territory (>= 40 ms), an injury current
   (an ST plateau) points towards it, and an old infarct turns the T wave away.
+- The ``realistic`` table (``phys.subtle``) shrinks the infarct, strain, LVH and hyperkalaemia effects and
+  spreads age and sex thinly: heart position, J-point elevation (higher in young men), T-wave shape.
 - **T** is one asymmetric bump (slow rise, fast fall) ending at ``qt_ms``;
   concordant with the QRS normally, discordant in bundle-branch block and LVH
   strain; narrow and symmetric in hyperkalaemia; scaled so the T loop's largest
@@ -85,7 +87,7 @@ def _qrs_kernels(phys: Physiology, rng: np.random.Generator) -> list[Kernel]:
         spec = [(0.0, 0.22, (-0.45, 0.25, -0.85), 0.12), (0.05, 0.45, (0.55, 0.45, -0.70), 0.55),
                 (0.15, 0.60, (0.80, 0.45, 0.40), 0.95), (0.45, 1.0, (-0.70, 0.05, -0.70), 0.50)]
     else:
-        lvh = 1.25 if phys.lvh else 1.0  # hypertrophy enlarges the free-wall forces most
+        lvh = (1.1 if phys.subtle else 1.25) if phys.lvh else 1.0  # hypertrophy enlarges the free-wall forces most
         spec = [(0.0, 0.30, (-0.45, 0.25, -0.85), 0.12), (0.08, 0.62, (0.55, 0.45, -0.70), 0.55),
                 (0.25, 0.82, (0.80, 0.45, 0.40), 0.95 * lvh), (0.58, 1.0, (-0.30, -0.45, 0.85), 0.35)]
     kernels = []
@@ -141,10 +143,14 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
     True
     """
     d, qt = phys.qrs_ms, phys.qt_ms
+    subtle = phys.subtle
+    decades, male = (phys.age - 50.0) / 10.0, not phys.female
 
-    # Anatomical variation, then the frontal axis, then the voltage.
+    # Anatomical variation, then the frontal axis, then the voltage. (Subtle table: the heart lies more
+    # horizontally with age and turns a little in women.)
     beat = BeatDipole(tuple(_qrs_kernels(phys, rng)))
-    anatomy = _rot(1, rng.normal(0.0, 12.0)) @ _rot(0, rng.normal(0.0, 8.0))
+    tilt_y, tilt_x = (3.0 * phys.female, -2.0 * decades) if subtle else (0.0, 0.0)
+    anatomy = _rot(1, rng.normal(tilt_y, 12.0)) @ _rot(0, rng.normal(tilt_x, 8.0))
     beat = _turn_to_axis(beat.transformed(anatomy, "QRS"), phys.axis_deg)
     beat = beat.scaled(1.0 / beat.peak_magnitude("QRS"), "QRS")
 
@@ -152,7 +158,7 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
     scarred = [wall for stage, wall in ((phys.mi_anterior, ANTERIOR), (phys.mi_inferior, INFERIOR))
                if stage in ("evolving", "old")]
     if scarred and phys.conduction != "LBBB":
-        q = _q_wave(phys, -_unit(sum(scarred)), rng.uniform(0.2, 0.35))
+        q = _q_wave(phys, -_unit(sum(scarred)), rng.uniform(0.08, 0.2) if subtle else rng.uniform(0.2, 0.35))
         # the dead wall's forces are missing: the others start only halfway through the Q wave
         kernels = [q] + [replace(k, start_ms=max(k.start_ms, 0.5 * q.end_ms)) for k in beat.kernels[1:]]
         if any(wall is ANTERIOR for wall in scarred):  # loss of anterior forces: QS in V1-V3
@@ -163,6 +169,8 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
     # Direction of T and of the ST plateau.
     mean_qrs = _unit(beat.area("QRS"))
     st = np.array([0.0, 0.0, -rng.uniform(0.0, 0.06)])  # normal J-point elevation in V2-V3
+    if subtle:  # higher in men, fading with age
+        st[2] -= 0.04 * male * float(np.clip(1.0 - (phys.age - 30.0) / 60.0, 0.2, 1.0))
     if phys.conduction == "LBBB":
         t_dir = -mean_qrs
         st = st - rng.uniform(0.10, 0.20) * mean_qrs
@@ -172,23 +180,27 @@ def beat_dipole(phys: Physiology, rng: np.random.Generator) -> BeatDipole:
             t_dir = _unit(t_dir + 0.8 * _unit([0.7, -0.05, 0.7]))
         if phys.lvh_strain:
             t_dir = _unit(-mean_qrs + rng.normal(0.0, 0.15, 3))
-            st = st - rng.uniform(0.06, 0.15) * mean_qrs
+            st = st - (rng.uniform(0.03, 0.1) if subtle else rng.uniform(0.06, 0.15)) * mean_qrs
     t_gain = 1.0
     for stage, wall in ((phys.mi_anterior, ANTERIOR), (phys.mi_inferior, INFERIOR)):
         if stage in ("acute", "evolving"):
-            st = st + rng.uniform(0.12, 0.32) * wall
+            st = st + (rng.uniform(0.05, 0.16) if subtle else rng.uniform(0.12, 0.32)) * wall
             if stage == "acute":  # hyperacute T
-                t_dir, t_gain = _unit(t_dir + 0.5 * wall), 1.2
+                t_dir, t_gain = _unit(t_dir + (0.3 if subtle else 0.5) * wall), 1.1 if subtle else 1.2
         elif stage == "old":
             t_dir = _unit(t_dir - 1.2 * wall)
+        elif stage == "minor":  # realistic table: no Q wave, no injury current
+            t_dir = _unit(t_dir - 0.6 * wall)
     t_dir = _unit(t_dir + rng.normal(0.0, 0.08, 3))
 
     # T: one asymmetric bump (slow rise, fast fall) ending at QT; narrow and symmetric in hyperkalaemia.
     jt = qt - d
     if phys.hyperkalaemia:
-        t_width, rise = 0.42 * jt, 0.5
+        t_width, rise = (0.5 * jt, 0.54) if subtle else (0.42 * jt, 0.5)
     else:
         t_width, rise = 0.6 * jt, float(rng.uniform(0.58, 0.68))
+        if subtle:  # slower rise in women and with age
+            t_width, rise = (0.6 - 0.02 * phys.female) * jt, rise + 0.008 * decades + 0.02 * phys.female
     t_kernel = Kernel("T", qt - t_width, qt, tuple((t_dir * phys.t_amp_mv * t_gain).tolist()),
                       rise * t_width, (1.0 - rise) * t_width)
     extra = [t_kernel]

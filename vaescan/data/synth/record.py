@@ -13,7 +13,7 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.data.synth.clinical import LABELS, sample_patient, sample_physiology
+from vaescan.data.synth.clinical import LABELS, misread_labels, sample_patient, sample_physiology
 from vaescan.data.synth.config import SynthConfig
 from vaescan.data.synth.leadfield import independent_to_leads, vcg_to_independent
 from vaescan.data.synth.morphology import beat_dipole
@@ -27,9 +27,14 @@ FACTORS: tuple[str, ...] = (
 )
 """Ground-truth morphology and rhythm factors (``metadata.csv`` columns; definitions in :mod:`.truth`)."""
 
+TRUE_LABEL_COLUMNS: tuple[str, ...] = tuple(f"true_{label}" for label in LABELS) + ("label_misread",)
+"""The true cause of every label (0/1) beside the recorded label columns, and whether the record's labels were
+misread (``SynthConfig.label_noise``); without label noise the recorded labels are the true ones."""
+
 SUBTYPE_COLUMNS: tuple[str, ...] = ("mi_ant_stage", "mi_inf_stage", "lvh_strain")
 """How a label shows: infarct stage (``none``, ``acute``: ST elevation, ``evolving``: ST elevation and
-Q waves, ``old``: Q waves and T inversion) per territory, and LVH strain (0/1)."""
+Q waves, ``old``: Q waves and T inversion, and in the realistic table ``minor``: T turned away from the wall
+only) per territory, and LVH strain (0/1)."""
 
 NOISE_COLUMNS: tuple[str, ...] = ("noise_wander_mv", "noise_powerline_mv", "noise_muscle_mv", "snr_db")
 """Per-record noise levels (RMS at each electrode, mV) and the resulting signal-to-noise ratio (dB)."""
@@ -63,7 +68,8 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
     The signal (samples, 12 leads in :data:`~vaescan.data.leads.LEADS` order) is in
     mV, quantised to 1 uV exactly as WFDB stores it. The row holds age, sex,
     the 0/1 label columns, the factors :data:`FACTORS`, ``qtc_fridericia_ms``,
-    :data:`SUBTYPE_COLUMNS` and :data:`NOISE_COLUMNS` (the cohort adds ids, split and seed).
+    :data:`SUBTYPE_COLUMNS`, :data:`NOISE_COLUMNS` and :data:`TRUE_LABEL_COLUMNS` (the cohort adds ids, split
+    and seed). The label columns are the recorded labels (misread at ``config.label_noise``).
 
     Example
     -------
@@ -71,12 +77,13 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
     >>> rec.signal.shape, rec.fs, row["qrs_ms"] > 0
     ((5000, 12), 500.0, True)
     """
-    streams = np.random.SeedSequence([int(seed), int(index)]).spawn(4)
-    rng_patient, rng_beat, rng_rhythm, rng_noise = (np.random.default_rng(s) for s in streams)
+    streams = np.random.SeedSequence([int(seed), int(index)]).spawn(5)  # the first four as before label noise
+    rng_patient, rng_beat, rng_rhythm, rng_noise, rng_reader = (np.random.default_rng(s) for s in streams)
     fs, n = float(config.fs), int(round(config.duration_s * config.fs))
 
     patient = sample_patient(rng_patient, config.prevalence)
-    phys = sample_physiology(patient, rng_patient)
+    phys = sample_physiology(patient, rng_patient, config.difficulty)
+    recorded = misread_labels(patient.labels, config.label_noise, rng_reader)
     beat = beat_dipole(phys, rng_beat)
 
     onsets = beat_onsets(phys, config.duration_s * 1000.0, fs, rng_rhythm)
@@ -99,7 +106,7 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
     snr_db = 10.0 * np.log10(float(np.sum(reference**2)) / noise_power) if noise_power > 0 else float("inf")
 
     row: dict = {"age": patient.age, "sex": patient.sex}
-    row.update({label: int(patient.has(label)) for label in LABELS})
+    row.update({label: int(label in recorded) for label in LABELS})
     truth = {**rhythm_truth(onsets, fs, phys.qrs_ms, n), **beat_truth(beat)}
     truth["qtc_fridericia_ms"] = truth["qt_ms"] / np.cbrt(60.0 / truth["hr_bpm"])
     truth.update(noise_wander_mv=levels.wander_mv, noise_powerline_mv=levels.powerline_mv,
@@ -108,6 +115,8 @@ def simulate_record(index: int, seed: int, config: SynthConfig = SynthConfig()) 
     row.update(mi_ant_stage=phys.mi_anterior or "none", mi_inf_stage=phys.mi_inferior or "none",
                lvh_strain=int(phys.lvh_strain))
     row.update({name: _rounded(name, truth[name]) for name in NOISE_COLUMNS})
+    row.update({f"true_{label}": int(patient.has(label)) for label in LABELS})
+    row["label_misread"] = int(recorded != patient.labels)
 
     name = f"{index + 1:05d}"
     labels = ",".join(label for label in LABELS if row[label])

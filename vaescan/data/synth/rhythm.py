@@ -8,6 +8,9 @@
   refractory limit (QT + 80 ms); the atria add a fibrillatory dipole, a
   4-8 Hz oscillation whose frequency and amplitude wander slowly, pointing
   mostly towards V1 (right and anterior).
+- **Premature atrial beats** (``pac_prob`` > 0, the ``realistic`` table): each sinus beat comes, with
+  probability ``pac_prob``, 20-35 % early (never before QT + 80 ms), and the next interval is lengthened by
+  the same amount (a compensatory pause), so the underlying sinus rhythm goes on.
 - Respiration also modulates beat amplitude by a few per cent (the heart moves
   against the electrodes), so a median beat is not a copy of every beat.
 
@@ -37,7 +40,7 @@ def beat_onsets(phys: Physiology, duration_ms: float, fs: float, rng: np.random.
     rr0 = 60000.0 / phys.hr_bpm
     phase = rng.uniform(0.0, 2.0 * np.pi)
     t = -rng.uniform(0.0, rr0)
-    onsets = [t]
+    onsets, pause = [t], 0.0
     while t < duration_ms + 50.0:
         if phys.af:
             sigma = np.sqrt(np.log1p(phys.af_rr_cv**2))
@@ -46,6 +49,12 @@ def beat_onsets(phys: Physiology, duration_ms: float, fs: float, rng: np.random.
         else:
             resp = np.sin(2.0 * np.pi * phys.resp_hz * t / 1000.0 + phase)
             rr = rr0 * (1.0 + phys.sinus_arrhythmia * resp) * (1.0 + rng.normal(0.0, 0.005))
+            if phys.pac_prob > 0.0:
+                rr, pause = rr + pause, 0.0
+                if rng.random() < phys.pac_prob:
+                    early = min(rr * rng.uniform(0.2, 0.35), rr - phys.qt_ms - AF_DIASTOLE_MIN_MS)
+                    if early > 0.0:
+                        rr, pause = rr - early, early
         t += rr
         onsets.append(t)
     return np.round(np.asarray(onsets) * fs / 1000.0).astype(np.int64)
