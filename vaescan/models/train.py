@@ -37,6 +37,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from vaescan.config import Limit, above, at_least, check_limits, one_of, show_value
+from vaescan.data.shards import ShardedArray
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
 from vaescan.models.distributed import (
@@ -126,6 +127,25 @@ def batches(n: int, batch_size: int, perm: torch.Tensor | None = None) -> list[t
     """
     order = torch.arange(n) if perm is None else perm
     return list(order.split(batch_size))
+
+
+Rows = torch.Tensor | ShardedArray
+"""A training input with one row per record: a tensor in memory or a :class:`~vaescan.data.shards.ShardedArray`
+on disk (streamed: each batch is read from its shards)."""
+
+
+def take_rows(data: Rows, idx: torch.Tensor) -> torch.Tensor:
+    """Rows ``idx`` of a training input as a tensor: indexed in memory (on the tensor's device), or gathered from
+    the shards on disk (on the CPU). The one way :func:`train_epochs` batches, so both give the same batches.
+
+    Example
+    -------
+    >>> take_rows(torch.arange(10.0)[:, None], torch.tensor([3, 1])).ravel().tolist()
+    [3.0, 1.0]
+    """
+    if isinstance(data, torch.Tensor):
+        return data[idx.to(data.device)]
+    return torch.from_numpy(data.take(idx.numpy()))
 
 
 def make_svi(model: Callable, guide: Callable, lr: float) -> SVI:
@@ -222,11 +242,11 @@ def train_epochs(
     step: Callable[[list[torch.Tensor], float], float],
     modules: dict[str, nn.Module],
     optim: Optimizer,
-    train: Sequence[torch.Tensor],
+    train: Sequence[Rows],
     config: TrainConfig,
     *,
     val_loss: Callable[[list[torch.Tensor], float], float] | None = None,
-    val: Sequence[torch.Tensor] | None = None,
+    val: Sequence[Rows] | None = None,
     anneal: Callable[[int], float] | None = None,
     evaluate: Callable[[], dict[str, float]] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -236,6 +256,9 @@ def train_epochs(
 ) -> pd.DataFrame:
     """The epoch loop of every vaescan model: shuffled minibatches, validation, checkpoints, resume at any step.
 
+    ``train`` and ``val`` hold one row per record each: tensors in memory or shards on disk
+    (:class:`~vaescan.data.shards.ShardedArray`, streamed a batch at a time; batches are then on the CPU
+    and ``step`` moves them to its device); both are batched by :func:`take_rows`, the same way.
     ``step(batch, weight)`` takes one optimiser step on the batch tensors and
     returns the batch's summed loss; ``val_loss(batch, weight)`` returns the
     summed loss without a step (``weight`` is ``anneal(epoch)``, 1 without
@@ -296,8 +319,8 @@ def train_epochs(
         for b, idx in enumerate(batches(n, size, torch.randperm(n, generator=shuffle))):
             if b < first:
                 continue
-            idx = shard(idx).to(train[0].device)
-            total += step([t[idx] for t in train], weight)
+            idx = shard(idx)
+            total += step([take_rows(t, idx) for t in train], weight)
             bar.update(1)
             if b % 5 == 0 or b == n_batches - 1:
                 bar.set_postfix(epoch=epoch + 1, loss=f"{total / min(n, (b + 1) * size) * world_size():.4g}")
@@ -307,7 +330,7 @@ def train_epochs(
         row = {"epoch": epoch + 1, **({} if anneal is None else {"anneal": weight}), "train_loss": all_sum(total) / n}
         if val_loss is not None and val is not None and len(val[0]):
             row["val_loss"] = sum(
-                val_loss([t[idx.to(val[0].device)] for t in val], weight)
+                val_loss([take_rows(t, idx) for t in val], weight)
                 for idx in batches(len(val[0]), 4 * size)
             ) / len(val[0])
         if evaluate is not None:
