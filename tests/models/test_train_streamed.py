@@ -1,15 +1,18 @@
 """Training streamed from shards on disk ends exactly where training on the same rows in memory ends (bit for bit on
-the CPU, measured), also when stopped mid-epoch and resumed."""
+the CPU, measured): the black box (also stopped mid-epoch and resumed), the beta-VAE and SCAN over it."""
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from tests.models.conftest import interrupted_after
+from tests.models.conftest import COLUMNS, interrupted_after
+from vaescan.data.beats import BeatSet
 from vaescan.data.shards import ShardedArray, write_shards
 from vaescan.models.blackbox import BlackBox
+from vaescan.models.scan import SCAN
 from vaescan.models.train import take_rows
+from vaescan.models.vae import VAE
 
 SMALL = dict(stem=(8,), widths=(8, 8), epochs=3, batch_size=12, checkpoint_every=2)
 
@@ -79,3 +82,28 @@ def test_non_finite_rows_in_shards_are_refused(signals, tmp_path):
                        progress=False)
     with pytest.raises(Exception, match="NaN or infinite"):
         BlackBox(**SMALL).fit(bad, signals[1][:10], binary=["UP"], continuous=[], progress=False)
+
+
+VAE_SMALL = dict(latent_dim=3, channels=(8, 16), hidden=32, batch_size=32, epochs=2, downsample=4,
+                 anchor_features=("qrs_ms",))
+
+
+def test_a_vae_and_scan_streamed_from_beat_shards_equal_the_in_memory_ones(toy_train, tmp_path):
+    beats, truth = toy_train
+    n = 100
+    memory = BeatSet(beats.beats[:n], beats.record_ids[:n], beats.fs, beats.window_ms)
+    rows = write_shards([(r, i) for i, r in enumerate(memory.record_ids)], memory.beats.__getitem__, tmp_path,
+                        shard_size=30, key="k", progress=False)
+    streamed = BeatSet(rows, rows.record_ids, beats.fs, beats.window_ms)
+    val = np.arange(n) >= 80
+    fits = [VAE(**VAE_SMALL).fit(b, BeatSet(b.beats[val], [], b.fs, b.window_ms), progress=False)
+            for b in (memory, streamed)]
+    cols = ["train_loss", "val_loss", "val_rmse_uv", "anneal"]
+    np.testing.assert_array_equal(fits[1].curves_[cols].to_numpy(), fits[0].curves_[cols].to_numpy())
+    for name in ("kl_per_unit_", "latent_mean_", "anchor_mean_", "anchor_std_"):
+        np.testing.assert_array_equal(getattr(fits[1], name), getattr(fits[0], name))
+    np.testing.assert_array_equal(fits[1].transform(streamed), fits[0].transform(memory))
+    table = truth[COLUMNS][:n].reset_index(drop=True)
+    scans = [SCAN(fits[0], epochs=2, batch_size=32).fit(b, table, progress=False) for b in (memory, streamed)]
+    np.testing.assert_array_equal(scans[1].curves_.train_loss, scans[0].curves_.train_loss)
+    np.testing.assert_array_equal(scans[1].predict_proba(streamed), scans[0].predict_proba(memory))

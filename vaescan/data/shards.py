@@ -83,6 +83,8 @@ class ShardedArray:
         self.skipped: list[tuple[str, str]] = [(str(r), str(why)) for r, why in index["skipped"]]
         total = int(self._offsets[-1])
         self._rows = np.arange(total, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        self._stored: tuple[tuple[int, ...], np.dtype] = (self.row_shape, self.dtype)
+        self._transform: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def record_ids(self) -> list[str]:
@@ -132,6 +134,26 @@ class ShardedArray:
         view._rows = rows
         return view
 
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> ShardedArray:
+        """A view whose rows are ``fn`` of these rows, applied to each gathered batch (``fn`` must treat the rows
+        independently, e.g. a resampling along the last axis); nothing is computed until rows are read.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> x = write_shards([("a", 1), ("b", 2)], _full_row, tempfile.mkdtemp(), shard_size=1, key="k",
+        ...                  progress=False)
+        >>> halves = x.map(lambda rows: rows[:, :2] / 2)
+        >>> halves.shape, halves[[1]].tolist()
+        ((2, 2), [[1.0, 1.0]])
+        """
+        view = self._view(self._rows)
+        first = self._transform
+        view._transform = fn if first is None else (lambda rows: fn(first(rows)))
+        example = view.take(np.arange(min(1, len(self))))
+        view.row_shape, view.dtype = tuple(example.shape[1:]), example.dtype
+        return view
+
     def take(self, index: Sequence[int] | np.ndarray) -> np.ndarray:
         """The rows at ``index`` (positions in this array), gathered from their shards: (len(index), *row shape).
 
@@ -141,14 +163,14 @@ class ShardedArray:
         if len(index) and (index.min() < -len(self) or index.max() >= len(self)):
             raise IndexError(f"row index out of range for {len(self)} rows")
         rows = self._rows[index]
-        out = np.empty((len(rows), *self.row_shape), dtype=self.dtype)
+        out = np.empty((len(rows), *self._stored[0]), dtype=self._stored[1])
         which = np.searchsorted(self._offsets, rows, side="right") - 1
         for k in np.unique(which):
             at = np.flatnonzero(which == k)
             mapped = np.load(self._files[k], mmap_mode="r")
             out[at] = mapped[rows[at] - self._offsets[k]]
             del mapped
-        return out
+        return out if self._transform is None else self._transform(out)
 
     def chunks(self, size: int = 1024) -> Iterator[np.ndarray]:
         """The rows in order, ``size`` at a time (reading everything with bounded memory)."""

@@ -164,10 +164,10 @@ def svi_train(
     model: Callable,
     guide: Callable,
     modules: dict[str, nn.Module],
-    train: Sequence[torch.Tensor],
+    train: Sequence[Rows],
     config: TrainConfig,
     *,
-    val: Sequence[torch.Tensor] | None = None,
+    val: Sequence[Rows] | None = None,
     anneal: Callable[[int], float] = lambda epoch: 1.0,
     evaluate: Callable[[], dict[str, float]] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -177,10 +177,10 @@ def svi_train(
 ) -> pd.DataFrame:
     """Train ``model``/``guide`` by SVI on the ELBO; returns the curves (one row per epoch).
 
-    ``train`` and ``val`` are tensors with one row per record (already on the
-    device). ``modules`` are the torch modules the model and guide register with
-    pyro (their weights are checkpointed). ``anneal(epoch)`` gives the KL weight
-    passed to the model and guide. ``evaluate()`` may add columns (e.g. the
+    ``train`` and ``val`` hold one row per record: tensors (on the device) or shards on disk
+    (:class:`~vaescan.data.shards.ShardedArray`, streamed; each batch is moved to the modules' device).
+    ``modules`` are the torch modules the model and guide register with pyro (their weights are checkpointed).
+    ``anneal(epoch)`` gives the KL weight passed to the model and guide. ``evaluate()`` may add columns (e.g. the
     validation RMSE) after each epoch. The loop runs in its own pyro parameter
     store scope, so estimators never share parameters by name.
 
@@ -208,18 +208,21 @@ def svi_train(
     (3.0, 300)
     """
     store = pyro.get_param_store()
+    device = next((p.device for m in modules.values() for p in m.parameters()), torch.device("cpu"))
     with store.scope():
         svi = make_svi(model, guide, config.lr)
         broadcast_modules(modules.values())
 
         def step(batch: list[torch.Tensor], weight: float) -> float:
+            batch = [t.to(device) for t in batch]  # batches streamed from shards come on the CPU
             if world_size() == 1:
                 return svi.step(*batch, anneal=weight)
             return _svi_step_summed(svi, batch, weight)
 
         return train_epochs(
             step, modules, svi.optim, train, config,
-            val_loss=lambda batch, weight: svi.evaluate_loss(*batch, anneal=weight), val=val, anneal=anneal,
+            val_loss=lambda batch, weight: svi.evaluate_loss(*(t.to(device) for t in batch), anneal=weight), val=val,
+            anneal=anneal,
             evaluate=evaluate, checkpoint=checkpoint, resume=resume, progress=progress, desc=desc)
 
 
