@@ -158,9 +158,11 @@ def test_a_damaged_index_or_shard_is_one_line_naming_the_index(tmp_path, damage,
 
 def test_a_damaged_cache_is_recomputed_and_no_usable_record_is_an_error(cohort, tmp_path):
     first = cohort_signals(cohort, CONFIG, cache_dir=tmp_path, shard_size=3, progress=False)
-    _missing_shard(first.signals.folder)
-    again = cohort_signals(cohort, CONFIG, cache_dir=tmp_path, shard_size=3, progress=False)
-    np.testing.assert_array_equal(np.asarray(again.signals), np.asarray(first.signals))
+    expected = np.asarray(first.signals)
+    for damage in (_missing_shard, _truncated_shard):
+        damage(first.signals.folder)
+        again = cohort_signals(cohort, CONFIG, cache_dir=tmp_path, shard_size=3, progress=False)
+        np.testing.assert_array_equal(np.asarray(again.signals), expected)
     with pytest.raises(VaescanInputError, match="no record gave"):
         write_shards(_items(3), functools.partial(_flat, 0), tmp_path / "none", shard_size=2, key="k",
                      progress=False)

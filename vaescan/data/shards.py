@@ -262,8 +262,13 @@ def _finished(folder: Path, k: int, key: str, items: Sequence[tuple[str, Any]]) 
         return None
     if not isinstance(marker, dict) or marker.get("key") != key or marker.get("items") != [r for r, _ in items]:
         return None
-    if marker.get("rows") and not (folder / f"{_shard_name(k)}.npy").is_file():
-        return None
+    if marker.get("rows"):
+        try:  # the header only: a damaged or truncated file is computed again
+            rows = np.load(folder / f"{_shard_name(k)}.npy", mmap_mode="r")
+            if rows.shape != (marker["rows"], *marker["row_shape"]) or rows.dtype != np.dtype(marker["dtype"]):
+                return None
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
     return marker
 
 
