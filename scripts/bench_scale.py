@@ -8,10 +8,11 @@ one torch thread, one process with two threads, and two processes of one thread 
 Samples/s = records x epochs / training seconds (the curves' ``seconds``: the epochs without loading or
 measuring).
 
-Peak memory: the peak resident set size (``ru_maxrss``) of one process that trains a tiny black box for one
-epoch on ``--memory-n`` random signal records (float32): held in memory (the process makes them), and streamed
-from shards of ``--shard-size`` records on disk (:mod:`vaescan.data.shards`, written beforehand by another
-process; the training process reads a batch at a time).
+Peak memory: the peak resident set size (``ru_maxrss``) of one process that trains a tiny black box (random
+signals, 12 x 1000) or a tiny beta-VAE (random beats, 12 x 500) for one epoch on ``--memory-n`` records
+(float32): held in memory (the process makes them), and streamed from shards of ``--shard-size`` records on
+disk (:mod:`vaescan.data.shards`, written beforehand by another process; the training process reads a batch at
+a time).
 
 Preprocessing: a synthetic cohort of ``--preprocess-n`` records (simulated first) turned into sharded model
 inputs (whole signals, median beats) with 1 and 2 worker processes: records/s of the whole preprocessing
@@ -27,6 +28,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -46,17 +48,18 @@ from vaescan.io import write_json
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _signals(n: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
-    """``n`` random 12-lead 10 s signals at 100 Hz (float32, :func:`_random_row`) and a label and age per record."""
-    x = np.empty((n, 12, 1000), dtype=np.float32)
+def _signals(n: int, seed: int = 0, samples: int = 1000) -> tuple[np.ndarray, pd.DataFrame]:
+    """``n`` random 12-lead records (10 s signals at 100 Hz; ``samples`` 500 for beats; float32,
+    :func:`_random_row`) and a label and age per record."""
+    x = np.empty((n, 12, samples), dtype=np.float32)
     for i in range(n):
-        x[i] = _random_row(i, seed)
+        x[i] = _random_row(i, seed, samples)
     return x, _targets(x[:, 0, :100].mean(1), seed)
 
 
-def _random_row(i: int, seed: int = 0) -> np.ndarray:
-    """Random signal record ``i``: (12, 1000) standard normal float32, the same in memory and in shards."""
-    return np.random.default_rng([seed, i]).standard_normal((12, 1000), dtype=np.float32)
+def _random_row(i: int, seed: int = 0, samples: int = 1000) -> np.ndarray:
+    """Random record ``i``: (12, samples) standard normal float32, the same in memory and in shards."""
+    return np.random.default_rng([seed, i]).standard_normal((12, samples), dtype=np.float32)
 
 
 def _targets(first_mean: np.ndarray, seed: int = 0) -> pd.DataFrame:
@@ -65,10 +68,10 @@ def _targets(first_mean: np.ndarray, seed: int = 0) -> pd.DataFrame:
                          "age": np.random.default_rng(seed).normal(60, 10, len(first_mean))})
 
 
-def _random_shards(n: int, folder: Path, shard_size: int, jobs: int = 2) -> None:
+def _random_shards(n: int, folder: Path, shard_size: int, samples: int = 1000, jobs: int = 2) -> None:
     """Write ``n`` random records (:func:`_random_row`) as shards of ``shard_size`` in ``folder``."""
-    write_shards([(str(i), i) for i in range(n)], _random_row, folder, shard_size=shard_size, key=f"random-{n}",
-                 jobs=jobs, progress=False)
+    write_shards([(str(i), i) for i in range(n)], functools.partial(_random_row, seed=0, samples=samples), folder,
+                 shard_size=shard_size, key=f"random-{n}-{samples}", jobs=jobs, progress=False)
 
 
 def _preprocess(n: int, shard_size: int) -> list[dict]:
@@ -108,17 +111,21 @@ def _worker(args) -> dict:
     torch.set_num_threads(args.threads)
     distributed.distributed_init("cpu")
     if args.worker == "memory":
+        samples = 500 if args.model == "vae" else 1000
         if args.shards:
             x = ShardedArray(args.shards)
             y = _targets(np.concatenate([chunk[:, 0, :100].mean(1) for chunk in x.chunks()]))
             on_disk = sum(f.stat().st_size for f in Path(args.shards).iterdir())
         else:
-            x, y = _signals(args.n)
-        tiny = BlackBox(stem=(8,), widths=(8,), epochs=1, batch_size=64)
+            x, y = _signals(args.n, samples=samples)
         with Stopwatch() as watch:
-            tiny.fit(x, y, binary=["UP"], continuous=["age"], progress=False)
+            if args.model == "vae":
+                VAE(latent_dim=2, channels=(8,), hidden=8, epochs=1, batch_size=64).fit(x, progress=False)
+            else:
+                BlackBox(stem=(8,), widths=(8,), epochs=1, batch_size=64).fit(x, y, binary=["UP"],
+                                                                            continuous=["age"], progress=False)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out = {"records": args.n, "inputs": "streamed from shards" if args.shards else "in memory",
+        out = {"model": args.model, "records": args.n, "inputs": "streamed from shards" if args.shards else "in memory",
                "input_mb": round(x.nbytes / 2**20, 1), "peak_rss_mb": round(peak_mb, 1),
                "fit_seconds": round(watch.seconds, 1)}
         if args.shards:
@@ -195,6 +202,7 @@ def main() -> int:
                         help="records of the simulated cohort the preprocessing rate is measured on (default 300)")
     parser.add_argument("--worker", choices=("throughput", "memory"), help=argparse_hidden())
     parser.add_argument("--shards", help=argparse_hidden())
+    parser.add_argument("--model", choices=("blackbox", "vae"), default="blackbox", help=argparse_hidden())
     parser.add_argument("--threads", type=int, default=1, help=argparse_hidden())
     parser.add_argument("--result", help=argparse_hidden())
     args = parser.parse_args()
@@ -216,11 +224,13 @@ def main() -> int:
         _run([torchrun, "--standalone", "--nproc_per_node", "2", *me[1:], *common, "--threads", "1"], 1),
     ]
     memory = []
-    for n in args.memory_n:
-        memory.append(_run([*me, "--worker", "memory", "--records", str(n)], 1))
-        with tempfile.TemporaryDirectory() as tmp:
-            _random_shards(n, Path(tmp) / "shards", args.shard_size)
-            memory.append(_run([*me, "--worker", "memory", "--records", str(n), "--shards", f"{tmp}/shards"], 1))
+    for model, samples in (("blackbox", 1000), ("vae", 500)):
+        for n in args.memory_n:
+            worker = [*me, "--worker", "memory", "--model", model, "--records", str(n)]
+            memory.append(_run(worker, 1))
+            with tempfile.TemporaryDirectory() as tmp:
+                _random_shards(n, Path(tmp) / "shards", args.shard_size, samples)
+                memory.append(_run([*worker, "--shards", f"{tmp}/shards"], 1))
     preprocess = _preprocess(args.preprocess_n, max(1, args.preprocess_n // 6))
     checkpoints = _checkpoint_cost()
     result = {
@@ -232,7 +242,7 @@ def main() -> int:
         "load_after": os.getloadavg(),
         "torch": torch.__version__,
         "machine": machine_info(),
-        "not_measured": "GPU numbers; peak memory of the VAE and SCAN streamed (only the black box's is measured)",
+        "not_measured": "GPU numbers; peak memory of SCAN (it trains on the VAE's encodings, records x latents)",
     }
     write_json(args.output, result)
     print(json.dumps(result, indent=1))
