@@ -110,6 +110,20 @@ def test_a_run_stopped_after_two_shards_resumes_with_the_rest(tmp_path):
     assert calls == list(range(9))
 
 
+def test_a_failing_worker_leaves_the_other_shards_finished_for_the_rerun(tmp_path):
+    whole = write_shards(_items(9), _row, tmp_path / "whole", shard_size=2, key="k", progress=False)
+    folder = tmp_path / "stopped"
+    with pytest.raises(Stop):  # raised in a worker process, re-raised here
+        write_shards(_items(9), functools.partial(_failing, 5, []), folder, shard_size=2, key="k", jobs=2,
+                     progress=False)
+    assert not (folder / "index.json").exists() and not (folder / "shard-00002.json").exists()
+    assert (folder / "shard-00000.json").exists() and (folder / "shard-00004.json").exists()
+    calls: list[int] = []
+    write_shards(_items(9), functools.partial(_failing, -1, calls), folder, shard_size=2, key="k", progress=False)
+    assert calls == [4, 5]  # only the shard that failed
+    assert _bytes(folder) == _bytes(tmp_path / "whole") and len(whole) == 9
+
+
 def test_parallel_workers_write_what_one_process_writes(cohort, tmp_path):
     fn = functools.partial(beat_row, BeatConfig())
     items = [(rid, (rid, cohort.record_path(i))) for i, rid in enumerate(cohort.metadata.record_id)]
