@@ -1,25 +1,34 @@
-"""Training at scale on synthetic inputs: samples/s for 1 and 2 processes (torchrun, gloo) and peak memory; JSON out.
+"""Training at scale on synthetic inputs: samples/s for 1 and 2 processes (torchrun, gloo), peak memory in memory
+and streamed from shards, preprocessing records/s for 1 and 2 workers; JSON out.
 
 Throughput: the black box (default network, 10 s signals at 100 Hz, 12 leads) and the beta-VAE (default
 network, 500-sample beats) trained on ``--records`` random records for ``--epochs`` epochs, by one process with
 one torch thread, one process with two threads, and two processes of one thread each under
-``torchrun --nproc_per_node 2`` (the same global batch). Samples/s = records x epochs / training seconds (the
-curves' ``seconds``: the epochs without loading or measuring).
+``torchrun --nproc_per_node 2`` (the same global batch); both also streamed from shards on disk.
+Samples/s = records x epochs / training seconds (the curves' ``seconds``: the epochs without loading or
+measuring).
 
-Peak memory: the peak resident set size (``ru_maxrss``) of one process that makes ``--memory-n`` random signal
-records (float32) and trains a tiny black box on them for one epoch. vaescan keeps a cohort's inputs in memory,
-so this grows with the number of records.
+Peak memory: the peak resident set size (``ru_maxrss``) of one process that trains a tiny black box (random
+signals, 12 x 1000) or a tiny beta-VAE (random beats, 12 x 500) for one epoch on ``--memory-n`` records
+(float32): held in memory (the process makes them), and streamed from shards of ``--shard-size`` records on
+disk (:mod:`vaescan.data.shards`, written beforehand by another process; the training process reads a batch at
+a time).
+
+Preprocessing: a synthetic cohort of ``--preprocess-n`` records (simulated first) turned into sharded model
+inputs (whole signals, median beats) with 1 and 2 worker processes: records/s of the whole preprocessing
+(reading, cleaning, writing the shards and the index).
 
 Checkpoint cost: size and ``torch.save`` time of the checkpoint of the default black box and beta-VAE.
 
 Usage::
 
-    python scripts/bench_scale.py [--records 512] [--epochs 2] [--memory-n 2000 20000] \
-        [-o docs/results/bench_scale.json]
+    python scripts/bench_scale.py [--records 512] [--epochs 2] [--memory-n 2000 20000] [--shard-size 1000] \
+        [--preprocess-n 300] [-o docs/results/bench_scale.json]
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -33,19 +42,64 @@ import pandas as pd
 import torch
 
 from vaescan.bench import Stopwatch, bench_parser, machine_info
+from vaescan.data.shards import ShardedArray, write_shards
 from vaescan.io import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _signals(n: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
-    """``n`` random 12-lead 10 s signals at 100 Hz (float32, made in chunks) and a label and age per record."""
-    rng = np.random.default_rng(seed)
-    x = np.empty((n, 12, 1000), dtype=np.float32)
-    for i in range(0, n, 1000):
-        x[i: i + 1000] = rng.standard_normal((min(1000, n - i), 12, 1000), dtype=np.float32)
-    y = pd.DataFrame({"UP": (x[:, 0, :100].mean(1) > 0).astype(int), "age": rng.normal(60, 10, n)})
-    return x, y
+def _signals(n: int, seed: int = 0, samples: int = 1000) -> tuple[np.ndarray, pd.DataFrame]:
+    """``n`` random 12-lead records (10 s signals at 100 Hz; ``samples`` 500 for beats; float32,
+    :func:`_random_row`) and a label and age per record."""
+    x = np.empty((n, 12, samples), dtype=np.float32)
+    for i in range(n):
+        x[i] = _random_row(i, seed, samples)
+    return x, _targets(x[:, 0, :100].mean(1), seed)
+
+
+def _random_row(i: int, seed: int = 0, samples: int = 1000) -> np.ndarray:
+    """Random record ``i``: (12, samples) standard normal float32, the same in memory and in shards."""
+    return np.random.default_rng([seed, i]).standard_normal((12, samples), dtype=np.float32)
+
+
+def _targets(first_mean: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """A label (the mean of lead I's first second is above 0) and a random age per record."""
+    return pd.DataFrame({"UP": (first_mean > 0).astype(int),
+                         "age": np.random.default_rng(seed).normal(60, 10, len(first_mean))})
+
+
+def _random_shards(n: int, folder: Path, shard_size: int, samples: int = 1000, jobs: int = 2) -> None:
+    """Write ``n`` random records (:func:`_random_row`) as shards of ``shard_size`` in ``folder``."""
+    write_shards([(str(i), i) for i in range(n)], functools.partial(_random_row, seed=0, samples=samples), folder,
+                 shard_size=shard_size, key=f"random-{n}-{samples}", jobs=jobs, progress=False)
+
+
+def _preprocess(n: int, shard_size: int) -> list[dict]:
+    """Records/s of turning a simulated cohort of ``n`` records into sharded signals and median beats (1, 2 workers)."""
+    from vaescan.data.dataset import DataConfig, load_data
+    from vaescan.data.signals import cohort_signals
+    from vaescan.data.synth import simulate_cohort
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with Stopwatch() as watch:
+            cohort = simulate_cohort(n, seed=0, out_dir=Path(tmp) / "cohort", progress=False)
+        simulate_s = watch.seconds
+        for jobs in (1, 2):
+            for what in ("signals", "beats"):
+                cache = Path(tmp) / f"cache-{what}-{jobs}"
+                with Stopwatch() as watch:
+                    if what == "signals":
+                        rows = cohort_signals(cohort, cache_dir=cache, jobs=jobs, shard_size=shard_size,
+                                              progress=False).signals
+                    else:
+                        rows = load_data(DataConfig(path=str(cohort.root), cache_dir=str(cache), jobs=jobs,
+                                                    shard_size=shard_size), progress=False).beats.beats
+                out.append({"inputs": what, "workers": jobs, "records": n, "shard_size": shard_size,
+                            "rows": len(rows), "seconds": round(watch.seconds, 2),
+                            "records_per_s": round(n / watch.seconds, 1)})
+        out.append({"simulate_records_per_s": round(n / simulate_s, 1)})
+    return out
 
 
 def _worker(args) -> dict:
@@ -57,18 +111,44 @@ def _worker(args) -> dict:
     torch.set_num_threads(args.threads)
     distributed.distributed_init("cpu")
     if args.worker == "memory":
-        x, y = _signals(args.n)
-        BlackBox(stem=(8,), widths=(8,), epochs=1, batch_size=64).fit(x, y, binary=["UP"], continuous=["age"],
-                                                                       progress=False)
+        samples = 500 if args.model == "vae" else 1000
+        if args.shards:
+            x = ShardedArray(args.shards)
+            y = _targets(np.concatenate([chunk[:, 0, :100].mean(1) for chunk in x.chunks()]))
+            on_disk = sum(f.stat().st_size for f in Path(args.shards).iterdir())
+        else:
+            x, y = _signals(args.n, samples=samples)
+        with Stopwatch() as watch:
+            if args.model == "vae":
+                VAE(latent_dim=2, channels=(8,), hidden=8, epochs=1, batch_size=64).fit(x, progress=False)
+            else:
+                BlackBox(stem=(8,), widths=(8,), epochs=1, batch_size=64).fit(x, y, binary=["UP"],
+                                                                            continuous=["age"], progress=False)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"records": args.n, "input_mb": round(x.nbytes / 2**20, 1), "peak_rss_mb": round(peak_mb, 1)}
+        out = {"model": args.model, "records": args.n, "inputs": "streamed from shards" if args.shards else "in memory",
+               "input_mb": round(x.nbytes / 2**20, 1), "peak_rss_mb": round(peak_mb, 1),
+               "fit_seconds": round(watch.seconds, 1)}
+        if args.shards:
+            out.update(on_disk_mb=round(on_disk / 2**20, 1), shards=len(list(Path(args.shards).glob("*.npy"))))
+        return out
     out = {}
     x, y = _signals(args.n)
     bb = BlackBox(epochs=args.epochs, batch_size=64).fit(x, y, binary=["UP"], continuous=["age"], progress=False)
     out["blackbox_samples_per_s"] = round(args.n * args.epochs / float(bb.curves_["seconds"].sum()), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        shards = write_shards([(str(i), i) for i in range(args.n)], x.__getitem__, tmp, shard_size=128, key="bench",
+                              progress=False)
+        bb = BlackBox(epochs=args.epochs, batch_size=64).fit(shards, y, binary=["UP"], continuous=["age"],
+                                                             progress=False)
+    out["blackbox_streamed_samples_per_s"] = round(args.n * args.epochs / float(bb.curves_["seconds"].sum()), 1)
     beats = x[:, :, :500].copy()
     vae = VAE(epochs=args.epochs, batch_size=64).fit(beats, progress=False)
     out["vae_samples_per_s"] = round(args.n * args.epochs / float(vae.curves_["seconds"].sum()), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        shards = write_shards([(str(i), i) for i in range(args.n)], beats.__getitem__, tmp, shard_size=128,
+                              key="bench", progress=False)
+        vae = VAE(epochs=args.epochs, batch_size=64).fit(shards, progress=False)
+    out["vae_streamed_samples_per_s"] = round(args.n * args.epochs / float(vae.curves_["seconds"].sum()), 1)
     out.update(processes=distributed.world_size(), threads_per_process=args.threads, records=args.n,
                epochs=args.epochs)
     distributed.distributed_close()
@@ -116,7 +196,13 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=2, help="epochs of the throughput runs (default 2)")
     parser.add_argument("--memory-n", type=int, nargs="*", default=[2000, 20000],
                         help="record counts of the peak-memory runs (default 2000 20000)")
+    parser.add_argument("--shard-size", type=int, default=1000,
+                        help="records per shard of the streamed peak-memory runs (default 1000)")
+    parser.add_argument("--preprocess-n", type=int, default=300,
+                        help="records of the simulated cohort the preprocessing rate is measured on (default 300)")
     parser.add_argument("--worker", choices=("throughput", "memory"), help=argparse_hidden())
+    parser.add_argument("--shards", help=argparse_hidden())
+    parser.add_argument("--model", choices=("blackbox", "vae"), default="blackbox", help=argparse_hidden())
     parser.add_argument("--threads", type=int, default=1, help=argparse_hidden())
     parser.add_argument("--result", help=argparse_hidden())
     args = parser.parse_args()
@@ -137,17 +223,26 @@ def main() -> int:
         _run([*me, *common, "--threads", "2"], 2),
         _run([torchrun, "--standalone", "--nproc_per_node", "2", *me[1:], *common, "--threads", "1"], 1),
     ]
-    memory = [_run([*me, "--worker", "memory", "--records", str(n)], 1) for n in args.memory_n]
+    memory = []
+    for model, samples in (("blackbox", 1000), ("vae", 500)):
+        for n in args.memory_n:
+            worker = [*me, "--worker", "memory", "--model", model, "--records", str(n)]
+            memory.append(_run(worker, 1))
+            with tempfile.TemporaryDirectory() as tmp:
+                _random_shards(n, Path(tmp) / "shards", args.shard_size, samples)
+                memory.append(_run([*worker, "--shards", f"{tmp}/shards"], 1))
+    preprocess = _preprocess(args.preprocess_n, max(1, args.preprocess_n // 6))
     checkpoints = _checkpoint_cost()
     result = {
         "throughput": throughput,
         "peak_memory": memory,
+        "preprocess": preprocess,
         "checkpoint": checkpoints,
         "load_before": load_before,
         "load_after": os.getloadavg(),
         "torch": torch.__version__,
         "machine": machine_info(),
-        "not_measured": "preprocessing records/s (sharded on-disk preprocessing is not implemented); GPU numbers",
+        "not_measured": "GPU numbers; peak memory of SCAN (it trains on the VAE's encodings, records x latents)",
     }
     write_json(args.output, result)
     print(json.dumps(result, indent=1))

@@ -13,6 +13,7 @@ import torch.multiprocessing as mp
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from vaescan.data.shards import ShardedArray, write_shards
 from vaescan.models import distributed
 from vaescan.models.persist import load_tensors
 from vaescan.models.train import TrainConfig, svi_train, train_epochs
@@ -27,14 +28,14 @@ def _data():
     return x, x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.1 * torch.randn(21, 1, generator=g)
 
 
-def _torch_fit(checkpoint=None, resume=False, stop_at=None):
+def _torch_fit(checkpoint=None, resume=False, stop_at=None, data=None):
     """A linear regression by Adam, DDP-wrapped under more than one process; ``stop_at`` interrupts before that
-    (1-based) step call, as a killed run would stop."""
+    (1-based) step call, as a killed run would stop; ``data`` replaces :func:`_data` (e.g. by shards on disk)."""
     torch.manual_seed(0)
     lin = nn.Linear(3, 1)
     net = DistributedDataParallel(lin) if distributed.world_size() > 1 else lin
     opt = torch.optim.Adam(lin.parameters(), lr=CONFIG["lr"])
-    x, y = _data()
+    x, y = _data() if data is None else data
     calls = []
 
     def step(batch, weight):
@@ -81,6 +82,7 @@ def _worker(rank, port, folder):
         pass
     out["stopped"] = load_tensors(ckpt)["step"] if rank == 0 else None
     out["resumed"] = _torch_fit(ckpt, resume=True)
+    out["streamed"] = _torch_fit(data=tuple(ShardedArray(os.path.join(folder, name)) for name in "xy"))
     torch.save(out, os.path.join(folder, f"rank{rank}.pt"))
     distributed.distributed_close()
 
@@ -94,6 +96,9 @@ def _free_port():
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ddp")
+    for name, rows in zip("xy", _data()):  # the same records as shards on disk, for the streamed run
+        write_shards([(str(i), i) for i in range(len(rows))], rows.numpy().__getitem__, folder / name, shard_size=5,
+                     key=name, progress=False)
     mp.spawn(_worker, args=(_free_port(), str(folder)), nprocs=2, join=True)
     return folder, [torch.load(folder / f"rank{r}.pt", weights_only=True) for r in range(2)]
 
@@ -116,3 +121,10 @@ def test_a_two_process_checkpoint_holds_both_ranks_and_resumes_exactly(two_ranks
     for r in ranks:
         np.testing.assert_array_equal(r["resumed"][0], r["torch"][0])
         assert torch.equal(r["resumed"][1], r["torch"][1])
+
+
+def test_two_processes_streaming_shards_train_exactly_like_two_in_memory(two_ranks):
+    _, ranks = two_ranks
+    for r in ranks:
+        np.testing.assert_array_equal(r["streamed"][0], r["torch"][0])
+        assert torch.equal(r["streamed"][1], r["torch"][1])

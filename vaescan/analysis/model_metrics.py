@@ -15,13 +15,15 @@ from sklearn.metrics import average_precision_score, mean_absolute_error, r2_sco
 
 from vaescan.data.beats import BeatSet
 from vaescan.data.features import beat_summary
+from vaescan.data.shards import ShardedArray
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.scan import SCAN
 from vaescan.models.vae import VAE
 
 
-def reconstruction_rmse_uv(vae: VAE, beats: BeatSet | np.ndarray) -> float:
-    """Root mean square error (uV) between beats and their reconstructions, over every lead and sample.
+def reconstruction_rmse_uv(vae: VAE, beats: BeatSet | np.ndarray | ShardedArray) -> float:
+    """Root mean square error (uV) between beats and their reconstructions, over every lead and sample (beats in
+    shards on disk are read a chunk at a time).
 
     Measured at the beats' own sampling rate, so downsampling inside the model is counted.
 
@@ -34,7 +36,11 @@ def reconstruction_rmse_uv(vae: VAE, beats: BeatSet | np.ndarray) -> float:
     >>> 0 < reconstruction_rmse_uv(vae, beats) < 1000 * float(np.abs(beats.beats).max())
     True
     """
-    x = beats.beats if isinstance(beats, BeatSet) else np.asarray(beats)
+    x = beats.beats if isinstance(beats, BeatSet) else beats
+    if isinstance(x, ShardedArray):  # beats on disk: a chunk at a time, the squares summed in float64
+        total = sum(float(np.sum((vae.reconstruct(chunk) - chunk).astype(np.float64) ** 2)) for chunk in x.chunks())
+        return float(np.sqrt(total / max(1, int(np.prod(x.shape))))) * 1000.0
+    x = np.asarray(x)
     return float(np.sqrt(np.mean((vae.reconstruct(x) - x) ** 2)) * 1000.0)
 
 

@@ -84,7 +84,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str,
                          inputs: str = "the median beats") -> None:
-    """The options every ``train-*`` command shares (config, data, output, epochs, device, jobs, cache, resume)."""
+    """The options every ``train-*`` command shares (config, data, output, epochs, device, jobs, cache, shards,
+    resume)."""
     p.add_argument("--config", help=f"YAML/JSON run config (see configs/{kind}_*.yaml); options below override it")
     p.add_argument("--data", help=data_help)
     p.add_argument("-o", "--output", help="run folder (default: the config's output)")
@@ -94,6 +95,9 @@ def add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str,
                    "when present)")
     add_jobs(p, inputs, default=None)
     add_cache_dir(p)
+    p.add_argument("--shard-size", type=int, metavar="RECORDS", help="write the inputs as shards of RECORDS records "
+                   "on disk (resumable per shard) and stream them in training, for data larger than memory "
+                   "(default: the config's, 0 = one array in memory)")
     p.add_argument("--checkpoint-every", type=int, metavar="STEPS", help="also checkpoint every STEPS optimiser "
                    "steps, so --resume continues mid-epoch (default: the config's, 0 = after each epoch only)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
@@ -101,7 +105,7 @@ def add_training_options(p: argparse.ArgumentParser, kind: str, data_help: str,
 
 
 def training_overrides(args: argparse.Namespace, config, model_field: str):
-    """``config`` with the shared ``train-*`` options applied (data path, jobs, cache, epochs, device,
+    """``config`` with the shared ``train-*`` options applied (data path, jobs, cache, shard size, epochs, device,
     checkpoint_every)."""
     data = config.data
     if args.data:
@@ -110,6 +114,8 @@ def training_overrides(args: argparse.Namespace, config, model_field: str):
         data = dataclasses.replace(data, jobs=args.jobs)
     if args.cache_dir is not None:
         data = dataclasses.replace(data, cache_dir=args.cache_dir)
+    if getattr(args, "shard_size", None) is not None:
+        data = dataclasses.replace(data, shard_size=args.shard_size)
     model = getattr(config, model_field)
     if args.epochs is not None:
         model = dataclasses.replace(model, epochs=args.epochs)

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from vaescan.batch import run_batch
 from vaescan.data.beats import BeatConfig, BeatResult, BeatSet, beats_from_results, read_and_beat
 from vaescan.data.cohort import Cohort
@@ -82,6 +84,19 @@ def _beat_item(config: BeatConfig, item: tuple[str, Path]) -> BeatResult:
     result = read_and_beat(item[1], config)
     result.cleaned = result.cleaned[:0]  # the cleaned signal is not needed; keep worker transfers small
     return result
+
+
+def beat_row(config: BeatConfig, item: tuple[str, Path]) -> np.ndarray:
+    """The median beat (12, samples) float32 mV of a (record id, path) item, as a shard row (module level so
+    worker processes can run it); errors name the file.
+
+    Example
+    -------
+    >>> row = beat_row(BeatConfig(), ("r1", Path("runs/synthetic/records/r1")))  # doctest: +SKIP
+    >>> row.shape  # doctest: +SKIP
+    (12, 500)
+    """
+    return read_and_beat(item[1], config).beat.astype(np.float32)
 
 
 def cached_cohort(cohort: Cohort, config: Any, kind: str, compute: Callable[[], T], load: Callable[[Path], T],

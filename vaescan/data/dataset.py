@@ -8,6 +8,7 @@ holds any other per-record model input (whole signals, page images) the same way
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,8 @@ import pandas as pd
 from vaescan.config import Limit, at_least, check_limits, one_of
 from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.cohort import Cohort
-from vaescan.data.cohort_beats import beats_cohort, cohort_beats
+from vaescan.data.cohort_beats import beat_row, beats_cohort, cohort_beats
+from vaescan.data.shards import sharded_cohort
 from vaescan.data.sources import load_cohort
 from vaescan.errors import VaescanInputError
 
@@ -36,6 +38,9 @@ class DataConfig:
     simulate_seed: seed of that simulation.
     cache_dir: where median beats are cached ("" = the default user cache, see :mod:`vaescan.data.cohort_beats`).
     jobs: worker processes for the median beats.
+    shard_size: 0 (default) keeps the model inputs in memory (cached as one ``.npz``); above 0 they are
+        written as shards of this many records on disk, computed by ``jobs`` workers, resumable per shard, and
+        training streams them a batch at a time (:mod:`vaescan.data.shards`), for data larger than memory.
     beats: median-beat settings.
     """
 
@@ -45,11 +50,12 @@ class DataConfig:
     simulate_seed: int = 0
     cache_dir: str = ""
     jobs: int = 1
+    shard_size: int = 0
     beats: BeatConfig = field(default_factory=BeatConfig)
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         "ptbxl_rate": one_of(100, 500), "simulate_n": at_least(0, 1_000_000), "simulate_seed": at_least(0, 2**32 - 1),
-        "jobs": at_least(1, 1024),
+        "jobs": at_least(1, 1024), "shard_size": at_least(0, 100_000_000),
     }
 
     def __post_init__(self) -> None:
@@ -121,7 +127,8 @@ def open_cohort(data: DataConfig, progress: bool = True) -> Cohort:
 
 
 def load_data(data: DataConfig, progress: bool = True) -> CohortData:
-    """The cohort of ``data`` and its median beats (computed once, then read from the cache).
+    """The cohort of ``data`` and its median beats (computed once, then read from the cache; with
+    ``data.shard_size`` as shards on disk, ``beats.beats`` a :class:`~vaescan.data.shards.ShardedArray`).
 
     Example
     -------
@@ -129,5 +136,12 @@ def load_data(data: DataConfig, progress: bool = True) -> CohortData:
     >>> train_beats, train_rows = d.split("train")  # doctest: +SKIP
     """
     cohort = open_cohort(data, progress)
-    beats = cohort_beats(cohort, data.beats, cache_dir=data.cache_dir or None, jobs=data.jobs, progress=progress)
+    if data.shard_size > 0:
+        rows = sharded_cohort(cohort, data.beats, "beats", functools.partial(beat_row, data.beats),
+                              shard_size=data.shard_size, cache_dir=data.cache_dir or None, jobs=data.jobs,
+                              progress=progress)
+        beats = BeatSet(rows, rows.record_ids, data.beats.fs, data.beats.window_ms, rows.skipped)  # type: ignore
+    else:
+        beats = cohort_beats(cohort, data.beats, cache_dir=data.cache_dir or None, jobs=data.jobs,
+                             progress=progress)
     return CohortData(beats_cohort(cohort, beats), beats)

@@ -25,6 +25,7 @@ from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cached_cohort, cohort_batch
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record, read_record
+from vaescan.data.shards import sharded_cohort
 from vaescan.errors import VaescanInputError
 from vaescan.io import load_npz, save_npz
 
@@ -120,11 +121,14 @@ def _signal_item(config: SignalConfig, item: tuple[str, Path]) -> np.ndarray:
 
 def cohort_signals(cohort: Cohort, config: SignalConfig = SignalConfig(), *,
                    cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True, jobs: int = 1,
-                   progress: bool = True) -> SignalSet:
+                   progress: bool = True, shard_size: int = 0) -> SignalSet:
     """:func:`record_signal` of every record of ``cohort`` in metadata order; bad records listed in ``skipped``.
 
     Cached in ``<cache_dir>/signals/<key>.npz`` (keyed by the settings and every record file's size and
-    time, :func:`~vaescan.data.cohort_beats.cohort_cache_key`). Raises
+    time, :func:`~vaescan.data.cohort_beats.cohort_cache_key`). With ``shard_size`` > 0 the signals are
+    written instead as shards of that many records on disk, resumable per shard
+    (:func:`~vaescan.data.shards.sharded_cohort`), and ``signals`` is a
+    :class:`~vaescan.data.shards.ShardedArray` that reads them on demand. Raises
     :class:`~vaescan.errors.VaescanInputError` when no record is usable.
 
     Example
@@ -136,6 +140,11 @@ def cohort_signals(cohort: Cohort, config: SignalConfig = SignalConfig(), *,
     >>> s.signals.shape, s.record_ids == cohort.metadata.record_id.tolist()
     ((3, 12, 1000), True)
     """
+    if shard_size > 0:
+        rows = sharded_cohort(cohort, config, "signals", functools.partial(_signal_item, config),
+                              shard_size=shard_size, cache_dir=cache_dir, jobs=jobs, progress=progress)
+        return SignalSet(rows, rows.record_ids, config.fs, rows.skipped)  # type: ignore[arg-type]
+
     def compute() -> SignalSet:
         done, skipped = cohort_batch(cohort, functools.partial(_signal_item, config), what="a usable signal",
                                      desc="signals", jobs=jobs, progress=progress)

@@ -39,12 +39,13 @@ from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from vaescan.config import ConfigValueError, Limit, at_least, check_limits, config_from_dict, config_to_dict, one_of
+from vaescan.data.shards import ShardedArray
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.blackbox_nets import ResNet1d, ResNet2d
 from vaescan.models.distributed import all_sum, batchnorm_synced, world_size
 from vaescan.models.persist import described_array, described_number, load_weights, reading_description
-from vaescan.models.train import TrainConfig, resolve_device, train_epochs
+from vaescan.models.train import Rows, TrainConfig, resolve_device, take_rows, train_epochs
 
 INPUT_DIMS = {"signal": 1, "image": 2}
 """Spatial dimensions of each input kind: signals (leads, samples), images (channels, height, width)."""
@@ -119,14 +120,24 @@ class OutputModule(nn.Module):
         return self.net(x) * self.scale + self.shift
 
 
-def _inputs_array(inputs: np.ndarray, kind: str) -> np.ndarray:
-    x = np.asarray(inputs)
+def _inputs_array(inputs: np.ndarray | ShardedArray, kind: str) -> np.ndarray | ShardedArray:
+    """The inputs checked (shape, finite) as float32; shards on disk stay there (checked a chunk at a time)."""
+    x = inputs if isinstance(inputs, ShardedArray) else np.asarray(inputs)
     if x.ndim != INPUT_DIMS[kind] + 2:
         shape = "(records, leads, samples)" if kind == "signal" else "(records, channels, height, width)"
         raise VaescanInputError(None, f"{kind} inputs must be {shape}; got shape {x.shape}")
-    if not np.isfinite(x).all():
+    if not all(np.isfinite(chunk).all() for chunk in (x.chunks() if isinstance(x, ShardedArray) else [x])):
         raise VaescanInputError(None, f"{kind} inputs contain NaN or infinite values")
+    if isinstance(x, ShardedArray):
+        if x.dtype != np.float32:
+            raise VaescanInputError(x.folder, f"{kind} shards hold {x.dtype}, expected float32")
+        return x
     return x.astype(np.float32, copy=False)
+
+
+def _rows(x: np.ndarray | ShardedArray) -> Rows:
+    """Training inputs for :func:`~vaescan.models.train.train_epochs`: a tensor, or the shards as they are."""
+    return x if isinstance(x, ShardedArray) else torch.as_tensor(x)
 
 
 def _split_targets(targets: pd.DataFrame, binary: Sequence[str], continuous: Sequence[str]) -> tuple[list, list]:
@@ -238,11 +249,11 @@ class BlackBox:
         if world_size() > 1:  # under torchrun: batch statistics of the whole batch, as in one process
             self.network_ = batchnorm_synced(self.network_)
         optim = torch.optim.AdamW(self.network_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        train = [torch.as_tensor(x), *self._targets(targets)]
+        train = [_rows(x), *self._targets(targets)]
         val_t = None
         if val is not None and len(val[0]):
             val_x = self._check_inputs(val[0])
-            val_t = [torch.as_tensor(val_x), *self._targets(pd.DataFrame(val[1]).reset_index(drop=True))]
+            val_t = [_rows(val_x), *self._targets(pd.DataFrame(val[1]).reset_index(drop=True))]
 
         net: nn.Module = self.network_
         if world_size() > 1:  # under torchrun: gradients averaged over the processes by DDP
@@ -277,10 +288,11 @@ class BlackBox:
         return self
 
     @torch.no_grad()
-    def _calibrate(self, x: torch.Tensor, y: torch.Tensor, observed: torch.Tensor) -> np.ndarray:
+    def _calibrate(self, x: Rows, y: torch.Tensor, observed: torch.Tensor) -> np.ndarray:
         """Least-squares (slope, intercept) from each continuous raw output to its standardised target."""
         nb = len(self.binary_names_)
-        out = torch.cat([self.network_(x[i: i + 256].to(self.device_)).cpu() for i in range(0, len(x), 256)])
+        out = torch.cat([self.network_(take_rows(x, torch.arange(i, min(i + 256, len(x)))).to(self.device_)).cpu()
+                         for i in range(0, len(x), 256)])
         rows = []
         for j in range(nb, len(self.output_names_)):
             keep = observed[:, j] > 0

@@ -37,6 +37,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from vaescan.config import Limit, above, at_least, check_limits, one_of, show_value
+from vaescan.data.shards import ShardedArray
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path
 from vaescan.models.distributed import (
@@ -128,6 +129,25 @@ def batches(n: int, batch_size: int, perm: torch.Tensor | None = None) -> list[t
     return list(order.split(batch_size))
 
 
+Rows = torch.Tensor | ShardedArray
+"""A training input with one row per record: a tensor in memory or a :class:`~vaescan.data.shards.ShardedArray`
+on disk (streamed: each batch is read from its shards)."""
+
+
+def take_rows(data: Rows, idx: torch.Tensor) -> torch.Tensor:
+    """Rows ``idx`` of a training input as a tensor: indexed in memory (on the tensor's device), or gathered from
+    the shards on disk (on the CPU). The one way :func:`train_epochs` batches, so both give the same batches.
+
+    Example
+    -------
+    >>> take_rows(torch.arange(10.0)[:, None], torch.tensor([3, 1])).ravel().tolist()
+    [3.0, 1.0]
+    """
+    if isinstance(data, torch.Tensor):
+        return data[idx.to(data.device)]
+    return torch.from_numpy(data.take(idx.numpy()))
+
+
 def make_svi(model: Callable, guide: Callable, lr: float) -> SVI:
     """The SVI object every vaescan model trains with: ``TraceMeanField_ELBO`` (analytic KL) and Adam.
 
@@ -144,10 +164,10 @@ def svi_train(
     model: Callable,
     guide: Callable,
     modules: dict[str, nn.Module],
-    train: Sequence[torch.Tensor],
+    train: Sequence[Rows],
     config: TrainConfig,
     *,
-    val: Sequence[torch.Tensor] | None = None,
+    val: Sequence[Rows] | None = None,
     anneal: Callable[[int], float] = lambda epoch: 1.0,
     evaluate: Callable[[], dict[str, float]] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -157,10 +177,10 @@ def svi_train(
 ) -> pd.DataFrame:
     """Train ``model``/``guide`` by SVI on the ELBO; returns the curves (one row per epoch).
 
-    ``train`` and ``val`` are tensors with one row per record (already on the
-    device). ``modules`` are the torch modules the model and guide register with
-    pyro (their weights are checkpointed). ``anneal(epoch)`` gives the KL weight
-    passed to the model and guide. ``evaluate()`` may add columns (e.g. the
+    ``train`` and ``val`` hold one row per record: tensors (on the device) or shards on disk
+    (:class:`~vaescan.data.shards.ShardedArray`, streamed; each batch is moved to the modules' device).
+    ``modules`` are the torch modules the model and guide register with pyro (their weights are checkpointed).
+    ``anneal(epoch)`` gives the KL weight passed to the model and guide. ``evaluate()`` may add columns (e.g. the
     validation RMSE) after each epoch. The loop runs in its own pyro parameter
     store scope, so estimators never share parameters by name.
 
@@ -188,18 +208,21 @@ def svi_train(
     (3.0, 300)
     """
     store = pyro.get_param_store()
+    device = next((p.device for m in modules.values() for p in m.parameters()), torch.device("cpu"))
     with store.scope():
         svi = make_svi(model, guide, config.lr)
         broadcast_modules(modules.values())
 
         def step(batch: list[torch.Tensor], weight: float) -> float:
+            batch = [t.to(device) for t in batch]  # batches streamed from shards come on the CPU
             if world_size() == 1:
                 return svi.step(*batch, anneal=weight)
             return _svi_step_summed(svi, batch, weight)
 
         return train_epochs(
             step, modules, svi.optim, train, config,
-            val_loss=lambda batch, weight: svi.evaluate_loss(*batch, anneal=weight), val=val, anneal=anneal,
+            val_loss=lambda batch, weight: svi.evaluate_loss(*(t.to(device) for t in batch), anneal=weight), val=val,
+            anneal=anneal,
             evaluate=evaluate, checkpoint=checkpoint, resume=resume, progress=progress, desc=desc)
 
 
@@ -222,11 +245,11 @@ def train_epochs(
     step: Callable[[list[torch.Tensor], float], float],
     modules: dict[str, nn.Module],
     optim: Optimizer,
-    train: Sequence[torch.Tensor],
+    train: Sequence[Rows],
     config: TrainConfig,
     *,
     val_loss: Callable[[list[torch.Tensor], float], float] | None = None,
-    val: Sequence[torch.Tensor] | None = None,
+    val: Sequence[Rows] | None = None,
     anneal: Callable[[int], float] | None = None,
     evaluate: Callable[[], dict[str, float]] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -236,6 +259,9 @@ def train_epochs(
 ) -> pd.DataFrame:
     """The epoch loop of every vaescan model: shuffled minibatches, validation, checkpoints, resume at any step.
 
+    ``train`` and ``val`` hold one row per record each: tensors in memory or shards on disk
+    (:class:`~vaescan.data.shards.ShardedArray`, streamed a batch at a time; batches are then on the CPU
+    and ``step`` moves them to its device); both are batched by :func:`take_rows`, the same way.
     ``step(batch, weight)`` takes one optimiser step on the batch tensors and
     returns the batch's summed loss; ``val_loss(batch, weight)`` returns the
     summed loss without a step (``weight`` is ``anneal(epoch)``, 1 without
@@ -296,8 +322,8 @@ def train_epochs(
         for b, idx in enumerate(batches(n, size, torch.randperm(n, generator=shuffle))):
             if b < first:
                 continue
-            idx = shard(idx).to(train[0].device)
-            total += step([t[idx] for t in train], weight)
+            idx = shard(idx)
+            total += step([take_rows(t, idx) for t in train], weight)
             bar.update(1)
             if b % 5 == 0 or b == n_batches - 1:
                 bar.set_postfix(epoch=epoch + 1, loss=f"{total / min(n, (b + 1) * size) * world_size():.4g}")
@@ -307,7 +333,7 @@ def train_epochs(
         row = {"epoch": epoch + 1, **({} if anneal is None else {"anneal": weight}), "train_loss": all_sum(total) / n}
         if val_loss is not None and val is not None and len(val[0]):
             row["val_loss"] = sum(
-                val_loss([t[idx.to(val[0].device)] for t in val], weight)
+                val_loss([take_rows(t, idx) for t in val], weight)
                 for idx in batches(len(val[0]), 4 * size)
             ) / len(val[0])
         if evaluate is not None:

@@ -33,6 +33,8 @@ measures decoded beats like real ones.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +60,20 @@ from vaescan.config import (
 )
 from vaescan.data.beats import BeatConfig, BeatSet
 from vaescan.data.features import SUMMARY_FEATURES, beat_summary
+from vaescan.data.shards import ShardedArray
 from vaescan.errors import VaescanInputError
 from vaescan.io import atomic_path, read_json, write_json
 from vaescan.models.nets import BeatDecoder, BeatEncoder
 from vaescan.models.persist import described_array, described_number, load_weights, reading_description
-from vaescan.models.train import TrainConfig, linear_warmup, pyro_params, resolve_device, svi_train
+from vaescan.models.train import (
+    Rows,
+    TrainConfig,
+    linear_warmup,
+    pyro_params,
+    resolve_device,
+    svi_train,
+    take_rows,
+)
 
 
 @dataclass
@@ -235,12 +246,18 @@ def downsample_beats(beats: np.ndarray, factor: int) -> np.ndarray:
     return np.ascontiguousarray(beats, dtype=np.float32)
 
 
-def _beats_array(beats: BeatSet | np.ndarray) -> np.ndarray:
-    x = beats.beats if isinstance(beats, BeatSet) else np.asarray(beats)
+def _beats_array(beats: BeatSet | np.ndarray | ShardedArray) -> np.ndarray | ShardedArray:
+    """The beats checked (shape, finite) as float32; beats in shards on disk stay there (checked a chunk at a time)."""
+    x = beats.beats if isinstance(beats, BeatSet) else beats
+    x = x if isinstance(x, ShardedArray) else np.asarray(x)
     if x.ndim != 3:
         raise VaescanInputError(None, f"beats must be (records, leads, samples); got shape {x.shape}")
-    if not np.isfinite(x).all():
+    if not all(np.isfinite(chunk).all() for chunk in (x.chunks() if isinstance(x, ShardedArray) else [x])):
         raise VaescanInputError(None, "beats contain NaN or infinite values")
+    if isinstance(x, ShardedArray):
+        if x.dtype != np.float32:
+            raise VaescanInputError(x.folder, f"beat shards hold {x.dtype}, expected float32")
+        return x
     return x.astype(np.float32, copy=False)
 
 
@@ -314,7 +331,8 @@ class VAE:
         torch.manual_seed(cfg.seed)
         self.net_ = BetaVAE(self.n_leads_, self.n_samples_ // cfg.downsample, cfg).to(device)
         train_t = self._to_model(x, device)
-        val_t = self._to_model(_beats_array(val), device) if val is not None and len(_beats_array(val)) else None
+        val_x = _beats_array(val) if val is not None else None
+        val_t = self._to_model(val_x, device) if val_x is not None and len(val_x) else None
         train_data, val_data = [train_t], None if val_t is None else [val_t]
         self.anchor_mean_, self.anchor_std_ = np.zeros(0), np.zeros(0)
         if cfg.anchor_features:
@@ -326,14 +344,12 @@ class VAE:
                                         f"never measured) over the training beats: sd {self.anchor_std_.tolist()}")
             train_data.append(self._anchor_tensor(raw, device))
             if val_data is not None:
-                val_data.append(self._anchor_tensor(self._measure(_beats_array(val)), device))
+                val_data.append(self._anchor_tensor(self._measure(val_x), device))
 
         def evaluate() -> dict[str, float]:
             if val_t is None:
                 return {}
-            loc, _ = self._encode_tensor(val_t)
-            recon = self._decode_tensor(loc)
-            return {"val_rmse_uv": float(torch.sqrt(((recon - val_t) ** 2).mean())) * 1000.0}
+            return {"val_rmse_uv": self._rmse_mv(val_t) * 1000.0}
 
         self.curves_ = svi_train(
             self.net_.model, self.net_.guide, {"net": self.net_}, train_data, cfg, val=val_data,
@@ -343,8 +359,19 @@ class VAE:
         self._fit_latent_stats(train_t)
         return self
 
-    def _measure(self, x: np.ndarray) -> np.ndarray:
-        return measure_anchors(x, self.fs_, self.fiducial_, tuple(self.config.anchor_features))
+    def _measure(self, x: np.ndarray | ShardedArray) -> np.ndarray:
+        names = tuple(self.config.anchor_features)
+        chunks = x.chunks() if isinstance(x, ShardedArray) else [x]
+        return np.concatenate([measure_anchors(chunk, self.fs_, self.fiducial_, names) for chunk in chunks])
+
+    @torch.no_grad()
+    def _rmse_mv(self, x: Rows, batch_size: int = 1024) -> float:
+        """Root mean squared reconstruction error (posterior mean) of model-rate beats, mV, a batch at a time."""
+        total = 0.0
+        for i in range(0, len(x), batch_size):
+            xb = take_rows(x, torch.arange(i, min(i + batch_size, len(x)))).to(self.device_)
+            total += float(((self.net_.decoder(self.net_.encoder(xb)[0]) - xb) ** 2).sum(dtype=torch.float64))
+        return math.sqrt(total / max(1, len(x) * self.n_leads_ * (self.n_samples_ // self.config.downsample)))
 
     @property
     def fiducial_(self) -> int:
@@ -381,7 +408,7 @@ class VAE:
         anchored = list(self.config.anchor_features)
         return [f"z{i} {anchored[i]}" if i < len(anchored) else f"z{i}" for i in range(self.config.latent_dim)]
 
-    def _fit_latent_stats(self, x: torch.Tensor) -> None:
+    def _fit_latent_stats(self, x: Rows) -> None:
         loc, scale = self._encode_tensor(x)
         kl = 0.5 * (loc**2 + scale**2 - 1.0 - 2.0 * torch.log(scale))
         self.kl_per_unit_ = kl.mean(0).cpu().numpy().astype(np.float64)
@@ -401,19 +428,24 @@ class VAE:
         self._check_fitted()
         return next(self.net_.parameters()).device
 
-    def _to_model(self, x: np.ndarray, device: torch.device) -> torch.Tensor:
-        """Beats at fs_ -> float32 tensor at the model's rate (fs_ / downsample)."""
-        if x.shape[1:] != (self.n_leads_, self.n_samples_):
-            raise VaescanInputError(None, f"beats of shape {x.shape[1:]} do not match the model's "
+    def _to_model(self, x: np.ndarray | ShardedArray, device: torch.device) -> Rows:
+        """Beats at fs_ -> float32 tensor at the model's rate (fs_ / downsample); beats in shards stay on disk and
+        are downsampled a batch at a time as they are read."""
+        if tuple(x.shape[1:]) != (self.n_leads_, self.n_samples_):
+            raise VaescanInputError(None, f"beats of shape {tuple(x.shape[1:])} do not match the model's "
                                     f"{(self.n_leads_, self.n_samples_)} (leads, samples)")
-        return torch.as_tensor(downsample_beats(x, self.config.downsample), device=device)
+        to_rate = functools.partial(downsample_beats, factor=self.config.downsample)
+        if isinstance(x, ShardedArray):
+            return x.map(to_rate)
+        return torch.as_tensor(to_rate(x), device=device)
 
     @torch.no_grad()
-    def _encode_tensor(self, x: torch.Tensor, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
-        outs = [self.net_.encoder(x[i: i + batch_size]) for i in range(0, len(x), batch_size)]
+    def _encode_tensor(self, x: Rows, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+        outs = [self.net_.encoder(take_rows(x, torch.arange(i, min(i + batch_size, len(x)))).to(self.device_))
+                for i in range(0, len(x), batch_size)]
         if not outs:
             k = self.config.latent_dim
-            return x.new_zeros((0, k)), x.new_zeros((0, k))
+            return torch.zeros((0, k), device=self.device_), torch.zeros((0, k), device=self.device_)
         return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
 
     @torch.no_grad()

@@ -21,6 +21,7 @@ from vaescan.analysis.model_metrics import blackbox_metrics
 from vaescan.data.cohort_beats import beats_cohort
 from vaescan.data.dataset import CohortInputs, open_cohort
 from vaescan.data.signals import cohort_signals
+from vaescan.errors import VaescanInputError
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.distributed import is_main
 from vaescan.models.run import CHECKPOINT_FILE, marking_failure
@@ -33,7 +34,9 @@ Split = tuple[np.ndarray, pd.DataFrame]
 
 def load_inputs(config: BlackBoxRunConfig, progress: bool = True) -> CohortInputs:
     """The cohort of ``config`` as model inputs: signals (records, 12, samples) or page images (records, 1, H, W),
-    computed once and then read from the cache, with the metadata rows they belong to.
+    computed once and then read from the cache, with the metadata rows they belong to. With
+    ``config.data.shard_size`` the signals are shards on disk (:class:`~vaescan.data.shards.ShardedArray`),
+    streamed by training.
 
     Example
     -------
@@ -44,8 +47,11 @@ def load_inputs(config: BlackBoxRunConfig, progress: bool = True) -> CohortInput
     cohort = open_cohort(config.data, progress)
     options = dict(cache_dir=config.data.cache_dir or None, jobs=config.data.jobs, progress=progress)
     if config.input == "signal":
-        signals = cohort_signals(cohort, config.signal, **options)
+        signals = cohort_signals(cohort, config.signal, shard_size=config.data.shard_size, **options)
         return CohortInputs(beats_cohort(cohort, signals), signals.signals, list(signals.skipped))
+    if config.data.shard_size:
+        raise VaescanInputError(config.data.path, "shard_size (streamed inputs) is for signal inputs and median "
+                                "beats; page images are held in memory (set data.shard_size to 0)")
     from vaescan.pages.model_input import cohort_page_inputs
 
     pages = cohort_page_inputs(cohort, config.image, **options)
