@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 
 def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] | None = None,
@@ -225,38 +224,3 @@ def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> 
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
-
-def shadow_blots(mask: np.ndarray, ink: np.ndarray, px_per_mm: float, min_mm: float = 2.5,
-                 pen_share: float = 0.8) -> np.ndarray:
-    """Pixels of ``mask`` in grey blots: regions at least ``min_mm`` thick in every direction whose ink is lighter
-    than the pen's (the shadows of creases and folds, stains).
-
-    A pen stroke is 0.1-0.6 mm wide; a disk ``min_mm`` across fits in a blot, and where traces
-    cross or a QRS doubles back closely (the mask is closed over 0.5 mm first, to make a
-    speckled shadow solid). What tells the two apart is darkness: where strokes cross the ink is
-    the pen's (median above 0.9 of the darkest strokes' on vaescan's own pages), a shadow's is
-    greyer (0.25-0.65 on the creased outside pages). Blots whose median ink is below ``pen_share``
-    of the pen's are returned, grown by 0.5 mm to take their speckled rims.
-
-    Example
-    -------
-    >>> ink = np.zeros((80, 200), np.float32); ink[50, 10:190] = 1.0    # a trace
-    >>> ink[40:60, 100:140] = 1.0                                       # strokes crossing, as dark as the pen
-    >>> ink[5:25, 20:60] = 0.4                                          # a grey shadow 5 x 10 mm
-    >>> s = shadow_blots(ink > 0.2, ink, 4.0)
-    >>> bool(s[8:22, 23:57].all()), int(s[40:80].sum())
-    (True, 0)
-    """
-    def disk(mm: float) -> np.ndarray:
-        size = max(3, int(round(mm * px_per_mm)) | 1)
-        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-
-    solid = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, disk(0.5))
-    blots = cv2.morphologyEx(solid, cv2.MORPH_OPEN, disk(min_mm))
-    n, labels = cv2.connectedComponents(blots)
-    if n <= 1 or not mask.any():
-        return np.zeros(mask.shape, bool)
-    pen = float(np.percentile(ink[mask], 99))
-    medians = ndimage.median(ink, np.where(mask, labels, 0), index=np.arange(1, n))
-    grey = np.concatenate([[False], np.nan_to_num(np.asarray(medians, float), nan=pen) < pen_share * pen])
-    return cv2.dilate(grey[labels].astype(np.uint8), disk(0.5)) > 0

@@ -26,7 +26,7 @@ import numpy as np
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
-from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blots, straight_lines, trace_mask
+from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
@@ -206,7 +206,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     ink = ink_map(rect, r, lattice.phase_px)
     ink[page_outside(image, rect, lattice)] = 0.0
     mask = trace_mask(ink, floor=grid_darkness_map(ink, r, lattice.phase_px))
-    mask &= ~straight_lines(mask, r) & ~shadow_blots(mask, ink, r)
+    mask &= ~straight_lines(mask, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape
     baselines = find_rows(mask, r)
