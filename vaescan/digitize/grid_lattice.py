@@ -177,6 +177,12 @@ def _lattice_fit(dark: np.ndarray) -> _Fit | None:
                 contrast=0.0, tiles=len(keep))
 
 
+ALIAS_FACTORS = (2, 8, 10)
+"""Spacings the rounding of lines drawn at a non-integer px pitch repeats at: every 2nd 5 mm line (sharp/split
+alternation), every 8th or 10th 1 mm line. Other multiples are left alone: a 12x1 page's rows (15 mm) and beats
+are periodic too."""
+
+
 def _mode(values: np.ndarray) -> float:
     """The value with the most others within 10 % of it (a robust most-common value)."""
     counts = [(np.sum(np.abs(values / v - 1) < 0.1), -i) for i, v in enumerate(values)]
@@ -210,7 +216,7 @@ def _unaliased(freqs: np.ndarray) -> tuple[float, np.ndarray]:
     common = _mode(freqs)
     factor = np.ones(len(freqs))
     best = None
-    for k in (2, 3, 4, 6, 7, 8, 9, 10, 11, 12):
+    for k in ALIAS_FACTORS:
         near = np.abs(freqs / (k * common) - 1) < 0.03
         if near.sum() >= max(2, 0.1 * len(freqs)) and (best is None or near.sum() > best[1].sum()):
             best = (k, near)
