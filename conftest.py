@@ -1,4 +1,5 @@
-"""pytest settings for the doctests of vaescan/ (the docstring examples build their own data and models)."""
+"""pytest settings for every test and for the doctests of vaescan/ (the docstring examples build their own data and
+models)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def _one_torch_thread_in_doctests(request):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _own_pyro_param_store():
+    """Every test and doctest runs in a fresh scope of pyro's global parameter store, restored afterwards: a test that
+    traces a model or guide by hand (``pyro.module`` outside :func:`vaescan.models.train.svi_train`) registers its
+    parameters there, and they would leak into the tests that run after it in the same process."""
+    import pyro
+
+    with pyro.get_param_store().scope():
+        yield

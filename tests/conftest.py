@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,13 +194,6 @@ def one_torch_thread():
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def wait_for_file(path: Path, proc: subprocess.Popen, seconds: float) -> None:
-    """Poll every 5 ms until ``path`` exists, ``proc`` has ended or ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
-    while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
 
 
 TINY_BLACKBOX = """

@@ -95,7 +95,6 @@ def test_resume_with_more_epochs_trains_on(workspace, run, capsys):
     (["--data", "no/such/cohort"], "no/such/cohort"),
     (["--config", "CONFIG_MISMATCH"], "model.input: 'image' differs from input 'signal'"),
     (["--config", "CONFIG_BAD"], "model.kernel: must be odd"),
-    (["--input", "image", "--shard-size", "5"], "page images are held in memory (set data.shard_size to 0)"),
     (["--shard-size", "-1"], "shard_size: must be at least 0, got -1"),
 ])
 def test_bad_inputs_are_one_line_errors(workspace, tmp_path, extra, message, capsys):
@@ -162,3 +161,24 @@ def test_image_run_predicts_and_explains_records_and_page_images(workspace, tmp_
     table = pd.read_csv(out / "explanation.csv")
     assert len(table) == 2 * 3 * 12 * 6 and table.value.abs().sum() > 0
     assert len(list((out / "figures").iterdir())) == 2
+
+
+def test_shard_size_streams_the_page_images_from_shards_to_the_same_run(workspace, tmp_path):
+    """Page images written as shards (uint8, as in the .npz cache) and streamed train the very run the pages in
+    memory train: the same curves, weights and metrics, bit for bit (measured)."""
+    (tmp_path / "img.yaml").write_text(TINY_IMAGE.replace("epochs: 1", "epochs: 2"))
+    runs = [tmp_path / "in_memory", tmp_path / "streamed"]
+    for run, extra in zip(runs, ([], ["--shard-size", "7", "--jobs", "2"])):
+        assert main(["-q", "train-blackbox", "--config", str(tmp_path / "img.yaml"), "--input", "image",
+                     "--data", str(workspace / "cohort"), "-o", str(run), "--cache-dir", str(tmp_path / "cache"),
+                     *extra]) == 0
+    assert "shard_size: 7" in (runs[1] / "config.yaml").read_text()
+    assert sorted(p.name.split("-")[-1] for p in (tmp_path / "cache" / "pages").iterdir() if p.is_dir()) == ["shards7"]
+    a, b = (torch.load(r / "blackbox_weights.pt", weights_only=True) for r in runs)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    curves = [pd.read_csv(r / "curves.csv").drop(columns="seconds") for r in runs]
+    pd.testing.assert_frame_equal(curves[1], curves[0], check_exact=True)
+    metrics = [json.loads((r / "metrics.json").read_text()) for r in runs]
+    assert metrics[1]["auroc"] == metrics[0]["auroc"] and metrics[1]["mae"] == metrics[0]["mae"]
+    skipped = [pd.read_csv(r / "skipped.csv").to_dict("records") for r in runs]
+    assert skipped[1] == skipped[0]

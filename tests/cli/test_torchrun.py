@@ -2,7 +2,6 @@
 process with the same seed and the same (global) batch size."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import REPO, cli_env, one_torch_thread, wait_for_file, write_toy_cohort
+from tests.conftest import REPO, cli_env, one_torch_thread, write_toy_cohort
 from vaescan.cli.main import main
 from vaescan.models.persist import load_tensors
 
@@ -111,9 +110,24 @@ def test_scan_on_two_processes_ends_within_the_noise_of_one(workspace):
     assert c2.val_loss.iloc[-1] == pytest.approx(c1.val_loss.iloc[-1], rel=0.05)
 
 
+def _processes_writing(run: Path) -> list[str]:
+    """Command lines of the live processes (not zombies) that name the folder ``run``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(run) in cmd:
+            found.append(cmd)
+    return found
+
+
 def test_torchrun_killed_mid_epoch_resumes_on_two_processes(workspace):
-    """Both processes and their torchrun agent killed with SIGKILL after the first step checkpoint, then resumed by
-    ``torchrun ... --resume``: the run ends like the uninterrupted one-process run (each rank's state restored)."""
+    """The torchrun agent and both processes killed with SIGKILL mid-epoch, then resumed by ``torchrun ...
+    --resume``: the run ends like the uninterrupted one-process run (each rank's state restored). The run kills
+    itself (tests/cli/_die_at_checkpoint.py) when it reaches the checkpoint of epoch 1 + step 5 of 7, before writing
+    it: the file holds epoch 1 + step 3, and the two steps done since are lost, whatever the load on the machine."""
     (workspace / "killed.yaml").write_text(CONFIGS["blackbox"].replace("batch_size: 8", "batch_size: 4")
                                            .replace("epochs: 8", "epochs: 3") + "  checkpoint_every: 2\n")
     args = ["-q", "train-blackbox", "--config", str(workspace / "killed.yaml"), "--data", str(workspace / "cohort"),
@@ -122,20 +136,18 @@ def test_torchrun_killed_mid_epoch_resumes_on_two_processes(workspace):
         assert main([*args, "-o", str(workspace / "killed_1")]) == 0
     run = workspace / "killed_2"
     env = cli_env()
-    command = [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m", "vaescan", *args, "-o", str(run)]
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    wait_for_file(run / "checkpoint.pt", proc, 90)
-    os.killpg(proc.pid, signal.SIGKILL)  # the agent and both workers
-    proc.wait(timeout=30)
+    torchrun = [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", "-m"]
+    killed = subprocess.run([*torchrun, "tests.cli._die_at_checkpoint", "1", "5", *args, "-o", str(run)], cwd=REPO,
+                            env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-3000:]  # the agent
+    assert not _processes_writing(run)  # nor any worker left running on the folder
     state = load_tensors(run / "checkpoint.pt")
     assert state["world_size"] == 2 and len(state["ranks"]) == 2 and not (run / "metrics.json").exists()
-    assert state["epoch"] < 3 and state["step"] > 0, "not killed mid-epoch"  # measured: after step 2 of epoch 1
-    killed_at = (state["epoch"], state["step"])
-    done = subprocess.run([*command, "--resume"], cwd=REPO, env=env, capture_output=True, timeout=120)
+    assert (state["epoch"], state["step"]) == (1, 3) and len(state["curves"]["rows"]) == 1
+    done = subprocess.run([*torchrun, "vaescan", *args, "-o", str(run), "--resume"], cwd=REPO, env=env,
+                          capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     c1, c2 = (pd.read_csv(workspace / f"killed_{n}" / "curves.csv") for n in (1, 2))
+    assert c2.epoch.tolist() == [1, 2, 3]
     # measured: equal to the 6 digits of curves.csv, as without the kill
-    np.testing.assert_allclose(c2[["train_loss", "val_loss"]], c1[["train_loss", "val_loss"]], rtol=2e-5,
-                               err_msg=str(killed_at))
-    print(f"torchrun killed after epoch {killed_at[0]} + step {killed_at[1]}")
+    np.testing.assert_allclose(c2[["train_loss", "val_loss"]], c1[["train_loss", "val_loss"]], rtol=2e-5)

@@ -147,6 +147,24 @@ def test_cohort_pages_are_cached(tmp_path, monkeypatch):
     assert again.record_ids == pages.record_ids and again.n_samples == pages.n_samples == 3000
 
 
+def test_streamed_pages_hold_the_pages_and_records_of_the_cached_ones(tmp_path):
+    """The shards of cohort_page_images give the very pages of cohort_page_inputs, and leave out the same record
+    of another length (r002: 5 s among 6 s records) with the same reason."""
+    from vaescan.data.records import write_record
+
+    root = write_toy_cohort(tmp_path / "cohort", n=4)
+    write_record(analytic_ecg(AnalyticECG(duration_s=5.0))[0], root / "records" / "r002")
+    cohort = load_cohort(root)
+    config = mi.PageInputConfig(dpi=25.0, size=(64, 96), distortion=0.3)
+    pages = mi.cohort_page_inputs(cohort, config, use_cache=False, progress=False)
+    images, skipped = mi.cohort_page_images(cohort, config, shard_size=3, cache_dir=tmp_path / "cache",
+                                            progress=False)
+    assert images.record_ids == pages.record_ids == ["r000", "r001", "r003"]
+    assert skipped == pages.skipped == [("r002", "r002: 2500 samples; the other pages map onto 3000")]
+    assert images.shape == pages.images.shape and images.dtype == pages.images.dtype
+    np.testing.assert_array_equal(images[:], pages.images)
+
+
 def test_config_limits():
     with pytest.raises(VaescanInputError, match="distortion"):
         mi.PageInputConfig(distortion=1.5)

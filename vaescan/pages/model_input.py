@@ -39,6 +39,7 @@ from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cached_cohort, cohort_batch
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record, read_record
+from vaescan.data.shards import ShardedArray, sharded_cohort
 from vaescan.errors import VaescanInputError
 from vaescan.io import load_npz, save_npz
 from vaescan.pages.distort import Distortion, image_distort
@@ -416,16 +417,21 @@ def cohort_page_inputs(cohort: Cohort, config: PageInputConfig = PageInputConfig
                          PageInputSet.load, PageInputSet.save, cache_dir=cache_dir, use_cache=use_cache)
 
 
+def _common_length(record_ids: Sequence[str], lengths: Sequence[int]) -> tuple[np.ndarray, int, list[tuple[str, str]]]:
+    """The pages that keep the most common record length (mask), that length, and the others as skipped."""
+    n_samples = Counter(lengths).most_common(1)[0][0]
+    keep = np.array([n == n_samples for n in lengths], dtype=bool)
+    skipped = [(rid, f"{rid}: {n} samples; the other pages map onto {n_samples}")
+               for rid, n in zip(record_ids, lengths) if n != n_samples]
+    return keep, int(n_samples), skipped
+
+
 def _cohort_pages(cohort: Cohort, config: PageInputConfig, jobs: int, progress: bool) -> PageInputSet:
     done_all, skipped = cohort_batch(cohort, functools.partial(_page_item, config), what="a page image",
                                      desc="page images", jobs=jobs, progress=progress)
-    n_samples = Counter(res[3] for _, res in done_all).most_common(1)[0][0]
-    done = []
-    for rid, res in done_all:
-        if res[3] == n_samples:
-            done.append((rid, res))
-        else:
-            skipped.append((rid, f"{rid}: {res[3]} samples; the other pages map onto {n_samples}"))
+    keep, n_samples, other_lengths = _common_length([rid for rid, _ in done_all], [res[3] for _, res in done_all])
+    done = [d for d, k in zip(done_all, keep) if k]
+    skipped += other_lengths
     counts = np.array([0] + [len(res[1]) for _, res in done], np.int64)
     return PageInputSet(
         images=np.stack([res[0] for _, res in done])[:, None].astype(np.float32) / 255.0,
@@ -433,3 +439,52 @@ def _cohort_pages(cohort: Cohort, config: PageInputConfig, jobs: int, progress: 
         trace_pixels=np.concatenate([res[1] for _, res in done]),
         trace_values=np.concatenate([res[2] for _, res in done]).astype(np.int32),
         trace_offsets=np.cumsum(counts), skipped=skipped)
+
+
+def _page_row(config: PageInputConfig, item: tuple[str, Path]) -> np.ndarray:
+    """A record's ink-high page as a (1, H, W) uint8 row (module level so worker processes can run it)."""
+    return _page_item(config, item)[0][None]
+
+
+def _record_length(item: tuple[str, Path]) -> np.ndarray:
+    """A record's samples per lead as a one-number row (module level so worker processes can run it)."""
+    return np.array([read_record(item[1]).n_samples], dtype=np.int64)
+
+
+def _unit_float(rows: np.ndarray) -> np.ndarray:
+    """uint8 pages to the model's float32 in 0..1, as :meth:`PageInputSet.load` does."""
+    return rows.astype(np.float32) / 255.0
+
+
+def cohort_page_images(cohort: Cohort, config: PageInputConfig = PageInputConfig(), *, shard_size: int,
+                       cache_dir: str | os.PathLike[str] | None = None, jobs: int = 1,
+                       progress: bool = True) -> tuple[ShardedArray, list[tuple[str, str]]]:
+    """The model-input pages of :func:`cohort_page_inputs` as shards on disk, read on demand; and the skipped.
+
+    The pages (uint8, as in the ``.npz`` cache) are written ``shard_size`` records a shard by
+    :func:`~vaescan.data.shards.sharded_cohort` in ``<cache_dir>/pages/<key>-shards<N>/``, each record's
+    length (samples per lead) beside them in ``<cache_dir>/page_lengths/``. The returned
+    :class:`~vaescan.data.shards.ShardedArray` (n, 1, H, W) gives float32 in 0..1 and holds the same records
+    as :func:`cohort_page_inputs`: those of the most common length (the others are in the skipped list, with
+    the same reasons). The trace maps are not kept (training needs the pages only).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from vaescan.data.synth import simulate_cohort
+    >>> cohort = simulate_cohort(3, seed=0, out_dir=tempfile.mkdtemp(), progress=False)
+    >>> config = PageInputConfig(dpi=25.0, size=(64, 96))
+    >>> images, skipped = cohort_page_images(cohort, config, shard_size=2, cache_dir=tempfile.mkdtemp(),
+    ...                                      progress=False)
+    >>> images.shape, images.dtype.name, skipped
+    ((3, 1, 64, 96), 'float32', [])
+    >>> pages = cohort_page_inputs(cohort, config, use_cache=False, progress=False)
+    >>> bool(np.array_equal(images[:], pages.images)), images.record_ids == pages.record_ids
+    (True, True)
+    """
+    options = dict(shard_size=shard_size, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    pages = sharded_cohort(cohort, config, "pages", functools.partial(_page_row, config), **options)
+    lengths = sharded_cohort(cohort, config, "page_lengths", _record_length, **options)
+    length_of = dict(zip(lengths.record_ids, np.asarray(lengths)[:, 0].tolist()))
+    keep, _, other_lengths = _common_length(pages.record_ids, [length_of[rid] for rid in pages.record_ids])
+    return pages[keep].map(_unit_float), list(pages.skipped) + other_lengths

@@ -21,7 +21,6 @@ from vaescan.analysis.model_metrics import blackbox_metrics
 from vaescan.data.cohort_beats import beats_cohort
 from vaescan.data.dataset import CohortInputs, open_cohort
 from vaescan.data.signals import cohort_signals
-from vaescan.errors import VaescanInputError
 from vaescan.models.blackbox import BlackBox
 from vaescan.models.distributed import is_main
 from vaescan.models.run import CHECKPOINT_FILE, marking_failure
@@ -35,8 +34,8 @@ Split = tuple[np.ndarray, pd.DataFrame]
 def load_inputs(config: BlackBoxRunConfig, progress: bool = True) -> CohortInputs:
     """The cohort of ``config`` as model inputs: signals (records, 12, samples) or page images (records, 1, H, W),
     computed once and then read from the cache, with the metadata rows they belong to. With
-    ``config.data.shard_size`` the signals are shards on disk (:class:`~vaescan.data.shards.ShardedArray`),
-    streamed by training.
+    ``config.data.shard_size`` the signals or pages are shards on disk
+    (:class:`~vaescan.data.shards.ShardedArray`), streamed by training.
 
     Example
     -------
@@ -49,11 +48,11 @@ def load_inputs(config: BlackBoxRunConfig, progress: bool = True) -> CohortInput
     if config.input == "signal":
         signals = cohort_signals(cohort, config.signal, shard_size=config.data.shard_size, **options)
         return CohortInputs(beats_cohort(cohort, signals), signals.signals, list(signals.skipped))
-    if config.data.shard_size:
-        raise VaescanInputError(config.data.path, "shard_size (streamed inputs) is for signal inputs and median "
-                                "beats; page images are held in memory (set data.shard_size to 0)")
-    from vaescan.pages.model_input import cohort_page_inputs
+    from vaescan.pages.model_input import cohort_page_images, cohort_page_inputs
 
+    if config.data.shard_size:
+        images, skipped = cohort_page_images(cohort, config.image, shard_size=config.data.shard_size, **options)
+        return CohortInputs(beats_cohort(cohort, images), images, skipped)
     pages = cohort_page_inputs(cohort, config.image, **options)
     return CohortInputs(beats_cohort(cohort, pages), pages.images, list(pages.skipped))
 
