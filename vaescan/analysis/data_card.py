@@ -61,8 +61,8 @@ def data_card(cohort: Cohort) -> DataCard:
     >>> card = data_card(Cohort(".", meta, label_names=["AF"], info={"sampling_rate": 500}))
     >>> card.splits[["split", "records", "female_pct"]].round(1).values.tolist()
     [['train', 2, 50.0], ['test', 1, 100.0], ['all', 3, 66.7]]
-    >>> card.prevalence.loc[0, ["label", "train_n", "test_pct"]].tolist(), card.sampling_rate_hz
-    (['AF', 1, 100.0], [500.0])
+    >>> card.prevalence.iloc[:, :3].values.tolist(), card.sampling_rate_hz
+    ([['AF', 1, 50.0]], [500.0])
     """
     meta = cohort.metadata
     parts = [(s, meta[meta["split"] == s]) for s in _splits(meta)] + [("all", meta)]

@@ -16,7 +16,8 @@ SPEED_MM_S, GAIN_MM_MV = 25.0, 10.0
 
 def plot_digitisation(page: np.ndarray, time_s: np.ndarray, traced_mv: np.ndarray, true_mv: np.ndarray,
                       lead: str, title: str = "") -> Figure:
-    """The page image (left) and lead ``lead`` traced from it over the true signal (right; NaN: not shown).
+    """The page image (top) and lead ``lead`` traced from it over the true signal (below; NaN: not shown; the time
+    axis spans the samples shown).
 
     Example
     -------
@@ -25,13 +26,16 @@ def plot_digitisation(page: np.ndarray, time_s: np.ndarray, traced_mv: np.ndarra
     >>> [ax.get_xlabel() for ax in fig.axes], fig.axes[1].get_ylabel()
     (['', 'time (s); 25 mm/s'], 'lead II (mV); 10 mm/mV')
     """
-    fig = Figure(figsize=(13.0, 4.2))
-    page_ax, ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    fig = Figure(figsize=(11.0, 10.0))
+    grid = fig.add_gridspec(2, 1, height_ratios=(3.0, 1.2))
+    page_ax, ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
     page_ax.imshow(page, cmap="gray" if page.ndim == 2 else None, vmin=0, vmax=1 if page.max() <= 1 else 255)
     page_ax.set(xticks=[], yticks=[], title="page image")
     finite = np.concatenate([traced_mv[np.isfinite(traced_mv)], true_mv[np.isfinite(true_mv)]])
     low, high = (float(finite.min()) - 0.2, float(finite.max()) + 0.2) if len(finite) else (-1.0, 1.0)
-    t0, t1 = float(time_s[0]), float(time_s[-1])
+    shown = np.flatnonzero(np.isfinite(traced_mv) | np.isfinite(true_mv))
+    t0, t1 = (float(time_s[shown[0]]), float(time_s[shown[-1]])) if len(shown) else (float(time_s[0]),
+                                                                                       float(time_s[-1]))
     for step, colour, lw in ((0.04, "#f6c6c6", 0.3), (0.2, "#e89a9a", 0.7)):
         for x in np.arange(np.floor(t0 / step) * step, t1 + 1e-9, step):
             ax.axvline(x, color=colour, lw=lw, zorder=0)

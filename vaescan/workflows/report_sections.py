@@ -52,13 +52,13 @@ class SectionSettings:
     evaluation (``pages.csv``), None: no digitisation section; its first ``digitisation_pages`` pages."""
 
     records_per_label: int = RECORDS_PER_LABEL
-    traversal_figures: int = 3
+    traversal_figures: int = 2
     digitized: str | None = None
     digitisation_pages: int = 4
 
 
 DEFAULT_SECTIONS = SectionSettings()
-"""The report's default sections: 2 overlays per label, 3 traversal figures per run, no digitisation folder."""
+"""The report's default sections: 2 overlays per label, 2 traversal figures per run, no digitisation folder."""
 
 
 def _slug(name: str) -> str:
@@ -120,7 +120,10 @@ def scan_sections(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path, s
     for name, run in runs:
         base = out / "sections" / _slug(name)
         traverse_run(run, base / "traversal", figures=settings.traversal_figures)
-        shown = sorted((base / "traversal").glob("traversal_z*.png"), key=lambda p: int(p.stem[11:]))
+        scan = SCAN.load(run)
+        order = scan.vae.active_units_ or list(range(scan.vae.config.latent_dim))   # traverse_run's order
+        shown = [p for p in (base / "traversal" / f"traversal_z{f}.png" for f in order[:settings.traversal_figures])
+                 if p.exists()]
         for path, caption in ([(base / "traversal" / "traversal_overview.png", "every factor, six leads"),
                                (base / "traversal" / "traversal_spearman.png", "feature change along each factor")]
                               + [(p, f"factor {p.stem[10:]}, 12 leads") for p in shown]):
@@ -132,7 +135,6 @@ def scan_sections(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path, s
             path = base / "associations" / f"{stem}.png"
             if path.exists():
                 heatmaps.figures.append(SectionFigure(str(path.relative_to(out)), f"{name}: {caption}", name))
-        scan = SCAN.load(run)
         for label in [b for b in scan.binary_names_ if b not in SKIP_LABELS]:
             table = generate_run(run, {label: 1.0}, base / "generated" / _slug(label))
             generated.figures.append(SectionFigure(
@@ -167,7 +169,8 @@ def overlay_records(cohort: Cohort, labels: Sequence[str], n: int) -> dict[str, 
 
 def blackbox_section(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path, settings: SectionSettings, *,
                      jobs: int = 1, ptbxl_rate: int = 500, progress: bool = True) -> Section:
-    """Jacobian overlays of the black-box ``runs`` (name, folder): per label, ``records_per_label`` test records.
+    """Jacobian overlays of the black-box ``runs`` (name, folder): per label, the first ``records_per_label`` test
+    records that have it and can be explained (of twice that many candidates).
 
     Example
     -------
@@ -194,7 +197,8 @@ def blackbox_section(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path
         config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
         model = BlackBox.load(run)
         labels = [b for b in model.binary_names_ if b != "sex"]
-        chosen = overlay_records(cohort, labels, settings.records_per_label)
+        # twice the records asked for: a record that cannot be explained (no usable signal) gives way to the next
+        chosen = overlay_records(cohort, labels, 2 * settings.records_per_label)
         rows = sorted({i for idx in chosen.values() for i in idx})
         items = [("record", cohort.record_path(i), str(meta["record_id"].iloc[i])) for i in rows]
         skipped: list[tuple[str, str]] = []
@@ -204,10 +208,8 @@ def blackbox_section(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path
         base = out / "sections" / _slug(name) / "jacobians"
         for label, idx in chosen.items():
             k = list(model.output_names_).index(label)
-            for i in idx:
-                rid = str(meta["record_id"].iloc[i])
-                if rid not in evidence:
-                    continue
+            ids = [str(meta["record_id"].iloc[i]) for i in idx]
+            for rid in [r for r in ids if r in evidence][:settings.records_per_label]:
                 ev = evidence[rid]
                 printed, present, _ = output_scores(model, ev.outputs)
                 line = evidence_summary(ev.table(model.output_names_), printed, present)[k]
