@@ -52,7 +52,7 @@ def figures(page: str, key: str, report: Path) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def check_data_card(report: Path, cohort_dir: Path) -> None:
+def check_data_card(report: Path, cohort_dir: Path, labels: tuple | list = ("NORM", "WIDE")) -> None:
     """The data card's numbers, counted here from the cohort's metadata: records per split, positives and
     prevalence per label and split."""
     meta = load_cohort(cohort_dir).metadata
@@ -65,7 +65,7 @@ def check_data_card(report: Path, cohort_dir: Path) -> None:
         assert int(rows[split][0]) == len(part), split
         assert float(rows[split][4]) == pytest.approx(100 * (part.sex == 1).mean(), abs=0.05)
     assert int(rows["all"][0]) == len(meta)
-    for label in ("NORM", "WIDE"):
+    for label in labels:
         values = rows[label]                                  # train n, %, val n, %, test n, %, all n, %
         for k, split in enumerate(("train", "val", "test")):
             part = meta[meta.split == split][label]
