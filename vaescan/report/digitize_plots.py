@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import seaborn as sns
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 SPEED_MM_S, GAIN_MM_MV = 25.0, 10.0
@@ -36,12 +37,11 @@ def plot_digitisation(page: np.ndarray, time_s: np.ndarray, traced_mv: np.ndarra
     shown = np.flatnonzero(np.isfinite(traced_mv) | np.isfinite(true_mv))
     t0, t1 = (float(time_s[shown[0]]), float(time_s[shown[-1]])) if len(shown) else (float(time_s[0]),
                                                                                        float(time_s[-1]))
-    for step, colour, lw in ((0.04, "#f6c6c6", 0.3), (0.2, "#e89a9a", 0.7)):
-        for x in np.arange(np.floor(t0 / step) * step, t1 + 1e-9, step):
-            ax.axvline(x, color=colour, lw=lw, zorder=0)
-    for step, colour, lw in ((0.1, "#f6c6c6", 0.3), (0.5, "#e89a9a", 0.7)):
-        for y in np.arange(np.floor(low / step) * step, high + 1e-9, step):
-            ax.axhline(y, color=colour, lw=lw, zorder=0)
+    for (xstep, ystep), colour, lw in (((0.04, 0.1), "#f6c6c6", 0.3), ((0.2, 0.5), "#e89a9a", 0.7)):
+        xs = np.arange(np.floor(t0 / xstep) * xstep, t1 + 1e-9, xstep)
+        ys = np.arange(np.floor(low / ystep) * ystep, high + 1e-9, ystep)
+        ax.add_collection(LineCollection([((x, low), (x, high)) for x in xs] + [((t0, y), (t1, y)) for y in ys],
+                                         colors=colour, linewidths=lw, zorder=0))
     blue, orange = sns.color_palette("colorblind")[0], sns.color_palette("colorblind")[1]
     ax.plot(time_s, true_mv, color=blue, lw=1.4, label="true signal", zorder=2)
     ax.plot(time_s, traced_mv, color=orange, lw=1.0, label="traced from the page", zorder=3)

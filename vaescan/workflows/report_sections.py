@@ -197,19 +197,29 @@ def blackbox_section(runs: Sequence[tuple[str, Path]], cohort: Cohort, out: Path
         config = load_config(BlackBoxRunConfig, Path(run) / CONFIG_FILE)
         model = BlackBox.load(run)
         labels = [b for b in model.binary_names_ if b != "sex"]
-        # twice the records asked for: a record that cannot be explained (no usable signal) gives way to the next
-        chosen = overlay_records(cohort, labels, 2 * settings.records_per_label)
-        rows = sorted({i for idx in chosen.values() for i in idx})
-        items = [("record", cohort.record_path(i), str(meta["record_id"].iloc[i])) for i in rows]
+        n = settings.records_per_label
+        # twice the records asked for: a record that cannot be explained (no usable signal) gives way to the next,
+        # explained in a second pass only for the labels that came up short
+        chosen = overlay_records(cohort, labels, 2 * n)
         skipped: list[tuple[str, str]] = []
-        evidence = {ev.item.record_id: ev for ev in iter_evidence(
-            model, config, items, ExplainSettings(jobs=jobs, ptbxl_rate=ptbxl_rate), progress=progress,
-            skipped=skipped)}
+        evidence: dict = {}
+        tried: set[int] = set()
+        for second in (False, True):
+            wanted = [idx[n:] if second else idx[:n] for idx in chosen.values()
+                      if not second or sum(str(meta["record_id"].iloc[i]) in evidence for i in idx[:n]) < n]
+            rows = sorted({i for idx in wanted for i in idx} - tried)
+            if not rows:
+                continue
+            tried.update(rows)
+            items = [("record", cohort.record_path(i), str(meta["record_id"].iloc[i])) for i in rows]
+            evidence.update({ev.item.record_id: ev for ev in iter_evidence(
+                model, config, items, ExplainSettings(jobs=jobs, ptbxl_rate=ptbxl_rate), progress=progress,
+                skipped=skipped)})
         base = out / "sections" / _slug(name) / "jacobians"
         for label, idx in chosen.items():
             k = list(model.output_names_).index(label)
             ids = [str(meta["record_id"].iloc[i]) for i in idx]
-            for rid in [r for r in ids if r in evidence][:settings.records_per_label]:
+            for rid in [r for r in ids if r in evidence][:n]:
                 ev = evidence[rid]
                 printed, present, _ = output_scores(model, ev.outputs)
                 line = evidence_summary(ev.table(model.output_names_), printed, present)[k]
