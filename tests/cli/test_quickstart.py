@@ -69,6 +69,27 @@ def test_report_is_self_contained_and_embeds_the_explorer(small):
 
 
 @pytest.mark.slow
+def test_report_sections_show_the_quickstarts_runs_and_pages(small):
+    from tests.workflows.test_report_sections import check_data_card, figures, section_html
+
+    out, _ = small
+    report = out / "report"
+    page = (report / "report.html").read_text()
+    check_data_card(report, out / "cohort", labels=LABELS)
+    groups = {key: [g for g, _ in figures(page, key, report)] for key in
+              ("traversals", "heatmaps", "generated", "jacobians", "digitisation")}
+    assert groups["traversals"] == ["scan"] * 4 and groups["heatmaps"] == ["scan"] * 3
+    assert groups["generated"] == [f"scan/{label}" for label in LABELS if label != "NORM"]
+    test = pd.read_csv(out / "cohort" / "metadata.csv").query("split == 'test'")
+    for label in LABELS:                                            # every test record here has a usable signal
+        assert groups["jacobians"].count(f"blackbox/{label}") == min(2, int(test[label].sum())), label
+    pages = pd.read_csv(out / "digitize" / "pages.csv")
+    assert groups["digitisation"] == pages.page.tolist() and len(pages) == 2
+    assert "Not shown" not in page.split('id="data-card"')[1].split("<h2>Published magnitudes</h2>")[0]
+    assert section_html(page, "jacobians").count("<figure") == len(groups["jacobians"])
+
+
+@pytest.mark.slow
 def test_tradeoff_table_has_a_row_per_representation_and_task_with_sane_numbers(small):
     out, _ = small
     table = pd.read_csv(out / "report" / "tradeoff.csv")

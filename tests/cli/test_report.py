@@ -62,3 +62,40 @@ def test_report_refuses_a_run_of_another_kind(tmp_path, capsys):
     assert main(["-q", "report", str(tmp_path / "vae"), "--data", str(tmp_path / "cohort"),
                  "-o", str(tmp_path / "out"), "--no-features"]) == 2
     assert "expected a scan or blackbox run" in capsys.readouterr().err
+
+
+def test_the_data_card_counts_the_cohort(report):
+    from tests.workflows.test_report_sections import check_data_card
+
+    check_data_card(report, report.parent / "cohort")
+
+
+def test_jacobian_overlays_show_two_explainable_test_records_per_label(report):
+    from tests.workflows.test_report_sections import figures, section_html
+
+    page = (report / "report.html").read_text()
+    groups = [g for g, _ in figures(page, "jacobians", report)]
+    meta = pd.read_csv(report.parent / "cohort" / "metadata.csv")
+    test = meta[(meta.split == "test") & (meta.record_id != "r017")]   # r017: a flat lead, not explainable
+    for label in ("NORM", "WIDE"):
+        assert groups.count(f"bb_run/{label}") == min(2, int(test[label].sum())) == 2, label
+        first = test[test[label] == 1].record_id.tolist()[:2]
+        assert sorted(p.name for p in (report / "sections" / "bb_run" / "jacobians").glob(f"{label.lower()}_*")) == \
+            sorted(f"{label.lower()}_{rid}.png" for rid in first)
+    # each caption gives the probability and the evidence for and against the label
+    captions = section_html(page, "jacobians")
+    assert captions.count("for: ") >= 4 and captions.count("against: ") >= 4
+
+
+def test_sections_without_their_input_say_why_in_one_line(report):
+    from tests.workflows.test_report_sections import FIGURE, section_html, section_md
+
+    md, page = (report / "report.md").read_text(), (report / "report.html").read_text()
+    for title, key in (("Factor traversals", "traversals"), ("Factor <-> clinical heatmaps", "heatmaps"),
+                       ("Generated typical beats per label", "generated")):
+        assert section_md(md, title).strip().splitlines()[-1] == \
+            "Not shown: no SCAN run was given to the report (give a train-scan run folder to add it)."
+        assert FIGURE.findall(section_html(page, key)) == []
+    assert section_md(md, "Digitisation examples").strip().splitlines()[-1].startswith(
+        "Not shown: no digitisation results given (--digitized DIR")
+    assert not (report / "sections" / "digitisation").exists()

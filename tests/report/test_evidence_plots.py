@@ -12,7 +12,8 @@ def test_signal_panels_carry_the_evidence():
     evidence = np.zeros((12, 1000))
     evidence[11, 800:850] = 1.0          # V6 is shown from 7.5 to 10 s on a 3x4 page
     fig = plot_signal_evidence(signal, fs, evidence)
-    collections = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)]
+    collections = [c for c in fig.axes[0].collections if isinstance(c, LineCollection) and c.get_array() is not None]
+    assert len(fig.axes[0].collections) == 15  # and the grid: 1 mm and 5 mm lines, one collection each
     assert len(collections) == 13        # 12 panels and the lead II rhythm strip
     coloured = [c for c in collections if np.any(c.get_array() > 0)]
     assert len(coloured) == 1 and len(coloured[0].get_array()) == 249

@@ -20,7 +20,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "order, localisation on the known causes, stability across two runs of a kind), anchoring.csv (anchored "
         "against unanchored VAE runs), tradeoff.png, report.md and a self-contained report.html that ends with a "
         "latent explorer of each SCAN run (a slider per factor redraws the 12-lead beat; SCAN's beat per clinical "
-        "profile; its data also in explorer.json).")
+        "profile; its data also in explorer.json). The report also holds a data card, each SCAN run's traversals, "
+        "factor <-> clinical heatmaps and generated beats per label, each black box's Jacobian overlays for a few "
+        "test records per label, and digitisation examples (--digitized); figures under DIR/sections.")
     p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
     p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
     p.add_argument("-o", "--output", default="report", help="output folder (default report)")
@@ -32,6 +34,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile-records", type=int, default=20,
                    help="test records (with a label of known cause) explained for the explainability profile "
                    "(default 20; 0 leaves the profile out)")
+    p.add_argument("--records-per-label", type=int, default=2,
+                   help="test records per label whose Jacobian overlay is shown, per black-box run "
+                   "(default 2; 0: none)")
+    p.add_argument("--digitized", metavar="DIR", help="a folder of digitisation results (pages.csv, as the "
+                   "quickstart's digitize/ step writes) to show as examples: page, traced lead II, SNR")
+    p.add_argument("--no-sections", dest="sections", action="store_false",
+                   help="leave out the figure sections (data card, traversals, heatmaps, generated beats, Jacobian "
+                   "overlays, digitisation)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)
@@ -41,6 +51,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``vaescan report RUN... --data COHORT -o DIR``."""
+    from vaescan.workflows.report_sections import SectionSettings
     from vaescan.workflows.tradeoff import tradeoff_report
 
     check_output_folder(args.output)
@@ -48,7 +59,9 @@ def cmd_report(args: argparse.Namespace) -> int:
                           min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, profile_n=args.profile_records, jobs=args.jobs,
                           ptbxl_rate=args.ptbxl_rate,
-                          progress=not args.quiet)
+                          progress=not args.quiet,
+                          sections=SectionSettings(records_per_label=args.records_per_label, digitized=args.digitized)
+                          if args.sections else None)
     print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, profile.csv, tradeoff.png, "
           "explorer.json)")
     return 0

@@ -42,11 +42,12 @@ def _evidence_norm(evidence: np.ndarray) -> mpl.colors.Normalize:
 
 
 def _draw_grid(ax, width_mm: float, height_mm: float) -> None:
+    """The 1 mm and 5 mm grid as two line collections (one artist each: hundreds of axvline/axhline artists made
+    each figure take over a second to draw)."""
     for step, colour, lw in ((1.0, "#f6d3d8", 0.3), (5.0, "#ea9aa6", 0.6)):
-        for x in np.arange(0, width_mm + 1e-9, step):
-            ax.axvline(x, color=colour, lw=lw, zorder=0)
-        for y in np.arange(0, height_mm + 1e-9, step):
-            ax.axhline(y, color=colour, lw=lw, zorder=0)
+        xs, ys = np.arange(0, width_mm + 1e-9, step), np.arange(0, height_mm + 1e-9, step)
+        segments = [((x, 0.0), (x, height_mm)) for x in xs] + [((0.0, y), (width_mm, y)) for y in ys]
+        ax.add_collection(LineCollection(segments, colors=colour, linewidths=lw, zorder=0))
 
 
 def plot_signal_evidence(signal: np.ndarray, fs: float, evidence: np.ndarray, title: str = "",

@@ -281,9 +281,12 @@ NOTE = ("Every representation is scored on the same test records; intervals are 
 
 
 def render_markdown(result: TradeoffResult, figure: str, meta: Mapping,
-                    explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None) -> str:
+                    explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None,
+                    card: str = "", sections: str = "") -> str:
     """report.md: summary, the figure (a relative path), the summary and per-task tables, published magnitudes,
-    and where the latent explorer is (``explorer``: :func:`vaescan.analysis.explorer.explorer_data` per SCAN run).
+    and where the latent explorer is (``explorer``: :func:`vaescan.analysis.explorer.explorer_data` per SCAN run);
+    ``card`` (Markdown) follows the summary, ``sections`` (Markdown) precede the published magnitudes
+    (:func:`vaescan.report.sections.sections_markdown`).
 
     Example
     -------
@@ -296,11 +299,14 @@ def render_markdown(result: TradeoffResult, figure: str, meta: Mapping,
     parts = [f"# {TITLE}", "", f"Cohort `{meta.get('cohort', '')}`, {meta.get('n_test', '?')} test records, "
              f"{meta.get('n_boot', '?')} bootstrap resamples. {NOTE}", "", "## Summary", "",
              *[f"- {s}" for s in summary_sentences(result)], "", f"![trade-off]({figure})", "",
+             *([card] if card else []),
              "## Representations", "", _markdown_table(_summary_display(result.summary)), ""]
     if profile is not None and len(profile):
         parts += ["## Explainability profile", "", PROFILE_NOTE, "", _markdown_table(profile_display(profile)), ""]
     if len(result.table):
         parts += ["## Per task", "", _markdown_table(_table_display(result.table)), ""]
+    if sections:
+        parts.append(sections)
     parts += ["## Published magnitudes", "", _markdown_table(PUBLISHED), "", explorer_markdown(explorer)]
     return "\n".join(parts)
 
@@ -313,6 +319,7 @@ table {{ border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }}
 th, td {{ border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: left; }}
 th {{ background: #eee; }}
 img {{ max-width: 100%; }}
+figure {{ margin: 1em 0; }} figcaption {{ font-size: 0.85em; color: #444; }}
 </style></head>
 <body>
 <h1>{title}</h1>
@@ -320,11 +327,13 @@ img {{ max-width: 100%; }}
 <h2>Summary</h2>
 <ul>{summary}</ul>
 <img alt="macro AUROC against explainability level" src="data:image/png;base64,{png}">
+{card}
 <h2>Representations</h2>
 {representations}
 {profile}
 <h2>Per task</h2>
 {tasks}
+{sections}
 <h2>Published magnitudes</h2>
 {published}
 {explorer}
@@ -337,9 +346,11 @@ def _html_table(frame: pd.DataFrame) -> str:
 
 
 def render_html(result: TradeoffResult, png_base64: str, meta: Mapping,
-                explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None) -> str:
+                explorer: Sequence[Mapping] | None = None, profile: pd.DataFrame | None = None,
+                card: str = "", sections: str = "") -> str:
     """report.html: the content of :func:`render_markdown` as one self-contained page (figure as a base64 PNG),
-    ending with the latent explorer (:func:`vaescan.report.explorer.explorer_html`).
+    ending with the latent explorer (:func:`vaescan.report.explorer.explorer_html`); ``card`` and ``sections``
+    are HTML placed as in :func:`render_markdown` (:func:`vaescan.report.sections.sections_html`).
 
     Example
     -------
@@ -358,4 +369,4 @@ def render_html(result: TradeoffResult, png_base64: str, meta: Mapping,
         profile=(f"<h2>Explainability profile</h2>\n<p>{html.escape(PROFILE_NOTE)}</p>\n"
                  f"{_html_table(profile_display(profile))}") if profile is not None and len(profile) else "",
         tasks=_html_table(_table_display(result.table)) if len(result.table) else "<p>-</p>",
-        published=_html_table(PUBLISHED), explorer=explorer_html(explorer))
+        published=_html_table(PUBLISHED), explorer=explorer_html(explorer), card=card, sections=sections)

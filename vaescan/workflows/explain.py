@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from vaescan.batch import run_batch, write_failures
 from vaescan.config import load_config
@@ -164,17 +165,25 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
+def evidence_figure(evidence: Evidence, k: int, title: str) -> Figure:
+    """The figure of output ``k``'s evidence for one input: the record on standard paper, its trace coloured by the
+    evidence for (orange) and against (purple) the output; or the page with the evidence on its trace pixels.
+
+    Example
+    -------
+    >>> fig = evidence_figure(next(iter_evidence(model, config, items)), 0, "r001: LBBB 0.93")  # doctest: +SKIP
+    """
+    item = evidence.item
+    if item.trace_map is None:
+        return plot_signal_evidence(item.signal, item.fs, evidence.sample_maps[k], title)
+    return plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_map, title)
+
+
 def _figure(evidence: Evidence, model: BlackBox, summary: str, path: Path) -> None:
     """The evidence for the record's most probable binary output (else its first output)."""
     binary = list(model.binary_names_)
     k = int(np.argmax(evidence.outputs[: len(binary)])) if binary else 0
-    title = f"{evidence.item.record_id}: {summary}"
-    item = evidence.item
-    if item.trace_map is None:
-        fig = plot_signal_evidence(item.signal, item.fs, evidence.sample_maps[k], title)
-    else:
-        fig = plot_page_evidence(item.inputs[0], evidence.maps[k][0], item.trace_map, title)
-    save_figure(fig, path)
+    save_figure(evidence_figure(evidence, k, f"{evidence.item.record_id}: {summary}"), path)
 
 
 def iter_evidence(model: BlackBox, config: BlackBoxRunConfig, items: Sequence[tuple[str, Path, str]],
@@ -205,8 +214,15 @@ def iter_evidence(model: BlackBox, config: BlackBoxRunConfig, items: Sequence[tu
         yield from explain_inputs(attribution, forward, [item for _, item in prepared.done], batch_size)
 
 
-def _scores(model: BlackBox, outputs: np.ndarray) -> tuple[dict[str, str], dict[str, bool], dict[str, float]]:
-    """Printed scores, present flags and numeric scores (probabilities for labels, values for the rest)."""
+def output_scores(model: BlackBox, outputs: np.ndarray) -> tuple[dict[str, str], dict[str, bool], dict[str, float]]:
+    """Printed scores, present flags and numeric scores (probabilities for labels, values for the rest) of a
+    black box's raw ``outputs`` (logits for labels).
+
+    Example
+    -------
+    >>> output_scores(BlackBox.load("runs/blackbox_signal"), np.zeros(12))[0]["LBBB"]  # doctest: +SKIP
+    '0.50'
+    """
     nb = len(model.binary_names_)
     values = {name: float(1 / (1 + np.exp(-v))) if i < nb else float(v)
               for i, (name, v) in enumerate(zip(model.output_names_, outputs))}
@@ -238,7 +254,7 @@ def explain_run(run: str | os.PathLike[str], paths: Sequence[str | os.PathLike[s
         header = True
         for evidence in iter_evidence(model, config, items, settings, progress=progress, skipped=skipped):
             rid = evidence.item.record_id
-            printed, present, values = _scores(model, evidence.outputs)
+            printed, present, values = output_scores(model, evidence.outputs)
             table = evidence.table(model.output_names_)
             table.to_csv(table_path, mode="a", header=header, index=False, float_format="%.6g")
             header = False

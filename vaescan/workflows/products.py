@@ -106,13 +106,13 @@ def traverse_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *,
 
 
 def associate_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *, data: str | None = None,
-                  split: str = "test", progress: bool = True) -> dict[str, pd.DataFrame]:
+                  split: str = "test", progress: bool = True, cache_dir: str | None = None) -> dict[str, pd.DataFrame]:
     """Factor <-> clinical variable heatmaps of a SCAN run: its p(y|z) weights, and single-factor AUROC / R2.
 
     The single-factor scores use the beats of ``split`` of the run's cohort (or
     of ``data``). Writes ``scan_weights.csv/.png``, ``single_factor_scores.csv``,
     ``single_factor_auroc.png`` and ``single_factor_r2.png`` (if any continuous
-    variable) into ``output``; returns the tables.
+    variable) into ``output``; returns the tables. ``cache_dir`` replaces the run's beat cache folder.
 
     Example
     -------
@@ -123,6 +123,8 @@ def associate_run(run: str | os.PathLike[str], output: str | os.PathLike[str], *
     config = load_config(SCANRunConfig, Path(run) / CONFIG_FILE)
     if data:
         config.data.path = data
+    if cache_dir:
+        config.data.cache_dir = cache_dir
     d = load_data(config.data, progress)
     beats, rows = d.split(split)
     if not beats.record_ids:

@@ -227,12 +227,15 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"written": False}
+    from vaescan.workflows.report_sections import SectionSettings
     from vaescan.workflows.tradeoff import tradeoff_report  # torch: imported only with the models
 
     size = quickstart_models(cfg)
+    # the report's digitisation examples are the digitise step's pages (none when it printed none)
+    sections = SectionSettings(digitized=str(out / "digitize") if (out / "digitize" / "pages.csv").exists() else None)
     folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox"], out / "cohort", out / "report",
                              n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs, progress=progress,
-                             profile_n=size.profile_records)
+                             profile_n=size.profile_records, sections=sections)
     summary = pd.read_csv(folder / "summary.csv")
     info = read_json(folder / "report.json")
     profile = pd.read_csv(folder / "profile.csv") if (folder / "profile.csv").exists() else pd.DataFrame()

@@ -47,6 +47,7 @@ from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
 from vaescan.report.ecg_plots import save_figure
+from vaescan.report.sections import Section, sections_html, sections_markdown
 from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
 from vaescan.workflows.blackbox import load_inputs
 from vaescan.workflows.profile import (
@@ -57,6 +58,7 @@ from vaescan.workflows.profile import (
     scan_profile,
     stability_rows,
 )
+from vaescan.workflows.report_sections import DEFAULT_SECTIONS, SectionSettings, report_sections
 
 Representations = dict[str, tuple[int, pd.DataFrame]]
 """Representation name -> (explainability level, test predictions)."""
@@ -356,13 +358,16 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
                     output: str | os.PathLike[str], *, features: bool = True, n_boot: int = 1000, seed: int = 0,
                     min_per_class: int = 5,
                     cache_dir: str | None = None, jobs: int = 1, ptbxl_rate: int = 500,
-                    profile_n: int = PROFILE_RECORDS, progress: bool = True) -> Path:
+                    profile_n: int = PROFILE_RECORDS, progress: bool = True,
+                    sections: SectionSettings | None = DEFAULT_SECTIONS) -> Path:
     """Score every representation on the test split of the cohort ``data`` and write ``output``/:
     ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
     ``min_per_class`` test records per class, gap to the best), ``profile.csv`` (the explainability profile on
     up to ``profile_n`` test records; 0 leaves it out), ``anchoring.csv`` (anchored vs unanchored VAE runs),
     ``predictions/<representation>.csv``, ``tradeoff.png``, ``explorer.json`` (the latent explorer's data of the
-    SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``.
+    SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``; with ``sections`` (None:
+    none) also the data card, traversals, heatmaps, generated beats, Jacobian overlays and digitisation examples
+    (:mod:`vaescan.workflows.report_sections`; figures under ``output``/sections).
 
     Example
     -------
@@ -380,16 +385,20 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
                                binary=binary, continuous=continuous, n_boot=n_boot, seed=seed,
                                min_per_class=min_per_class, anchoring=collected.anchoring)
+    made = [] if sections is None else report_sections(
+        list(zip(_run_names(runs), runs)), cohort, output, sections, cache_dir=cache_dir, jobs=jobs,
+        ptbxl_rate=ptbxl_rate, progress=progress)
     return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps,
-                        explorer=explorer_runs(runs), profile=collected.profile)
+                        explorer=explorer_runs(runs), profile=collected.profile, sections=made)
 
 
 def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, cohort: str, n_test: int,
                  n_boot: int, predictions: Representations, explorer: Sequence[dict] = (),
-                 profile: pd.DataFrame | None = None) -> Path:
+                 profile: pd.DataFrame | None = None, sections: Sequence[Section] = ()) -> Path:
     """Write the tables, the figure, ``explorer.json`` and report.md / report.html of a scored trade-off into
     ``output`` (``explorer``: the latent explorer's data per SCAN run; none: the report says so; ``profile``:
-    the explainability profile, written as ``profile.csv`` when it has rows)."""
+    the explainability profile, written as ``profile.csv`` when it has rows; ``sections``: the figure sections,
+    whose PNGs are already under ``output``, the data card first, linked from report.md, embedded in report.html)."""
     out = Path(output)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     tables = [("tradeoff.csv", result.table), ("summary.csv", result.summary), ("anchoring.csv", result.anchoring)]
@@ -406,11 +415,14 @@ def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, coho
             "best": result.best}
     write_json(out / "report.json", meta)
     write_json(out / "explorer.json", list(explorer))
+    card, rest = [s for s in sections if s.key == "data-card"], [s for s in sections if s.key != "data-card"]
     with atomic_path(out / "report.md") as tmp:
-        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer, profile))
+        Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer, profile,
+                                             card=sections_markdown(card), sections=sections_markdown(rest)))
     png = base64.b64encode((out / "tradeoff.png").read_bytes()).decode("ascii")
     with atomic_path(out / "report.html") as tmp:
-        Path(tmp).write_text(render_html(result, png, meta, explorer, profile))
+        Path(tmp).write_text(render_html(result, png, meta, explorer, profile, card=sections_html(card, out),
+                                         sections=sections_html(rest, out)))
     return out
 
 
