@@ -32,6 +32,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile-records", type=int, default=20,
                    help="test records (with a label of known cause) explained for the explainability profile "
                    "(default 20; 0 leaves the profile out)")
+    p.add_argument("--digitised", type=int, default=0, metavar="N",
+                   help="the photographed path: N test records printed, distorted (clean, phone, perspective, "
+                   "shadow in turn), digitised into OUTPUT/digitised (cached) and read by the same representations, "
+                   "at level 6 (default 0: off)")
+    p.add_argument("--digitised-layout", default="12x1",
+                   help="page layout of the photographed path (default 12x1: every lead's 10 s; 3x4+II shows each "
+                   "lead for 2.5 s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)
@@ -47,7 +54,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
                           min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, profile_n=args.profile_records, jobs=args.jobs,
-                          ptbxl_rate=args.ptbxl_rate,
+                          ptbxl_rate=args.ptbxl_rate, digitised=args.digitised,
+                          digitised_layout=args.digitised_layout,
                           progress=not args.quiet)
     print(f"report in {out / 'report.html'} (and report.md, tradeoff.csv, summary.csv, profile.csv, tradeoff.png, "
           "explorer.json)")
