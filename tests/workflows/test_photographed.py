@@ -93,3 +93,18 @@ def test_pages_follow_the_mix_in_turn_with_seeded_strengths(toy_pages):
     assert len({c.record_id for c in cases}) == 8 and all(c.style.layout == "12x1" for c in cases)
     assert cases == photographed.paper_cases(cohort, 8, seed=1)
     assert cases[1].distortion.active() == ["rotation", "perspective", "crease", "shadow", "blur", "noise", "jpeg"]
+
+
+def test_the_quickstarts_digitise_step_shows_a_progress_bar_over_its_pages(tmp_path, monkeypatch, capsys):
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import Record
+    from vaescan.digitize import evaluate
+
+    monkeypatch.setattr(evaluate, "page_evaluate", lambda case, out_dir: {"page": case.page, "snr_db": 20.0})
+    records = [Record(np.zeros((5000, 12)), 500.0, list(LEADS), name=f"r{i}") for i in range(2)]
+    table = evaluate.evaluate_pages(records, tmp_path / "a", n_pages=2, progress=True)
+    assert table.page.tolist() == ["clean00", "distorted00", "clean01", "distorted01"]
+    err = capsys.readouterr().err
+    assert "digitize: 100%" in err and "4/4" in err
+    evaluate.evaluate_pages(records, tmp_path / "b", n_pages=2, progress=False)
+    assert "digitize" not in capsys.readouterr().err
