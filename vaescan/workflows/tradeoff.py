@@ -48,7 +48,7 @@ from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
 from vaescan.report.ecg_plots import save_figure
-from vaescan.report.paper_cost import paper_html, paper_markdown
+from vaescan.report.paper_cost import paper_html, paper_markdown, paper_overlay
 from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
 from vaescan.workflows.blackbox import load_inputs
 from vaescan.workflows.photographed import (
@@ -460,7 +460,8 @@ def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, coho
     for i, (name, (_, pred)) in enumerate(predictions.items()):
         with atomic_path(out / "predictions" / f"{i + 1}_{_slug(name)}.csv") as tmp:
             pred.to_csv(tmp, index=False, float_format="%.6g")
-    save_figure(plot_tradeoff(result.summary, result.macro_labels, profile), out / "tradeoff.png")
+    figure = plot_tradeoff(result.summary, result.macro_labels, profile)
+    save_figure(paper_overlay(figure, paper[1]) if paper is not None else figure, out / "tradeoff.png")
     meta = {"cohort": cohort, "n_test": n_test, "n_boot": n_boot, "macro_labels": result.macro_labels,
             "best": result.best}
     if paper is not None:
