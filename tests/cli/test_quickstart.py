@@ -171,7 +171,7 @@ def test_the_photographed_path_pairs_each_representation_with_its_digitised_self
     assert (gaps.digitised == [f"{k} (digitised)" for k in ORIGINAL]).all()
     values = gaps[["macro_auroc_original", "macro_auroc_digitised", "gap", "gap_low", "gap_high", "p"]]
     assert np.isfinite(values.to_numpy()).all() and ((gaps.gap_low <= gaps.gap) & (gaps.gap <= gaps.gap_high)).all()
-    assert np.allclose(gaps.gap, gaps.macro_auroc_digitised - gaps.macro_auroc_original)
+    assert np.allclose(gaps.gap, gaps.macro_auroc_digitised - gaps.macro_auroc_original, atol=1e-3)  # 4 digits
     # measured (seed 0, 8 records, 5 labels): SCAN 0.67 -> 0.65, VAE + boosting 0.67 -> 0.63, CNN 0.82 -> 0.63,
     # features 0.97 -> 0.42 (the features read amplitudes and intervals off the digitised traces)
     assert gaps.loc["SCAN (scan)", "macro_auroc_digitised"] >= 0.5
