@@ -97,5 +97,5 @@ def test_sections_without_their_input_say_why_in_one_line(report):
             "Not shown: no SCAN run was given to the report (give a train-scan run folder to add it)."
         assert FIGURE.findall(section_html(page, key)) == []
     assert section_md(md, "Digitisation examples").strip().splitlines()[-1].startswith(
-        "Not shown: no digitisation results given (--digitized DIR")
+        "Not shown: no digitisation results given (--digitize-examples DIR")
     assert not (report / "sections" / "digitisation").exists()

@@ -91,7 +91,7 @@ def scan_report(tmp_path_factory):
                    root / "digitize", n_pages=1)
     out = root / "report"
     assert main(["-q", "report", str(root / "scan"), "--data", str(root / "cohort"), "-o", str(out), "--no-features",
-                 "--n-boot", "20", "--min-per-class", "2", "--profile-records", "0", "--digitized",
+                 "--n-boot", "20", "--min-per-class", "2", "--profile-records", "0", "--digitize-examples",
                  str(root / "digitize"), *cache]) == 0
     return root
 

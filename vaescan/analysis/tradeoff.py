@@ -32,6 +32,7 @@ EXPLAINABILITY_LEVELS: dict[int, str] = {
     3: "VAE factors + non-linear head",
     4: "black-box CNN on signals",
     5: "black-box CNN on page images",
+    6: "photographed path: page photo -> digitiser -> levels 1-4",
 }
 """Explainability level -> what the representation is; 1 is the most explainable."""
 

@@ -22,7 +22,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "latent explorer of each SCAN run (a slider per factor redraws the 12-lead beat; SCAN's beat per clinical "
         "profile; its data also in explorer.json). The report also holds a data card, each SCAN run's traversals, "
         "factor <-> clinical heatmaps and generated beats per label, each black box's Jacobian overlays for a few "
-        "test records per label, and digitisation examples (--digitized); figures under DIR/sections.")
+        "test records per label, and digitisation examples (--digitize-examples); figures under DIR/sections.")
     p.add_argument("runs", nargs="*", metavar="RUN", help="finished train-scan or train-blackbox run folders")
     p.add_argument("--data", required=True, help="the cohort (a vaescan cohort or PTB-XL release) with a split column")
     p.add_argument("-o", "--output", default="report", help="output folder (default report)")
@@ -37,11 +37,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--records-per-label", type=int, default=2,
                    help="test records per label whose Jacobian overlay is shown, per black-box run "
                    "(default 2; 0: none)")
-    p.add_argument("--digitized", metavar="DIR", help="a folder of digitisation results (pages.csv, as the "
-                   "quickstart's digitize/ step writes) to show as examples: page, traced lead II, SNR")
+    p.add_argument("--digitize-examples", dest="digitized", metavar="DIR",
+                   help="a folder of digitisation results (pages.csv, as the quickstart's digitize/ step writes) to show as examples: page, traced lead II, SNR")
     p.add_argument("--no-sections", dest="sections", action="store_false",
                    help="leave out the figure sections (data card, traversals, heatmaps, generated beats, Jacobian "
                    "overlays, digitisation)")
+    p.add_argument("--digitised", type=int, default=0, metavar="N",
+                   help="the photographed path: N test records printed, distorted (clean, phone, perspective, "
+                   "shadow in turn), digitised into OUTPUT/digitised (cached) and read by the same representations, "
+                   "at level 6 (default 0: off)")
+    p.add_argument("--digitised-layout", default="12x1",
+                   help="page layout of the photographed path (default 12x1: every lead's 10 s; 3x4+II shows each "
+                   "lead for 2.5 s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resamples and boosted heads (default 0)")
     add_jobs(p, "features, beats and signals")
     add_cache_dir(p)
@@ -58,7 +65,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
                           min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, profile_n=args.profile_records, jobs=args.jobs,
-                          ptbxl_rate=args.ptbxl_rate,
+                          ptbxl_rate=args.ptbxl_rate, digitised=args.digitised,
+                          digitised_layout=args.digitised_layout,
                           progress=not args.quiet,
                           sections=SectionSettings(records_per_label=args.records_per_label, digitized=args.digitized)
                           if args.sections else None)

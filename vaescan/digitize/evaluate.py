@@ -724,8 +724,9 @@ def pages_cache_key(cases: Sequence[EvalCase]) -> str:
 
 def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n_pages: int = 4, seed: int = 0,
                    categories: Sequence[str] = ("clean", "distorted"),
-                   underlying: Sequence[Record | None] | None = None) -> pd.DataFrame:
-    """Render a few records as clean and distorted pages, digitise them and score them (the quickstart's step).
+                   underlying: Sequence[Record | None] | None = None, progress: bool = False) -> pd.DataFrame:
+    """Render a few records as clean and distorted pages, digitise them and score them (the quickstart's step;
+    ``progress``: a progress bar over the pages).
 
     ``underlying``: per record, the ECG without mains hum and muscle noise (for a synthetic
     cohort: :func:`eval_underlying`), or None where it is not known (the ceiling is then
@@ -772,7 +773,8 @@ def evaluate_pages(records: Sequence[Record], out_dir: str | os.PathLike[str], n
     if csv.exists() and key_file.exists() and read_json(key_file).get("key") == key:
         return pd.read_csv(csv, keep_default_na=False, na_values=[""])
     key_file.unlink(missing_ok=True)                     # an interrupted redo must not pass for the old pages
-    table = pd.DataFrame([page_evaluate(case, out_dir) for case in cases])
+    table = pd.DataFrame([page_evaluate(case, out_dir) for case in tqdm(
+        cases, desc="digitize", unit="page", disable=not progress, dynamic_ncols=True)])
     with atomic_path(csv) as tmp:
         table.to_csv(tmp, index=False, float_format="%.3f")
     write_json(key_file, {"key": key})

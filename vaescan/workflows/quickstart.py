@@ -14,8 +14,12 @@ its result is already there (so an interrupted quickstart resumes):
 5. ``blackbox/``: a black-box residual CNN on the 10 s signals (``vaescan train-blackbox``)
    and its Jacobian explanations of the test records with a label whose cause is known
    (``vaescan explain``), scored by where they point (:mod:`vaescan.analysis.localisation`);
-6. ``report/``: the trade-off report (``vaescan report``): engineered features, SCAN, boosted VAE factors
-   and the black box scored on the same test records, ``report.html``;
+6. ``blackbox_image/``: the black-box 2-D CNN on the records' page images (the settings of
+   ``configs/blackbox_image_synthetic.yaml``, fewer epochs);
+7. ``report/``: the trade-off report (``vaescan report``): engineered features, SCAN, boosted VAE factors
+   and both black boxes scored on the same test records, and the photographed path (a few test records printed,
+   distorted, digitised and read by the same representations, :mod:`vaescan.workflows.photographed`),
+   ``report.html``;
 
 ``small`` (``vaescan quickstart --small``) keeps every step but makes it a smoke run: a smaller cohort whose
 labels are more frequent (:data:`SMALL_PREVALENCE`, so its few test records hold positives), the same networks
@@ -103,6 +107,8 @@ class QuickstartModels:
     localised label whose Jacobians are computed (0 = all), explain_figures: of which drawn;
     n_boot: bootstrap resamples of the report; min_per_class: test records per class a label needs to enter the
     macro AUROC; profile_records: test records the report's explainability profile explains.
+    image_epochs: the image black box's epochs (its other settings: configs/blackbox_image_synthetic.yaml);
+    digitised_records: test records the report prints, distorts and digitises for the photographed path.
     """
 
     vae_epochs: int = 40
@@ -118,6 +124,8 @@ class QuickstartModels:
     n_boot: int = 1000
     min_per_class: int = 5
     profile_records: int = 20
+    image_epochs: int = 8
+    digitised_records: int = 24
 
 
 def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
@@ -131,7 +139,8 @@ def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
     if not config.small:
         return QuickstartModels()
     return QuickstartModels(vae_epochs=25, scan_epochs=100, traversal_figures=2, bb_epochs=15, explain_records=6,
-                            explain_figures=2, n_boot=200, min_per_class=3, profile_records=12)
+                            explain_figures=2, n_boot=200, min_per_class=3, profile_records=12,
+                            image_epochs=2, digitised_records=8)
 
 
 def _synth_config(cfg: QuickstartConfig) -> SynthConfig:
@@ -167,7 +176,7 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
     cohort = load_cohort(out / "cohort")
     records = [cohort.read_record(i) for i in range(min(cfg.n_pages, len(cohort)))]
     table = evaluate_pages(records, out / "digitize", n_pages=cfg.n_pages, seed=cfg.seed,
-                           underlying=eval_underlying(len(records), data=cohort))
+                           underlying=eval_underlying(len(records), data=cohort), progress=progress)
     by_category = table.groupby("category")[["snr_db", "snr_shift_db", "ceiling_db"]].mean().round(2)
     return {"pages": len(table), "snr_db": by_category["snr_db"].to_dict(),
             "snr_shift_db": by_category["snr_shift_db"].to_dict(),
@@ -224,6 +233,28 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
             "localised": hits, "test_positives": {label: int(test[label].sum()) for label in cohort.label_names}}
 
 
+IMAGE_MODEL = dict(input="image", stem=(16, 16), widths=(16, 32, 64, 64), blocks=1, kernel=3, dropout=0.2)
+"""The image black box of ``configs/blackbox_image_synthetic.yaml`` (its page images: the default
+:class:`~vaescan.pages.model_input.PageInputConfig`, 50 dpi, 256 x 384 px, distortion 0.3)."""
+
+
+def _step_blackbox_image(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
+    if not cfg.models:
+        return {"trained": False}
+    from vaescan.data.dataset import DataConfig  # torch: imported only when training
+    from vaescan.models.blackbox import BlackBoxConfig
+    from vaescan.models.run_configs import BlackBoxRunConfig
+    from vaescan.workflows.blackbox import train_blackbox_run
+
+    size = quickstart_models(cfg)
+    run = train_blackbox_run(BlackBoxRunConfig(
+        output=str(out / "blackbox_image"), data=DataConfig(path=str(out / "cohort"), jobs=jobs), input="image",
+        model=BlackBoxConfig(epochs=size.image_epochs, **IMAGE_MODEL)), force=True, progress=progress)
+    metrics = read_json(run / "metrics.json")
+    return {"trained": True, "epochs": size.image_epochs, "auroc": metrics["auroc"],
+            "age_mae": metrics["mae"].get("age")}
+
+
 def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"written": False}
@@ -233,13 +264,17 @@ def _step_report(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) ->
     size = quickstart_models(cfg)
     # the report's digitisation examples are the digitise step's pages (none when it printed none)
     sections = SectionSettings(digitized=str(out / "digitize") if (out / "digitize" / "pages.csv").exists() else None)
-    folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox"], out / "cohort", out / "report",
-                             n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs, progress=progress,
-                             profile_n=size.profile_records, sections=sections)
+    folder = tradeoff_report([out / "vae_scan" / "scan", out / "blackbox", out / "blackbox_image"], out / "cohort",
+                             out / "report", n_boot=size.n_boot, min_per_class=size.min_per_class, jobs=jobs,
+                             progress=progress, profile_n=size.profile_records, sections=sections,
+                             digitised=size.digitised_records)
     summary = pd.read_csv(folder / "summary.csv")
     info = read_json(folder / "report.json")
     profile = pd.read_csv(folder / "profile.csv") if (folder / "profile.csv").exists() else pd.DataFrame()
-    return {"written": True, "report": str((folder / "report.html").relative_to(out)),
+    paper = pd.read_csv(folder / "paper_cost.csv") if (folder / "paper_cost.csv").exists() else pd.DataFrame()
+    return {"digitised": info.get("digitised"),
+            "paper_gap": {r.representation: [r.gap, r.gap_low, r.gap_high] for r in paper.itertuples()},
+            "written": True, "report": str((folder / "report.html").relative_to(out)),
             "macro_labels": info["macro_labels"], "best": info["best"],
             "macro_auroc": {r.representation: [r.macro_auroc, r.macro_auroc_low, r.macro_auroc_high]
                             for r in summary.itertuples()},
@@ -255,6 +290,7 @@ STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]
     ("digitize", "print records as clean and distorted pages, digitise them, score the SNR", _step_digitize),
     ("vae_scan", "train a small VAE-SCAN, traverse its factors, associate, generate", _step_vae_scan),
     ("blackbox", "train a black-box CNN on the signals and explain it through its Jacobian", _step_blackbox),
+    ("blackbox_image", "train a black-box CNN on the page images", _step_blackbox_image),
     ("report", "score every representation on the test split: the trade-off report", _step_report),
 )
 """(name, what it does, function): run in order; a step's summary is saved as ``steps/<name>.json``."""
@@ -377,13 +413,28 @@ def summary_markdown(summary: dict) -> str:
         lines.append(f"- Its Jacobian explanations point at the known cause (top lead x wave in the label's "
                      f"defining waves) for {localised or 'no test true positive'} test true positives; figures "
                      "and sentences in `blackbox/explain`")
+    if summary.get("blackbox_image", {}).get("trained"):
+        b = summary["blackbox_image"]
+        positives = summary.get("blackbox", {}).get("test_positives", {})
+        auroc = ", ".join(f"{k} {a:.2f}" for k, a in b["auroc"].items() if a == a and positives.get(k, 0) >=
+                          MIN_POSITIVES)
+        lines.append(f"- Black box on the page images (2-D CNN, {b['epochs']} epochs): test AUROC "
+                     f"{auroc or 'none scored'}")
     if summary.get("report", {}).get("written"):
         r = summary["report"]
-        scores = "; ".join(f"{name} {v:.2f} [{lo:.2f}, {hi:.2f}]" for name, (v, lo, hi) in r["macro_auroc"].items())
+        scores = "; ".join(f"{name} {v:.2f} [{lo:.2f}, {hi:.2f}]" for name, (v, lo, hi) in r["macro_auroc"].items()
+                           if v == v)       # the digitised rows: on their few records, see the photographed path
         lines.append(f"- Trade-off report, test macro AUROC over {', '.join(r['macro_labels'])} (95% bootstrap "
                      f"intervals): {scores}; `{r['report']}`")
         if r.get("deletion_ratio"):
             ratios = "; ".join(f"{name} {v:.2f}" for name, v in r["deletion_ratio"].items())
             lines.append(f"- Explainability profile: deletion AUC of the most attributed inputs relative to a random "
                          f"order (1 = no better than random): {ratios}")
+        if r.get("digitised"):
+            d = r["digitised"]
+            gaps = "; ".join(f"{name} {g:+.3f} [{lo:+.3f}, {hi:+.3f}]" for name, (g, lo, hi) in r["paper_gap"].items()
+                             if g == g)
+            lines.append(f"- Photographed path: {d['printed']} test records printed ({d['layout']}), distorted and "
+                         f"digitised, {d['rejected']} page(s) rejected (train prior in their place); macro AUROC "
+                         f"digitised minus original: {gaps or 'not scored'}; `report/paper_cost.csv`")
     return "\n".join(lines) + "\n"

@@ -252,7 +252,7 @@ def digitisation_section(folder: str | os.PathLike[str] | None, cohort: Cohort, 
         "lead the page shows (dB; higher is better; the best time shift in brackets)."])
     if folder is None:
         return dataclasses.replace(section, paragraphs=[], skipped=(
-            "no digitisation results given (--digitized DIR, a folder with pages.csv such as the quickstart's "
+            "no digitisation results given (--digitize-examples DIR, a folder with pages.csv such as the quickstart's "
             "digitize/)."))
     csv = Path(folder) / "pages.csv"
     if not csv.is_file():

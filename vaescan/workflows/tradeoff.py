@@ -32,6 +32,7 @@ from sklearn.preprocessing import StandardScaler
 
 from vaescan.analysis.explain_profile import profile_table
 from vaescan.analysis.explorer import explorer_data
+from vaescan.analysis.paper_cost import paper_gaps
 from vaescan.analysis.tradeoff import TradeoffResult, tradeoff_analysis
 from vaescan.config import load_config
 from vaescan.data.beats import BeatSet
@@ -47,9 +48,23 @@ from vaescan.models.run import CONFIG_FILE, require_done
 from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
 from vaescan.report.ecg_plots import save_figure
+from vaescan.report.paper_cost import paper_html, paper_markdown, paper_overlay
 from vaescan.report.sections import Section, sections_html, sections_markdown
 from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
 from vaescan.workflows.blackbox import load_inputs
+from vaescan.workflows.photographed import (
+    DIGITISED_LEVEL,
+    PAPER_LAYOUT,
+    PAPER_MIX,
+    DigitisedPages,
+    blackbox_on,
+    complete,
+    digitised_cohort,
+    digitised_name,
+    features_on,
+    paper_summary,
+    scan_on,
+)
 from vaescan.workflows.profile import (
     PROFILE_RECORDS,
     blackbox_profile,
@@ -178,8 +193,9 @@ def scan_predictions(run: str | os.PathLike[str], cohort: Cohort, binary: Sequen
 
 def scan_fit(run: str | os.PathLike[str], cohort: Cohort, binary: Sequence[str], continuous: Sequence[str], *,
              cache_dir: str | None = None, jobs: int = 1, progress: bool = True,
-             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, SCAN, BeatSet]:
-    """:func:`scan_predictions` with the loaded SCAN and the test beats kept.
+             seed: int = 0, models: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, SCAN, BeatSet]:
+    """:func:`scan_predictions` with the loaded SCAN and the test beats kept (and the boosted heads put in
+    ``models``, task -> fitted model, when given).
 
     Example
     -------
@@ -194,7 +210,7 @@ def scan_fit(run: str | os.PathLike[str], cohort: Cohort, binary: Sequence[str],
     z_train, z_test = scan.vae.transform(train_beats), scan.vae.transform(test_beats)
     boosted = _fit_heads(z_train, train_rows, z_test, binary, continuous,
                          lambda: HistGradientBoostingClassifier(random_state=seed),
-                         lambda: HistGradientBoostingRegressor(random_state=seed))
+                         lambda: HistGradientBoostingRegressor(random_state=seed), models)
     return linear, prediction_table(boosted, test_beats.record_ids, [], list(binary)), scan, test_beats
 
 
@@ -237,6 +253,8 @@ class Collected:
     reps: Representations
     anchoring: dict[str, str]
     profile: pd.DataFrame
+    filled: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Per digitised representation: printed records given the train prior (page rejected or unreadable)."""
 
 
 def anchoring_of(scan: SCAN) -> str:
@@ -269,9 +287,12 @@ def collect_representations(runs: Sequence[str | os.PathLike[str]], cohort: Coho
 
 def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features: bool = True,
             cache_dir: str | None = None, jobs: int = 1, progress: bool = True, seed: int = 0,
-            profile_n: int = PROFILE_RECORDS) -> Collected:
+            profile_n: int = PROFILE_RECORDS, digitised: DigitisedPages | None = None) -> Collected:
     """:func:`collect_representations` with each VAE-based representation's anchoring and, for ``profile_n`` > 0,
-    the explainability profile on up to ``profile_n`` test records (:mod:`vaescan.workflows.profile`).
+    the explainability profile on up to ``profile_n`` test records (:mod:`vaescan.workflows.profile`). With
+    ``digitised`` pages (:func:`vaescan.workflows.photographed.digitised_cohort`), every representation of levels
+    1-4 also predicts from the digitised records, as ``<name> (digitised)`` at level 6, with the models fitted on
+    the original records (:func:`vaescan.workflows.photographed.complete` fills what it cannot read).
 
     Example
     -------
@@ -286,6 +307,16 @@ def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features:
     anchoring: dict[str, str] = {}
     rows: dict[str, dict] = {}
     attributions: dict = {}
+    filled: dict[str, int] = {}
+
+    def on_paper(name: str, work, *args, **kwargs) -> None:
+        if digitised is None:
+            return
+        pred = work(*args, **kwargs) if len(digitised.cohort) else pd.DataFrame({"record_id": []})
+        tasks = [c for c in reps[name][1].columns if c.startswith(("prob_", "pred_"))]  # the original's tasks
+        pred = pred.reindex(columns=["record_id", *tasks, *(["skipped"] if "skipped" in pred.columns else [])])
+        table, filled[digitised_name(name)] = complete(pred, digitised)
+        reps[digitised_name(name)] = (DIGITISED_LEVEL, table)
 
     def profiled(name: str, level: int, work, *args) -> None:
         if records is not None:
@@ -297,6 +328,8 @@ def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features:
     if features:
         fit = feature_fit(cohort, binary, continuous, jobs=jobs, progress=progress)
         reps["features + linear"] = (1, fit.predictions)
+        on_paper("features + linear", features_on, fit.models, digitised, binary, continuous, jobs=jobs,
+                 progress=progress)
         profiled("features + linear", 1, feature_profile, fit.models, fit.x_test, fit.test_ids, records,
                  cohort.metadata, seed)
     options = dict(cache_dir=cache_dir, jobs=jobs, progress=progress)
@@ -305,7 +338,9 @@ def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features:
         if any(f"({name})" in key for key in reps):  # two runs in folders of the same name
             name = str(Path(run).resolve())
         if kind == "scan":
-            linear, boosted, scan, test_beats = scan_fit(run, cohort, binary, continuous, seed=seed, **options)
+            boosters: dict = {}
+            linear, boosted, scan, test_beats = scan_fit(run, cohort, binary, continuous, seed=seed,
+                                                         models=boosters, **options)
             label = anchoring_of(scan)
             reps[f"SCAN ({name})"] = (2, linear)
             reps[f"VAE + boosting ({name})"] = (3, boosted)
@@ -314,18 +349,25 @@ def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features:
             profiled(f"VAE + boosting ({name})", 3, lambda: (dict.fromkeys(
                 ("faithfulness_note", "localisation_note", "stability_note"),
                 "no per-record attribution of the boosted head"), None))
+            if digitised is not None:
+                both = scan_on(run, scan, boosters, digitised, binary, continuous, **options) \
+                    if len(digitised.cohort) else (pd.DataFrame({"record_id": []}),) * 2
+                on_paper(f"SCAN ({name})", lambda frame: frame, both[0])
+                on_paper(f"VAE + boosting ({name})", lambda frame: frame, both[1])
         else:
             config, model, pred = blackbox_fit(run, cohort, **options)
             level = 4 if config.input == "signal" else 5
             reps[f"CNN {config.input} ({name})"] = (level, pred)
             profiled(f"CNN {config.input} ({name})", level, functools.partial(
                 blackbox_profile, jobs=jobs, progress=progress, seed=seed), model, config, cohort, records)
+            if config.input == "signal":
+                on_paper(f"CNN {config.input} ({name})", blackbox_on, config, model, digitised, **options)
     if not reps:
         raise VaescanInputError(None, "nothing to compare: give scan or blackbox runs, or keep the features")
     for name, extra in stability_rows(attributions).items():
         rows[name].update(extra)
     return Collected(reps, anchoring, profile_table(list(rows.values())) if records is not None else
-                     profile_table([]))
+                     profile_table([]), filled)
 
 
 def _run_names(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -359,7 +401,8 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
                     min_per_class: int = 5,
                     cache_dir: str | None = None, jobs: int = 1, ptbxl_rate: int = 500,
                     profile_n: int = PROFILE_RECORDS, progress: bool = True,
-                    sections: SectionSettings | None = DEFAULT_SECTIONS) -> Path:
+                    sections: SectionSettings | None = DEFAULT_SECTIONS, digitised: int = 0,
+                    digitised_mix: Sequence[str] = PAPER_MIX, digitised_layout: str = PAPER_LAYOUT) -> Path:
     """Score every representation on the test split of the cohort ``data`` and write ``output``/:
     ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
     ``min_per_class`` test records per class, gap to the best), ``profile.csv`` (the explainability profile on
@@ -368,6 +411,11 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``; with ``sections`` (None:
     none) also the data card, traversals, heatmaps, generated beats, Jacobian overlays and digitisation examples
     (:mod:`vaescan.workflows.report_sections`; figures under ``output``/sections).
+
+    ``digitised`` > 0 adds the photographed path (level 6, :mod:`vaescan.workflows.photographed`): that many test
+    records printed (``digitised_layout``) and distorted (``digitised_mix`` in turn), digitised into
+    ``output/digitised/`` (cached per record) and read by the same fitted representations; ``paper_cost.csv``
+    pairs each with its original on those records.
 
     Example
     -------
@@ -378,8 +426,10 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     if not len(test):
         raise VaescanInputError(data, "no 'test' records; the report scores the test split")
     binary, continuous = clinical_tasks(cohort)
+    pages = digitised_cohort(cohort, Path(output) / "digitised", digitised, seed=seed, mix=digitised_mix,
+                             layout=digitised_layout, jobs=jobs, progress=progress) if digitised > 0 else None
     collected = collect(runs, cohort, features=features, cache_dir=cache_dir, jobs=jobs, progress=progress,
-                        seed=seed, profile_n=profile_n)
+                        seed=seed, profile_n=profile_n, digitised=pages)
     reps = collected.reps
     truth = test[["record_id", *binary, *continuous]].assign(record_id=test["record_id"].astype(str))
     result = tradeoff_analysis({k: p for k, (_, p) in reps.items()}, truth, {k: lv for k, (lv, _) in reps.items()},
@@ -388,41 +438,58 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     made = [] if sections is None else report_sections(
         list(zip(_run_names(runs), runs)), cohort, output, sections, cache_dir=cache_dir, jobs=jobs,
         ptbxl_rate=ptbxl_rate, progress=progress)
+    paper = None
+    if pages is not None:
+        pairs = {digitised_name(k): k for k in reps if digitised_name(k) in reps}
+        paper = (pages, paper_gaps({k: p for k, (_, p) in reps.items()}, truth, pairs,
+                                   result.macro_labels or list(cohort.label_names), filled=collected.filled,
+                                   n_boot=n_boot, seed=seed))
     return write_report(result, output, cohort=str(data), n_test=len(test), n_boot=n_boot, predictions=reps,
-                        explorer=explorer_runs(runs), profile=collected.profile, sections=made)
+                        explorer=explorer_runs(runs), profile=collected.profile, sections=made, paper=paper)
 
 
 def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, cohort: str, n_test: int,
                  n_boot: int, predictions: Representations, explorer: Sequence[dict] = (),
-                 profile: pd.DataFrame | None = None, sections: Sequence[Section] = ()) -> Path:
+                 profile: pd.DataFrame | None = None, sections: Sequence[Section] = (),
+                 paper: tuple[DigitisedPages, pd.DataFrame] | None = None) -> Path:
     """Write the tables, the figure, ``explorer.json`` and report.md / report.html of a scored trade-off into
     ``output`` (``explorer``: the latent explorer's data per SCAN run; none: the report says so; ``profile``:
     the explainability profile, written as ``profile.csv`` when it has rows; ``sections``: the figure sections,
-    whose PNGs are already under ``output``, the data card first, linked from report.md, embedded in report.html)."""
+    whose PNGs are already under ``output``, the data card first, linked from report.md, embedded in report.html;
+    ``paper``: the photographed path's pages and paired gaps, written as ``paper_cost.csv`` and a report section)."""
     out = Path(output)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     tables = [("tradeoff.csv", result.table), ("summary.csv", result.summary), ("anchoring.csv", result.anchoring)]
     if profile is not None and len(profile):
         tables.append(("profile.csv", profile))
+    if paper is not None:
+        tables.append(("paper_cost.csv", paper[1]))
     for name, frame in tables:
         with atomic_path(out / name) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.4g")
     for i, (name, (_, pred)) in enumerate(predictions.items()):
         with atomic_path(out / "predictions" / f"{i + 1}_{_slug(name)}.csv") as tmp:
             pred.to_csv(tmp, index=False, float_format="%.6g")
-    save_figure(plot_tradeoff(result.summary, result.macro_labels, profile), out / "tradeoff.png")
+    figure = plot_tradeoff(result.summary, result.macro_labels, profile)
+    save_figure(paper_overlay(figure, paper[1]) if paper is not None else figure, out / "tradeoff.png")
     meta = {"cohort": cohort, "n_test": n_test, "n_boot": n_boot, "macro_labels": result.macro_labels,
             "best": result.best}
+    if paper is not None:
+        meta["digitised"] = paper_summary(paper[0])
     write_json(out / "report.json", meta)
     write_json(out / "explorer.json", list(explorer))
     card, rest = [s for s in sections if s.key == "data-card"], [s for s in sections if s.key != "data-card"]
     with atomic_path(out / "report.md") as tmp:
         Path(tmp).write_text(render_markdown(result, "tradeoff.png", meta, explorer, profile,
-                                             card=sections_markdown(card), sections=sections_markdown(rest)))
+                                             card=sections_markdown(card), sections=sections_markdown(rest))
+                             + (paper_markdown(paper[1], meta["digitised"]) if paper is not None else ""))
     png = base64.b64encode((out / "tradeoff.png").read_bytes()).decode("ascii")
     with atomic_path(out / "report.html") as tmp:
-        Path(tmp).write_text(render_html(result, png, meta, explorer, profile, card=sections_html(card, out),
-                                         sections=sections_html(rest, out)))
+        html = render_html(result, png, meta, explorer, profile, card=sections_html(card, out),
+                           sections=sections_html(rest, out))
+        if paper is not None:
+            html = html.replace("</body>", paper_html(paper[1], meta["digitised"]) + "</body>", 1)
+        Path(tmp).write_text(html)
     return out
 
 
