@@ -38,7 +38,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="test records per label whose Jacobian overlay is shown, per black-box run "
                    "(default 2; 0: none)")
     p.add_argument("--digitize-examples", dest="digitized", metavar="DIR",
-                   help="a folder of digitisation results (pages.csv, as the quickstart's digitize/ step writes) to show as examples: page, traced lead II, SNR")
+                   help="a folder of digitisation results (pages.csv, as the quickstart's digitize/ step writes) "
+                   "to show as examples: page, traced lead II, SNR")
     p.add_argument("--no-sections", dest="sections", action="store_false",
                    help="leave out the figure sections (data card, traversals, heatmaps, generated beats, Jacobian "
                    "overlays, digitisation)")
