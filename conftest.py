@@ -13,14 +13,10 @@ def _one_torch_thread_in_doctests(request):
     if not isinstance(request.node, pytest.DoctestItem):
         yield
         return
-    import torch
+    from tests.conftest import one_torch_thread  # torch: imported only for doctests
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @pytest.fixture(autouse=True)
