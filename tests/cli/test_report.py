@@ -64,6 +64,18 @@ def test_report_refuses_a_run_of_another_kind(tmp_path, capsys):
     assert "expected a scan or blackbox run" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--digitised", "-1"], "--digitised must be at least 0, got -1"),
+    (["--records-per-label", "-2"], "--records-per-label must be at least 0, got -2"),
+    (["--digitize-examples", "nowhere"], "nowhere: no pages.csv here"),
+])
+def test_report_refuses_bad_counts_and_folders_before_any_work(tmp_path, capsys, args, message):
+    assert main(["-q", "report", str(tmp_path / "run"), "--data", str(tmp_path / "cohort"),
+                 "-o", str(tmp_path / "out"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_the_data_card_counts_the_cohort(report):
     from tests.workflows.test_report_sections import check_data_card
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from vaescan.cli.options import add_cache_dir, add_jobs, add_ptbxl_rate, positive_int
+from vaescan.errors import VaescanInputError
 from vaescan.io import check_output_folder
 
 
@@ -63,6 +65,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from vaescan.workflows.tradeoff import tradeoff_report
 
     check_output_folder(args.output)
+    for flag, value in (("--digitised", args.digitised), ("--records-per-label", args.records_per_label),
+                        ("--profile-records", args.profile_records)):
+        if value < 0:
+            raise VaescanInputError(None, f"{flag} must be at least 0, got {value}")
+    if args.digitized and not (Path(args.digitized) / "pages.csv").is_file():
+        raise VaescanInputError(args.digitized, "no pages.csv here (--digitize-examples takes a folder of digitisation "
+                                "results, such as the quickstart's digitize/)")
     out = tradeoff_report(args.runs, args.data, args.output, features=args.features, n_boot=args.n_boot,
                           min_per_class=args.min_per_class,
                           seed=args.seed, cache_dir=args.cache_dir, profile_n=args.profile_records, jobs=args.jobs,
