@@ -196,8 +196,8 @@ def _unaliased(freqs: np.ndarray) -> tuple[float, np.ndarray]:
     frequency to it.
 
     The consensus is the most common frequency (:func:`_mode`), unless some tiles see a finer
-    spacing that divides the common one k times with k not 1 or 5: ECG grids space lines 1 and
-    5 mm apart, so a common spacing of 2, 8 or 10 of them is an alias. Lines drawn at a
+    spacing that divides the common one k times (k in :data:`ALIAS_FACTORS`): ECG grids space
+    lines 1 and 5 mm apart, so a common spacing of 2, 8 or 10 of them is an alias. Lines drawn at a
     non-integer number of px repeat their rounding every few lines (1 mm lines at 7.87 px
     every 8 lines, 63 px; 5 mm lines at 25.6 px alternately sharp and split, 51 px), and on a
     small or photographed page that pattern can outweigh the lines themselves. Tiles that saw

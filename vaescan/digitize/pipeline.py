@@ -236,12 +236,13 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
             ends.append(row.ends["right"])
     width = float(np.median([row.width_px for row in rows])) if rows else 1.0
+    tol = max(3.0, 0.6 * width)  # the row ends' cap error (px)
     # rows whose ends put t = 0 before the calibration pulses come down, where other rows' do not, were cut short
     # (a faint or hidden end) and are left out; where every row says so, the pulses are drawn over the traces'
     # start (vaescan's own pages can be)
     falls = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
     if falls:
-        floor = float(np.median(falls)) - max(3.0, 0.6 * width)
+        floor = float(np.median(falls)) - tol
         if any(x >= floor for x in starts) or any(x - span >= floor for x in ends):
             starts = [x for x in starts if x >= floor]
             ends = [x for x in ends if x - span >= floor]
@@ -250,7 +251,6 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     # where it agrees with the start the row ends give, to within their cap error, or lies later by up to
     # STRETCH_MAX of the row (a page stretched along the rows); earlier, a lead-in line joins pulse and trace
     # (pulses are printed at one x on every row: anchors more than 1 mm apart are misread)
-    tol = max(3.0, 0.6 * width)
 
     def agrees(x: float) -> bool:
         return x - tol <= np.median(anchored) <= x + tol + STRETCH_MAX * span
