@@ -28,7 +28,7 @@ def test_the_age_verdict_says_order_and_level():
         "lie within the published ranges (linear 0.52 vs 0.49-0.57, non-linear 0.70 vs 0.69-0.70)")
     assert r2_verdict((0.30, 0.20, 0.40), (0.10, 0.0, 0.18)).startswith("differs: the linear model is ahead")
     overlap = r2_verdict((0.30, 0.20, 0.40), (0.35, 0.25, 0.45))
-    assert overlap.startswith("differs: no difference shown (the intervals overlap; point gap +0.05)")
+    assert overlap.startswith("differs: no difference shown (the intervals overlap; non-linear minus linear +0.05)")
     assert "our R2 are lower than published" in overlap
 
 
@@ -99,6 +99,8 @@ def test_the_sentences_and_the_report_carry_ours_beside_theirs(scored):
     page = render_html(result, "iVBORw0KGgo=", {"cohort": "c"})
     assert "our gap [95% CI]" in page.split("<h2>Published magnitudes</h2>")[1]
     assert "Strodthoff et al. 2021: agrees" in summary_sentences(result)[-1]
+    age = [s for s in summary_sentences(result) if s.startswith("Age (R2")]
+    assert len(age) == 1 and "cnn" in age[0] and "paper" not in age[0]    # level 6 has its own section
 
 
 def test_nothing_is_compared_without_a_black_box():

@@ -92,7 +92,7 @@ def r2_verdict(linear: tuple[float, float, float], nonlinear: tuple[float, float
     elif non_high < lin_low:
         order = f"differs: the linear model is ahead (intervals apart), by {lin - non:.2f}"
     else:
-        order = f"differs: no difference shown (the intervals overlap; point gap {non - lin:+.2f})"
+        order = f"differs: no difference shown (the intervals overlap; non-linear minus linear {non - lin:+.2f})"
 
     def level(value: float, rng: tuple[float, float]) -> str:
         return "lower" if value < rng[0] else "higher" if value > rng[1] else "within"

@@ -167,6 +167,8 @@ def summary_sentences(result: TradeoffResult) -> list[str]:
                    f"representation): {', '.join(left_out)}; their own rows are in the per-task table.")
     out += anchoring_sentences(result.anchoring)
     ages = result.table[result.table["task"] == "age"] if len(result.table) else result.table
+    if "level" in ages.columns:                         # level 6: its few printed records, in its own section
+        ages = ages[ages["level"] < 6]
     if len(ages):
         out.append("Age (R2 on the test split, 95% CI): " + "; ".join(
             f"{r['representation']} {_ci(r['r2'], r['r2_low'], r['r2_high'], 2)}" for _, r in ages.iterrows()) + ".")

@@ -213,7 +213,7 @@ def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
                            traversal_figures=size.traversal_figures)
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
-    positives = {label: int(test[label].sum()) for label in cohort.label_names}
+    positives = {label: int(test[label].sum()) for label in quickstart_binary(cohort)}   # sex: the women
     return {"trained": True, **summary, "test_positives": positives}
 
 
@@ -245,7 +245,7 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
                                    cohort.metadata, labels)
     hits = {label: [int(per[per.label == label].hit.sum()), int((per.label == label).sum())] for label in labels}
     return {"trained": True, "auroc": metrics["auroc"], "age_mae": metrics["mae"].get("age"),
-            "localised": hits, "test_positives": {label: int(test[label].sum()) for label in cohort.label_names}}
+            "localised": hits, "test_positives": {label: int(test[label].sum()) for label in quickstart_binary(cohort)}}
 
 
 IMAGE_MODEL = dict(input="image", stem=(16, 16), widths=(16, 32, 64, 64), blocks=1, kernel=3, dropout=0.2)
