@@ -116,8 +116,8 @@ def plot_traversal(beats: np.ndarray, steps: Sequence[float], fs: float, window_
     >>> t = np.linspace(-1, 1, 500)
     >>> beats = np.stack([np.tile(np.exp(-0.5 * (t / w) ** 2), (12, 1)) for w in (0.02, 0.04, 0.06)])
     >>> fig = plot_traversal(beats, [-3, 0, 3], 500.0, (-400, 600), title="z0")
-    >>> len(fig.axes)  # 12 leads and the colour bar
-    13
+    >>> len(fig.axes), fig.axes[0].get_aspect()  # 12 leads on paper and the colour bar
+    (13, 400.0)
     """
     steps = np.asarray(steps, dtype=float)
     span = float(np.max(np.abs(steps))) or 1.0
@@ -195,8 +195,8 @@ def plot_beats(beats: Mapping[str, np.ndarray], fs: float, window_ms: Sequence[f
     >>> t = np.linspace(-1, 1, 500)
     >>> fig = plot_beats({"NORM": np.tile(np.exp(-(t / 0.02) ** 2), (12, 1)),
     ...                   "LBBB": np.tile(np.exp(-(t / 0.05) ** 2), (12, 1))}, 500.0, (-400, 600))
-    >>> len(fig.axes)
-    12
+    >>> len(fig.axes), fig.axes[0].get_aspect()   # 12 leads, each on paper: 1 mV as tall as 400 ms is wide
+    (12, 400.0)
     """
     palette = sns.color_palette("colorblind", len(beats))
     names = list(beats)
