@@ -1,6 +1,7 @@
 """``vaescan quickstart --small`` end to end: every step runs, the last line names the report, whose numbers are
 present and sane (issue 17), with both black boxes and the photographed path. The slowest test of the suite
-(docs/tradeoff.md)."""
+(docs/tradeoff.md). It runs the default cohort, the realistic preset (subtle signatures, 10% misread labels), so the
+floors are those of a report where the representations differ, measured at seed 0 on its 30 test records."""
 
 import contextlib
 import io
@@ -99,7 +100,8 @@ def test_tradeoff_table_has_a_row_per_representation_and_task_with_sane_numbers(
     tasks = table.groupby("representation").task.apply(set)
     for rep in REPRESENTATIONS:                                    # every label and age, for every representation
         assert set(LABELS) | {"age"} <= tasks[rep], rep
-    assert {"sex"} <= tasks["features + linear"] & tasks["VAE + boosting (scan)"]
+    for rep in set(ORIGINAL) | {f"{k} (digitised)" for k in ORIGINAL}:   # sex too, but for the image black box
+        assert "sex" in tasks[rep], rep
     assert not table.duplicated(["representation", "task"]).any()
     assert (table[table.level < 6].n == 30).all()                  # the 30 test records, all read
     assert (table[table.level == 6].n == 8).all()                  # the 8 printed ones, each with a prediction
@@ -114,12 +116,14 @@ def test_tradeoff_table_has_a_row_per_representation_and_task_with_sane_numbers(
     assert np.isfinite(age[["r2", "r2_low", "r2_high", "mae", "mae_low", "mae_high"]].to_numpy()).all()
     assert age.mae.between(5, 20).all()                            # measured 10.9-13.4 y (ages 18-95, sd 16)
 
-    # measured (seed 0, 30 test records): the black box LBBB 1.00, LVH 0.99, MI_ANT 0.97; features 0.97-1.00
+    # measured (seed 0, realistic, 30 test records): the black box MI_ANT 0.88 (9 positives), MI_INF 0.82 (5);
+    # features LBBB 0.96 (4), MI_ANT 0.90, MI_INF 1.00: still defined by what the features measure
     auroc = scored.set_index(["representation", "task"]).auroc
     cnn = "CNN signal (blackbox)"
-    assert auroc[cnn, "LBBB"] >= 0.9 and auroc[cnn, "LVH"] >= 0.9 and auroc[cnn, "MI_ANT"] >= 0.85
-    for label in ("LBBB", "LVH", "MI_ANT", "AVB1"):                # defined by what the features measure
-        assert auroc["features + linear", label] >= 0.95, label
+    assert auroc[cnn, "MI_ANT"] >= 0.75 and auroc[cnn, "MI_INF"] >= 0.7
+    for label in ("LBBB", "MI_ANT", "MI_INF"):
+        assert auroc["features + linear", label] >= 0.85, label
+    assert auroc["features + linear", "sex"] >= 0.55                # measured 0.68 (20 women of 30)
 
 
 @pytest.mark.slow
@@ -135,16 +139,37 @@ def test_summary_has_a_macro_auroc_per_representation_with_finite_intervals(smal
     assert (summary.gap_to_best <= 0).all() and summary.p_gap.between(0, 1).all()
     info = json.loads((out / "report" / "report.json").read_text())
     assert len(info["macro_labels"]) >= 5 and info["n_test"] == 30
-    # measured: features 0.99, black box 0.82, VAE + boosting 0.75, SCAN 0.73 (floors a little below)
-    assert summary.loc["features + linear", "macro_auroc"] >= 0.95
-    assert summary.loc["CNN signal (blackbox)", "macro_auroc"] >= 0.7
-    assert summary.loc["SCAN (scan)", "macro_auroc"] >= 0.6
+    # measured (realistic, 9 labels): features 0.83, VAE + boosting 0.72, black box 0.68, SCAN 0.66 (floors below;
+    # on the easy cohort the features reached 0.99, the realistic one leaves room between representations)
+    assert 0.75 <= summary.loc["features + linear", "macro_auroc"] < 0.95
+    assert summary.loc["CNN signal (blackbox)", "macro_auroc"] >= 0.55
+    assert summary.loc["SCAN (scan)", "macro_auroc"] >= 0.55
     assert summary.loc["VAE + boosting (scan)", "macro_auroc"] >= 0.6
-    assert summary.loc["CNN image (blackbox_image)", "macro_auroc"] >= 0.4  # measured 0.53 (4 epochs; 2 now)
+    assert summary.loc["CNN image (blackbox_image)", "macro_auroc"] >= 0.4  # measured 0.49 (2 epochs, realistic)
     md = (out / "report" / "report.md").read_text()
     best = summary.macro_auroc.idxmax()
     assert info["best"] == best and best in md
     assert math.isclose(summary.loc[best, "gap_to_best"], 0.0)
+    assert json.loads((out / "quickstart_config.json").read_text())["preset"] == "realistic"
+
+
+@pytest.mark.slow
+def test_the_published_magnitudes_are_set_beside_ours(small):
+    out, _ = small
+    report = out / "report"
+    published = pd.read_csv(report / "published.csv")
+    assert len(published) == 4 and published.verdict.notna().all()
+    assert not published.verdict.str.startswith("not compared").any()     # every comparison has its pair here
+    assert list(published.ours_explainable) == ["SCAN (scan)", "VAE + boosting (scan)", "features + linear",
+                                                "features + linear"]
+    summary = pd.read_csv(report / "summary.csv").set_index("representation")
+    strodthoff = published.iloc[2]                                         # features against the best black box
+    assert strodthoff.ours_black_box == "CNN signal (blackbox)"
+    assert math.isclose(strodthoff.ours_explainable_value, summary.loc["features + linear", "macro_auroc"],
+                        abs_tol=1e-3)
+    assert strodthoff.ours_gap_low <= strodthoff.ours_gap <= strodthoff.ours_gap_high
+    md = (report / "report.md").read_text().split("## Published magnitudes")[1]
+    assert all(f"{verdict}." in md for verdict in published.verdict)
 
 
 @pytest.mark.slow
@@ -155,10 +180,10 @@ def test_the_explainability_profile_is_measured_for_every_attributable_represent
     attributable = ["features + linear", "SCAN (scan)", "CNN signal (blackbox)"]
     assert (profile.loc[attributable, "faithfulness_n"] == 12).all()       # the small run's 12 profile records
     assert (profile.loc[attributable, "deletion_auc"] < profile.loc[attributable, "deletion_auc_random"]).all()
-    # measured (seed 0, 12 records): features 0.10, SCAN 0.65, black box 0.31 of the random order's deletion AUC
+    # measured (seed 0, realistic, 12 records): features 0.07, SCAN 0.73, black box 0.46 of the random order's area
     ratio = profile.deletion_ratio
     assert ratio["features + linear"] <= 0.3 and ratio["SCAN (scan)"] <= 0.9 and ratio["CNN signal (blackbox)"] <= 0.6
-    hits = profile.loc[attributable, "localisation_top_hit"]                 # measured 0.25, 0.25, 0.50
+    hits = profile.loc[attributable, "localisation_top_hit"]                 # measured 0.25, 0.25, 0.25
     assert hits.between(0, 1).all() and (profile.loc[attributable, "localisation_n"] == 12).all()
     assert np.isnan(profile.loc["VAE + boosting (scan)", "deletion_auc"])
     summary = pd.read_csv(out / "report" / "summary.csv").set_index("representation")
@@ -193,8 +218,8 @@ def test_the_photographed_path_pairs_each_representation_with_its_digitised_self
     values = gaps[["macro_auroc_original", "macro_auroc_digitised", "gap", "gap_low", "gap_high", "p"]]
     assert np.isfinite(values.to_numpy()).all() and ((gaps.gap_low <= gaps.gap) & (gaps.gap <= gaps.gap_high)).all()
     assert np.allclose(gaps.gap, gaps.macro_auroc_digitised - gaps.macro_auroc_original, atol=1e-3)  # 4 digits
-    # measured (seed 0, 8 records, 5 labels): SCAN 0.67 -> 0.65, VAE + boosting 0.67 -> 0.63, CNN 0.82 -> 0.63,
-    # features 0.97 -> 0.42 (the features read amplitudes and intervals off the digitised traces)
+    # measured (seed 0, realistic, 8 records, 5 labels): SCAN 0.60 -> 0.67, VAE + boosting 0.93 -> 0.72, CNN 0.70 ->
+    # 0.62, features 0.90 -> 0.62 (the features read amplitudes and intervals off the digitised traces)
     assert gaps.loc["SCAN (scan)", "macro_auroc_digitised"] >= 0.5
     assert gaps.loc["CNN signal (blackbox)", "macro_auroc_digitised"] >= 0.5
     table = pd.read_csv(report / "tradeoff.csv")

@@ -13,7 +13,9 @@ def _result(gap: float, low: float, high: float, p: float) -> TradeoffResult:
         "macro_auroc": [0.9 + gap, 0.9], "macro_auroc_low": [0.85 + gap, 0.85], "macro_auroc_high": [0.95 + gap, 0.95],
         "gap_to_best": [gap, 0.0], "gap_low": [low, 0.0], "gap_high": [high, 0.0], "p_gap": [p, 1.0]})
     table = pd.DataFrame({"representation": ["features", "cnn"], "task": ["AF", "AF"], "kind": ["binary"] * 2})
-    return TradeoffResult(table, summary, ["AF"], "cnn")
+    black_box = pd.DataFrame({"level": [1], "explainable": ["features"], "black_box": ["cnn"], "n": [100],
+                              "gap": [gap], "gap_low": [low], "gap_high": [high], "p": [p]})
+    return TradeoffResult(table, summary, ["AF"], "cnn", black_box=black_box)
 
 
 def test_a_significant_gap_is_called_a_cost_and_an_uncertain_one_is_not():
@@ -21,8 +23,8 @@ def test_a_significant_gap_is_called_a_cost_and_an_uncertain_one_is_not():
     assert "here explainability cost performance" in cost and "-0.080 [-0.120, -0.040]" in cost and "p = 0.002" in cost
     unsure = summary_sentences(_result(-0.01, -0.03, 0.01, 0.4))[1]
     assert "do not show that explainability cost performance" in unsure and "p = 0.4" in unsure
-    assert "features 0.820 vs cnn 0.900 (-0.080), which agrees in direction" in summary_sentences(
-        _result(-0.08, -0.12, -0.04, 0.002))[-1]
+    assert "Strodthoff et al. 2021: agrees: the black box is ahead here too, by 0.080, of the published size" in \
+        summary_sentences(_result(-0.08, -0.12, -0.04, 0.002))[-1]
 
 
 def test_the_most_explainable_best_is_said_to_cost_nothing():
@@ -33,7 +35,9 @@ def test_the_most_explainable_best_is_said_to_cost_nothing():
     sentences = summary_sentences(result)
     assert "is also the best: here explainability cost no measurable performance" in sentences[1]
     assert "cnn (level 4) -0.070 [-0.100, -0.040], p = 0.002" in sentences[2]
-    assert "features 0.970 vs cnn 0.900 (+0.070), which differs" in sentences[-1]
+    result.black_box.loc[0, ["gap", "gap_low", "gap_high", "p"]] = [0.07, 0.04, 0.1, 0.002]
+    assert "Strodthoff et al. 2021: differs: here the explainable representation is ahead, by 0.070" in \
+        summary_sentences(result)[-1]
 
 
 def test_the_figure_has_labelled_axes_and_one_point_per_scored_representation():

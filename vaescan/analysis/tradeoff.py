@@ -43,13 +43,15 @@ class TradeoffResult:
     ``summary`` one row per representation (macro AUROC, its interval, the paired gap to the best and its p),
     ``macro_labels`` the labels the macro AUROC averages, ``best`` the representation with the highest one,
     ``anchoring`` one row per anchored x unanchored pair of the same level (:data:`ANCHORING_COLUMNS`: the paired
-    macro AUROC gap anchored - unanchored, its interval and p)."""
+    macro AUROC gap anchored - unanchored, its interval and p), ``black_box`` one row per explainable level: its
+    best representation against the best black box (:func:`black_box_gaps`, :data:`BLACK_BOX_COLUMNS`)."""
 
     table: pd.DataFrame
     summary: pd.DataFrame
     macro_labels: list[str]
     best: str | None
     anchoring: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ANCHORING_COLUMNS))
+    black_box: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BLACK_BOX_COLUMNS))
 
 
 def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> float:
@@ -204,6 +206,11 @@ TABLE_COLUMNS = ["representation", "level", "task", "kind", "n", "prevalence", "
 SUMMARY_COLUMNS = ["representation", "level", "anchoring", "explanation", "n", "macro_auroc", "macro_auroc_low",
                    "macro_auroc_high", "gap_to_best", "gap_low", "gap_high", "p_gap"]
 ANCHORING_COLUMNS = ["level", "anchored", "unanchored", "n", "gap", "gap_low", "gap_high", "p"]
+BLACK_BOX_COLUMNS = ["level", "explainable", "black_box", "n", "gap", "gap_low", "gap_high", "p"]
+EXPLAINABLE_LEVELS = (1, 2, 3)
+"""The levels whose representations explain themselves (coefficients, factors); 4 and 5 are the black boxes."""
+BLACK_BOX_LEVELS = (4, 5)
+"""The black boxes' levels (level 6, the photographed path, is scored on other records and compared with neither)."""
 
 
 def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int], *,
@@ -257,7 +264,57 @@ def tradeoff_analysis(predictions: Mapping[str, pd.DataFrame], truth: pd.DataFra
     best = None if summary["macro_auroc"].isna().all() else str(
         summary.loc[summary["macro_auroc"].idxmax(), "representation"])
     return TradeoffResult(table, summary, labels, best,
-                          anchoring_gaps(aligned, truth, levels, anchoring or {}, labels, n_boot, seed))
+                          anchoring_gaps(aligned, truth, levels, anchoring or {}, labels, n_boot, seed),
+                          black_box_gaps(aligned, truth, summary, labels, n_boot, seed))
+
+
+def _paired_row(y: np.ndarray, pa: np.ndarray, pb: np.ndarray, n_boot: int, seed: int) -> dict[str, float]:
+    """n, gap, gap_low, gap_high, p of macro AUROC(pa) - macro AUROC(pb) on the records both predict (no gap
+    where a label has one class among them)."""
+    keep = np.isfinite(y).all(1) & np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
+    row: dict[str, float] = {"n": int(keep.sum())}
+    try:
+        test = paired_auroc_gap(y[keep], pa[keep], pb[keep], n_boot, seed)
+        row.update(gap=test["gap"], gap_low=test["low"], gap_high=test["high"], p=test["p"])
+    except ValueError:  # a label with one class among the shared records
+        pass
+    return row
+
+
+def black_box_gaps(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, summary: pd.DataFrame,
+                   labels: list[str], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """What explainability costs against the black box: for each explainable level (:data:`EXPLAINABLE_LEVELS`)
+    its representation with the highest macro AUROC in ``summary``, against the black box (:data:`BLACK_BOX_LEVELS`)
+    with the highest, the macro AUROC gap explainable - black box over ``labels`` on the records both predict, with
+    its paired bootstrap interval and p (:func:`paired_auroc_gap`). Empty without a scored black box.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> truth = pd.DataFrame({"record_id": [str(i) for i in range(200)], "A": rng.integers(0, 2, 200)})
+    >>> good = pd.DataFrame({"prob_A": truth.A + rng.normal(0, 0.5, 200)})
+    >>> bad = pd.DataFrame({"prob_A": truth.A + rng.normal(0, 3, 200)})
+    >>> summary = pd.DataFrame({"representation": ["lin", "cnn"], "level": [1, 4], "macro_auroc": [0.6, 0.9]})
+    >>> gaps = black_box_gaps({"lin": bad, "cnn": good}, truth, summary, ["A"], n_boot=100)
+    >>> gaps[["level", "explainable", "black_box"]].values.tolist(), bool(gaps.gap_high.iloc[0] < 0)
+    ([[1, 'lin', 'cnn']], True)
+    """
+    scored = summary[np.isfinite(summary["macro_auroc"].to_numpy(dtype=float))]
+    boxes = scored[scored["level"].isin(BLACK_BOX_LEVELS)]
+    rows = []
+    if labels and len(boxes):
+        box = str(boxes.loc[boxes["macro_auroc"].idxmax(), "representation"])
+        y = truth[labels].to_numpy(dtype=np.float64)
+        columns = [f"prob_{t}" for t in labels]
+        for level in EXPLAINABLE_LEVELS:
+            at = scored[scored["level"] == level]
+            if not len(at):
+                continue
+            name = str(at.loc[at["macro_auroc"].idxmax(), "representation"])
+            rows.append({"level": level, "explainable": name, "black_box": box,
+                         **_paired_row(y, aligned[name][columns].to_numpy(dtype=np.float64),
+                                       aligned[box][columns].to_numpy(dtype=np.float64), n_boot, seed)})
+    return pd.DataFrame(rows).reindex(columns=BLACK_BOX_COLUMNS)
 
 
 def anchoring_gaps(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, levels: Mapping[str, int],
@@ -286,14 +343,8 @@ def anchoring_gaps(aligned: Mapping[str, pd.DataFrame], truth: pd.DataFrame, lev
             if label_a != "anchored" or label_b != "unanchored" or levels[a] != levels[b] or not labels:
                 continue
             pa, pb = (aligned[k][[f"prob_{t}" for t in labels]].to_numpy(dtype=np.float64) for k in (a, b))
-            keep = np.isfinite(y).all(1) & np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
-            row = {"level": int(levels[a]), "anchored": a, "unanchored": b, "n": int(keep.sum())}
-            try:
-                test = paired_auroc_gap(y[keep], pa[keep], pb[keep], n_boot, seed)
-                row.update(gap=test["gap"], gap_low=test["low"], gap_high=test["high"], p=test["p"])
-            except ValueError:  # a label with one class among the shared records
-                pass
-            rows.append(row)
+            rows.append({"level": int(levels[a]), "anchored": a, "unanchored": b,
+                         **_paired_row(y, pa, pb, n_boot, seed)})
     return pd.DataFrame(rows).reindex(columns=ANCHORING_COLUMNS)
 
 

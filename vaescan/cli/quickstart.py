@@ -36,8 +36,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--small", action="store_true", help="a smoke run of every step: a smaller cohort with more "
                    "frequent labels, fewer epochs, traversal figures, explained records and bootstrap resamples")
     p.add_argument("--preset", choices=DIFFICULTIES, default=QuickstartConfig.preset,
-                   help="the synthetic cohort: 'easy' (default; clear signatures) or 'realistic' (subtle signatures, "
-                        "AF by rhythm alone, 10%% misread labels: a report where the representations can differ)")
+                   help="the synthetic cohort: 'realistic' (default; subtle signatures, AF by rhythm alone, 10%% "
+                        "misread labels: a report where the representations can differ) or 'easy' (clear "
+                        "signatures, nearly every task decoded near 1.0; for tests)")
     add_jobs(p)
     p.add_argument("--no-models", action="store_true", help="skip training VAE-SCAN (data and digitisation only)")
     p.set_defaults(func=cmd_quickstart)

@@ -43,7 +43,7 @@ import pandas as pd
 
 from vaescan.config import config_to_dict, save_config
 from vaescan.data.features import cohort_features
-from vaescan.data.sources import load_cohort
+from vaescan.data.sources import Cohort, load_cohort
 from vaescan.data.synth import SynthConfig, simulate_cohort
 from vaescan.data.synth.clinical import RISK
 from vaescan.data.synth.recovery import feature_recovery
@@ -59,8 +59,9 @@ class QuickstartConfig:
     distorted page each and digitised (0 skips the step); models: train the small VAE-SCAN and draw its
     figures (False skips the step); small: the smoke run's cohort prevalences, epochs and counts
     (:func:`quickstart_models`; the record and page counts stay as given, see :func:`small_config`).
-    preset: the synthetic cohort's preset, ``easy`` (default) or ``realistic``
-    (:meth:`~vaescan.data.synth.SynthConfig.preset`; ``small`` then raises its prevalences as well).
+    preset: the synthetic cohort's preset (:meth:`~vaescan.data.synth.SynthConfig.preset`): ``realistic``
+    (default: subtle signatures, AF by rhythm, misread labels, so the report's representations can differ) or
+    ``easy`` (clear signatures, for tests); ``small`` raises the prevalences of either.
     """
 
     n_records: int = 300
@@ -68,7 +69,7 @@ class QuickstartConfig:
     n_pages: int = 4
     models: bool = True
     small: bool = False
-    preset: str = "easy"
+    preset: str = "realistic"
 
 
 SMALL_RECORDS = 200
@@ -83,7 +84,7 @@ positives per label in its 30 test records; at seed 0 it has 2-8, none of RBBB).
 
 
 def small_config(n_records: int | None = None, seed: int = 0, n_pages: int | None = None,
-                 models: bool = True, preset: str = "easy") -> QuickstartConfig:
+                 models: bool = True, preset: str = QuickstartConfig.preset) -> QuickstartConfig:
     """The ``--small`` smoke run's settings (:data:`SMALL_RECORDS`, :data:`SMALL_PAGES` unless given).
 
     Example
@@ -184,6 +185,18 @@ def _step_digitize(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
             "per_page": table[["page", "category", "snr_db", "snr_shift_db", "ceiling_db"]].round(2).to_dict("records")}
 
 
+def quickstart_binary(cohort: Cohort) -> list[str]:
+    """The binary tasks the quickstart's SCAN and signal black box learn: every label of the cohort and ``sex``
+    (issue 17: every label, age and sex are the report's tasks, for each representation).
+
+    Example
+    -------
+    >>> quickstart_binary(Cohort(".", pd.DataFrame({"record_id": ["a"]}), label_names=["NORM", "AF"]))
+    ['NORM', 'AF', 'sex']
+    """
+    return [*cohort.label_names, "sex"]
+
+
 def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
     if not cfg.models:
         return {"trained": False}
@@ -194,12 +207,13 @@ def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
     vae_cfg = dataclasses.replace(vae_cfg, vae=dataclasses.replace(
         vae_cfg.vae, epochs=size.vae_epochs, warmup_epochs=min(vae_cfg.vae.warmup_epochs, size.vae_epochs),
         channels=size.vae_channels, hidden=size.vae_hidden))
-    scan_cfg = dataclasses.replace(scan_cfg, scan=dataclasses.replace(scan_cfg.scan, epochs=size.scan_epochs))
+    scan_cfg = dataclasses.replace(scan_cfg, binary=quickstart_binary(load_cohort(out / "cohort")),
+                                   scan=dataclasses.replace(scan_cfg.scan, epochs=size.scan_epochs))
     summary = run_vae_scan(out / "cohort", out / "vae_scan", vae_cfg, scan_cfg, jobs=jobs, progress=progress,
                            traversal_figures=size.traversal_figures)
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
-    positives = {label: int(test[label].sum()) for label in cohort.label_names}
+    positives = {label: int(test[label].sum()) for label in quickstart_binary(cohort)}   # sex: the women
     return {"trained": True, **summary, "test_positives": positives}
 
 
@@ -216,7 +230,8 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
     size = quickstart_models(cfg)
     model = BlackBoxConfig(stem=size.bb_stem, widths=size.bb_widths, epochs=size.bb_epochs)
     run = train_blackbox_run(BlackBoxRunConfig(output=str(out / "blackbox"), data=DataConfig(
-        path=str(out / "cohort"), jobs=jobs), model=model), force=True, progress=progress)
+        path=str(out / "cohort"), jobs=jobs), binary=quickstart_binary(load_cohort(out / "cohort")), model=model),
+        force=True, progress=progress)
     metrics = read_json(run / "metrics.json")
     cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
@@ -230,7 +245,7 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
                                    cohort.metadata, labels)
     hits = {label: [int(per[per.label == label].hit.sum()), int((per.label == label).sum())] for label in labels}
     return {"trained": True, "auroc": metrics["auroc"], "age_mae": metrics["mae"].get("age"),
-            "localised": hits, "test_positives": {label: int(test[label].sum()) for label in cohort.label_names}}
+            "localised": hits, "test_positives": {label: int(test[label].sum()) for label in quickstart_binary(cohort)}}
 
 
 IMAGE_MODEL = dict(input="image", stem=(16, 16), widths=(16, 32, 64, 64), blocks=1, kernel=3, dropout=0.2)
@@ -296,6 +311,11 @@ STEPS: tuple[tuple[str, str, Callable[[Path, QuickstartConfig, int, bool], dict]
 """(name, what it does, function): run in order; a step's summary is saved as ``steps/<name>.json``."""
 
 
+LEGACY_DEFAULTS = {"preset": "easy"}
+"""Settings a quickstart folder written before they existed holds: the cohort was the easy one before ``preset``
+(whose default is now ``realistic``) was saved."""
+
+
 def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartConfig(), jobs: int = 1,
                    progress: bool = True) -> dict:
     """Run every quickstart step into ``out_dir`` (skipping finished ones) and return the summary.
@@ -313,9 +333,9 @@ def run_quickstart(out_dir: str | Path, config: QuickstartConfig = QuickstartCon
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "quickstart_config.json"
-    # a folder from before a setting existed holds that setting's default
-    if config_path.exists() and {**config_to_dict(QuickstartConfig()), **read_json(config_path)} != \
-            config_to_dict(config):
+    # a folder from before a setting existed holds that setting's default of then (LEGACY_DEFAULTS)
+    if config_path.exists() and {**config_to_dict(QuickstartConfig()), **LEGACY_DEFAULTS,
+                                 **read_json(config_path)} != config_to_dict(config):
         raise VaescanInputError(config_path, "this folder holds a quickstart run with other settings; "
                                 "use another --output or the same settings")
     save_config(config, config_path)

@@ -49,6 +49,7 @@ from vaescan.models.run_configs import BlackBoxRunConfig, SCANRunConfig
 from vaescan.models.scan import SCAN
 from vaescan.report.ecg_plots import save_figure
 from vaescan.report.paper_cost import paper_html, paper_markdown, paper_overlay
+from vaescan.report.published import published_comparison
 from vaescan.report.sections import Section, sections_html, sections_markdown
 from vaescan.report.tradeoff import plot_tradeoff, render_html, render_markdown
 from vaescan.workflows.blackbox import load_inputs
@@ -407,6 +408,7 @@ def tradeoff_report(runs: Sequence[str | os.PathLike[str]], data: str | os.PathL
     ``tradeoff.csv`` (representation x task), ``summary.csv`` (macro AUROC over the labels with at least
     ``min_per_class`` test records per class, gap to the best), ``profile.csv`` (the explainability profile on
     up to ``profile_n`` test records; 0 leaves it out), ``anchoring.csv`` (anchored vs unanchored VAE runs),
+    ``published.csv`` (the published magnitudes beside ours, :mod:`vaescan.report.published`),
     ``predictions/<representation>.csv``, ``tradeoff.png``, ``explorer.json`` (the latent explorer's data of the
     SCAN runs, :func:`explorer_runs`), ``report.md`` and a self-contained ``report.html``; with ``sections`` (None:
     none) also the data card, traversals, heatmaps, generated beats, Jacobian overlays and digitisation examples
@@ -459,7 +461,8 @@ def write_report(result: TradeoffResult, output: str | os.PathLike[str], *, coho
     ``paper``: the photographed path's pages and paired gaps, written as ``paper_cost.csv`` and a report section)."""
     out = Path(output)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
-    tables = [("tradeoff.csv", result.table), ("summary.csv", result.summary), ("anchoring.csv", result.anchoring)]
+    tables = [("tradeoff.csv", result.table), ("summary.csv", result.summary), ("anchoring.csv", result.anchoring),
+              ("published.csv", published_comparison(result))]
     if profile is not None and len(profile):
         tables.append(("profile.csv", profile))
     if paper is not None:
