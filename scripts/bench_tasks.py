@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
@@ -32,13 +32,14 @@ from vaescan.bench import bench_parser
 from vaescan.data.features import HRV_FEATURES, cohort_features, feature_names
 from vaescan.data.synth import LABELS, SynthConfig, simulate_cohort
 from vaescan.io import write_json
+from vaescan.workflows.tradeoff import RIDGE_ALPHAS
 
 SUBTYPES = {"MI_ANT": "mi_ant_stage", "MI_INF": "mi_inf_stage", "LVH": "lvh_strain"}
 """Labels whose subtypes are scored apart (AUROC of each subtype's true positives against the true negatives)."""
 
 
 def _model(binary: bool, indicators: bool = False):
-    head = LogisticRegression(max_iter=2000) if binary else LinearRegression()
+    head = LogisticRegression(max_iter=2000) if binary else RidgeCV(alphas=RIDGE_ALPHAS)
     return make_pipeline(SimpleImputer(strategy="median", add_indicator=indicators), StandardScaler(), head)
 
 

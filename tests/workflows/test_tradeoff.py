@@ -9,7 +9,7 @@ import pytest
 
 from tests.cli.test_models import SMALL_VAE
 from tests.conftest import write_toy_cohort
-from vaescan.analysis.tradeoff import auroc
+from vaescan.analysis.tradeoff import auroc, r2
 from vaescan.cli.main import main
 from vaescan.data.beats import BeatConfig
 from vaescan.data.cohort_beats import cohort_beats
@@ -47,6 +47,10 @@ def test_features_predict_the_test_split_and_list_the_unmeasurable_record(toy):
     truth = cohort.metadata.set_index("record_id").loc[pred.record_id]
     ok = pred.prob_WIDE.notna().to_numpy()
     assert auroc(truth.WIDE.to_numpy()[ok], pred.prob_WIDE.to_numpy()[ok]) >= 0.95
+    # age from 57 features on 42 train records: the ridge penalty keeps the fit general (measured R2 0.98 on the
+    # 8 measurable test records; unpenalised least squares 0.92)
+    ok = pred.pred_age.notna().to_numpy()
+    assert r2(truth.age.to_numpy()[ok], pred.pred_age.to_numpy()[ok]) >= 0.95
 
 
 def test_a_scan_run_gives_its_linear_head_and_boosted_factors_on_the_test_beats(toy):
