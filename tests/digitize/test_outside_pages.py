@@ -21,7 +21,7 @@ FLOORS = {
     "rotated_05": 7.0,       # 8.6: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before)
     "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
     "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)
-    "layout_6x2_02": 14.6,   # 15.6: the right column shows 0-5 s like the left, told from the strip's beats (8.1 before)
+    "layout_6x2_02": 14.6,   # 15.6: the right column shows 0-5 s like the left, from the strip's beats (8.1 before)
 }
 
 
@@ -80,8 +80,8 @@ def test_grid_scale_is_not_a_pixel_alias(outside, page):
 def test_grid_refinement_that_blurs_the_lines_is_not_applied(outside, page):
     """Faint lines under noise: the refinement's phases slipped between bands and tilted the page (rotated_03 by
     1.16 degrees, wrinkled_05 by 0.5), where the first fit had it right; the rectified rows drifted by up to
-    0.5 mV across the page (rotated_03: -1.2 -> 11.1 dB, wrinkled_05: 3.0 -> 14.3 dB). The page's rotation is the generator's (clockwise positive; the lattice's is
-    counter-clockwise positive)."""
+    0.5 mV across the page (rotated_03: -1.2 -> 11.1 dB, wrinkled_05: 3.0 -> 14.3 dB). The page's rotation is
+    the generator's (clockwise positive; the lattice's is counter-clockwise positive)."""
     rotate = json.loads((outside[page].image.parent / "render.json").read_text())["generator_config"]["rotate"]
     lattice = grid_detect(image_read(outside[page].image))
     assert lattice.rotation_deg == pytest.approx(-rotate, abs=0.15)           # measured within 0.07 (1.16 before)
