@@ -21,6 +21,7 @@ FLOORS = {
     "rotated_05": 7.0,       # 8.6: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before)
     "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
     "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)
+    "layout_6x2_02": 14.6,   # 15.6: the right column shows 0-5 s like the left, from the strip's beats (8.1 before)
 }
 
 
@@ -73,3 +74,23 @@ def test_grid_scale_is_not_a_pixel_alias(outside, page):
     truth = json.loads((outside[page].image.parent / "render.json").read_text())["paper"]["px_per_mm_before_photo"]
     lattice = grid_detect(image_read(outside[page].image))
     assert lattice.image_px_per_mm == pytest.approx(truth, rel=0.01)
+
+
+@pytest.mark.parametrize("page", ["rotated_03", "wrinkled_05"])
+def test_grid_refinement_that_blurs_the_lines_is_not_applied(outside, page):
+    """Faint lines under noise: the refinement's phases slipped between bands and tilted the page (rotated_03 by
+    1.16 degrees, wrinkled_05 by 0.5), where the first fit had it right; the rectified rows drifted by up to
+    0.5 mV across the page (rotated_03: -1.2 -> 11.1 dB, wrinkled_05: 3.0 -> 14.3 dB). The page's rotation is
+    the generator's (clockwise positive; the lattice's is counter-clockwise positive)."""
+    rotate = json.loads((outside[page].image.parent / "render.json").read_text())["generator_config"]["rotate"]
+    lattice = grid_detect(image_read(outside[page].image))
+    assert lattice.rotation_deg == pytest.approx(-rotate, abs=0.15)           # measured within 0.07 (1.16 before)
+
+
+def test_pulses_that_agree_are_not_outvoted_by_row_ends_that_do_not(outside):
+    # creases drawn on at the right ends of wrinkled_06's rows put their ends 30 px apart; the three pulses agree
+    # to 2 px. t = 0 was taken from the ends, 80 px (0.4 s) after the pulses
+    _, report = image_digitize(outside["wrinkled_06"].image)
+    assert report["time_origin_from"].startswith("calibration pulse stroke")
+    x0 = [row["time_origin_px"] for row in report["rows"]]
+    assert max(x0) - min(x0) <= 3.0 and max(x0) < 175.0, x0                     # measured 165.5-167.5 (247 before)

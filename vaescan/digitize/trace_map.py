@@ -54,9 +54,10 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
         if not p.get("written", True):
             continue
         i0, i1 = int(round(p["t0_s"] * record.fs)), min(int(round(p["t1_s"] * record.fs)), n)
-        i = np.arange(i0, i1)
+        j = int(round(p.get("shift_s", 0.0) * record.fs))  # the panel shows the record's time t + shift
+        i = np.arange(max(i0, -j), min(i1, n - j))
         k = LEADS.index(p["lead"])
         xs = report["rows"][p["row"]]["time_origin_px"] + i / record.fs * px_per_s
-        ys = report["rows"][p["row"]]["baseline_px"] - record.signal[i0:i1, k] * report["px_per_mv"]
-        lines.append((xs, ys, k * n + i))
+        ys = report["rows"][p["row"]]["baseline_px"] - record.signal[i + j, k] * report["px_per_mv"]
+        lines.append((xs, ys, k * n + i + j))
     return trace_map_draw(lines, transform, config.size, config.trace_radius_px), record
