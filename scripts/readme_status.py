@@ -37,7 +37,7 @@ WRITTEN_BY = {
     "bench_features.json": "python scripts/bench_features.py --n 500 --seed 0 -o docs/results/bench_features.json",
     "bench_synth.json": "python scripts/bench_synth.py --n 1000 -o docs/results/bench_synth.json",
     "bench_data.json": "python scripts/bench_data.py --n 400 -o docs/results/bench_data.json",
-    "synth_tasks.json": "python scripts/bench_tasks.py --n 800 --seed 1 --jobs 2 -o docs/results/synth_tasks.json",
+    "synth_tasks.json": "python scripts/bench_tasks.py --n 800 --seed 1 --jobs 1 -o docs/results/synth_tasks.json",
     "vae_scan_synthetic.json": "python scripts/bench_vae_scan.py --threads 1 -o docs/results/vae_scan_synthetic.json",
     "bench_vae.json": "python scripts/bench_vae.py --data runs/synthetic_5000 --threads 1 "
                       "-o docs/results/bench_vae.json",
