@@ -80,12 +80,19 @@ def _db(x: float | None) -> str:
     return "n/a" if x is None else str(Decimal(str(x)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
+def _load_peaks(d: dict) -> tuple[list[float], int | None]:
+    """The 1-minute load averages a benchmark's JSON recorded (``load_average`` {name: [1, 5, 15 min]} or
+    ``load_average_before``/``_after``) and the machine's core count, when recorded."""
+    load = d.get("load_average") or {}
+    peaks = [v[0] for v in load.values() if isinstance(v, list) and v] if isinstance(load, dict) else []
+    peaks += [d[k][0] for k in ("load_average_before", "load_average_after") if isinstance(d.get(k), list)]
+    machine = d.get("machine") if isinstance(d.get("machine"), dict) else {}
+    return peaks, d.get("cpus") or d.get("cpu_count") or machine.get("cpus")
+
+
 def _load(d: dict) -> str:
     """' (load average L on C cores)' from a benchmark's JSON, when it recorded the load; '' otherwise."""
-    load = d.get("load_average") or {}
-    peaks = [v[0] for k, v in load.items() if isinstance(v, list) and v]
-    peaks += [d[k][0] for k in ("load_average_before", "load_average_after") if isinstance(d.get(k), list)]
-    cpus = d.get("cpus") or d.get("cpu_count") or (d.get("machine") or {}).get("cpus")
+    peaks, cpus = _load_peaks(d)
     if not peaks:
         return ""
     return f" (load average up to {max(peaks):.1f}" + (f" on {cpus} cores)" if cpus else ")")
@@ -97,9 +104,7 @@ def timing_verdict(ok: bool, d: dict) -> str:
     Other jobs can only slow a run down, so a time met under load is met; a time missed under load says
     little about the code.
     """
-    load = d.get("load_average") or {}
-    peaks = [v[0] for v in load.values() if isinstance(v, list) and v]
-    cpus = d.get("cpus") or d.get("cpu_count") or (d.get("machine") or {}).get("cpus")
+    peaks, cpus = _load_peaks(d)
     if not ok and peaks and cpus and max(peaks) > cpus:
         return f"not judged (missed under a load average of {max(peaks):.0f} on {cpus} cores; rerun on a quiet machine)"
     return verdict(ok)
@@ -234,11 +239,9 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
             f"trade-off report, the default quickstart on the realistic preset (300 records, {q['n_test']} test; "
             f"macro AUROC over {len(q['macro_labels'])} labels)",
             "; ".join(cells) + f"; beside the published magnitudes: {', '.join(verdicts)}; "
-            f"{q['wall_seconds'] / 60:.0f} min wall, {q['cpu_seconds'] / 60:.1f} min CPU, "
-            f"{q['max_rss_gb']:.2f} GB (load average up to {q['load_average'][1]:.0f} on 2 cores)",
-            "<= 20 min: " + (verdict(True) if q["wall_seconds"] <= 1200 else
-                             "not judged (missed under load; its CPU time is under 20 min; rerun on a quiet machine)")
-            + f"; <= 4 GB: {verdict(q['max_rss_gb'] <= 4)}",
+            f"{q['wall_seconds'] / 60:.1f} min wall, {q['cpu_seconds'] / 60:.1f} min CPU, "
+            f"{q['max_rss_gb']:.2f} GB" + _load(q),
+            f"<= 20 min: {timing_verdict(q['wall_seconds'] <= 1200, q)}; <= 4 GB: {verdict(q['max_rss_gb'] <= 4)}",
             ["tradeoff_quickstart_realistic.json"]))
     return rows, missing
 
