@@ -173,7 +173,7 @@ def test_the_explainability_profile_is_measured_for_every_attributable_represent
 def test_the_image_black_box_is_trained_and_scored(small):
     out, printed = small
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["blackbox_image"]["trained"] and summary["blackbox_image"]["epochs"] == 2
+    assert summary["blackbox_image"]["trained"] and summary["blackbox_image"]["epochs"] == 4
     assert (out / "blackbox_image" / "metrics.json").is_file()
     assert "Black box on the page images" in (out / "summary.md").read_text()
 

@@ -124,7 +124,7 @@ class QuickstartModels:
     n_boot: int = 1000
     min_per_class: int = 5
     profile_records: int = 20
-    image_epochs: int = 8
+    image_epochs: int = 20
     digitised_records: int = 24
 
 
@@ -140,7 +140,7 @@ def quickstart_models(config: QuickstartConfig) -> QuickstartModels:
         return QuickstartModels()
     return QuickstartModels(vae_epochs=25, scan_epochs=100, traversal_figures=2, bb_epochs=15, explain_records=6,
                             explain_figures=2, n_boot=200, min_per_class=3, profile_records=12,
-                            image_epochs=2, digitised_records=8)
+                            image_epochs=4, digitised_records=8)
 
 
 def _synth_config(cfg: QuickstartConfig) -> SynthConfig:
@@ -238,9 +238,9 @@ IMAGE_MODEL = dict(input="image", stem=(16, 16), widths=(16, 32, 64, 64), blocks
 """The image black box of ``configs/blackbox_image_synthetic.yaml`` but for its batches of 8 pages: the
 quickstart's 210 training pages then give 27 steps an epoch, not 7 (with 7 it stayed at chance, docs/explain.md)."""
 
-IMAGE_PAGES = dict(ink="value")
-"""Its page images (:class:`~vaescan.pages.model_input.PageInputConfig`: 50 dpi, 256 x 384 px, distortion 0.3)
-read through the brightest colour channel, in which the pink grid fades into the paper, as in the config."""
+IMAGE_PAGES = dict(layout="12x1", ink="value")
+"""Its page images, as in the config (:class:`~vaescan.pages.model_input.PageInputConfig`: 50 dpi, 256 x 384 px,
+distortion 0.3): every lead printed 10 s long, read through the brightest colour channel (the pink grid fades)."""
 
 
 def _step_blackbox_image(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) -> dict:
