@@ -124,7 +124,7 @@ class QuickstartModels:
     n_boot: int = 1000
     min_per_class: int = 5
     profile_records: int = 20
-    image_epochs: int = 20
+    image_epochs: int = 30
     digitised_records: int = 24
 
 
