@@ -122,6 +122,8 @@ image:
   dpi: 25.0
   size: [64, 96]
   distortion: 0.2
+  layout: 12x1
+  ink: value
 model:
   input: image
   stem: [8]

@@ -67,7 +67,7 @@ def test_mapped_pixels_lie_at_their_samples_and_cover_the_ink(record, clean):
     # the ink of a trace-only page of the same geometry lies in the mask
     style = dataclasses.replace(mi.page_style(CLEAN), grid_color="none", label_position="none", footer=False)
     page, truth = ecg_render(record, style)
-    ink = 1 - mi.letterbox(mi._grey(page), CLEAN.size)[0] / 255.0
+    ink = 1 - mi.letterbox(mi.ink_grey(page), CLEAN.size)[0] / 255.0
     x_first = (clean.transform @ [min(p["x0_px"] for p in truth["panels"]), 0, 1])[0]
     ink[:, :int(np.ceil(x_first))] = 0  # calibration pulses are no trace
     dark = ink > 0.03

@@ -4,8 +4,11 @@
 it like a scan or photo (:mod:`vaescan.pages.distort`: rotation, shadow, blur, noise,
 JPEG, each drawn up to ``PageInputConfig.distortion`` per page; no creases, so the
 geometry stays one exact homography) and brings it to the model's size. The image is
-grey with **ink high**: ``1 - grey / 255``, so blank paper is near 0 and "remove a pixel"
-means "set it to the page's background" (:attr:`PageInput.background`).
+one channel with **ink high**: ``1 - grey / 255``, so blank paper is near 0 and "remove a pixel"
+means "set it to the page's background" (:attr:`PageInput.background`). ``grey`` is the
+luma (``PageInputConfig.ink = "grey"``) or the brightest of the three colour channels
+(``"value"``, HSV's value): there a coloured grid (red, pink, green, blue) is nearly as bright
+as the paper and fades out, while black ink stays dark, so the trace stands alone on the page.
 
 Size: the page is scaled by one factor (aspect kept) to fit ``size`` and centred; the
 rest is padded with the page's background (its median value). Rendered pages and a
@@ -34,7 +37,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from vaescan.config import Limit, at_least, check_limits
+from vaescan.config import Limit, at_least, check_limits, one_of
 from vaescan.data.cohort import Cohort
 from vaescan.data.cohort_beats import cached_cohort, cohort_batch
 from vaescan.data.leads import LEADS
@@ -46,6 +49,9 @@ from vaescan.pages.distort import Distortion, image_distort
 from vaescan.pages.image import image_read
 from vaescan.pages.layout import parse_layout
 from vaescan.pages.render import PageStyle, ecg_render
+
+INKS = ("grey", "value")
+"""How a colour page becomes the model's one channel (:func:`ink_grey`)."""
 
 DENSIFY_PX = 0.5
 """Largest step (model-input px) between the points a drawn trace is sampled at for the trace map."""
@@ -59,6 +65,8 @@ class PageInputConfig:
     layout: page layout (:mod:`vaescan.pages.layout`). distortion: the largest strength (0-1) of each
     distortion (rotation, shadow, blur, noise, JPEG), drawn per page from (seed, index).
     seed: seed of those draws. trace_radius_px: the trace map covers pixels this close to the trace (px).
+    ink: how colour becomes the one channel: ``grey`` (luma) or ``value`` (the brightest channel, which
+    fades a coloured grid into the paper and keeps black ink; a grey grid stays).
     """
 
     dpi: float = 50.0
@@ -67,10 +75,11 @@ class PageInputConfig:
     distortion: float = 0.3
     seed: int = 0
     trace_radius_px: int = 2
+    ink: str = "grey"
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         "dpi": at_least(20, 1200), "size": at_least(16, 8192), "distortion": at_least(0, 1),
-        "seed": at_least(0), "trace_radius_px": at_least(0, 64),
+        "seed": at_least(0), "trace_radius_px": at_least(0, 64), "ink": one_of(*INKS),
     }
     DISTORTIONS: ClassVar[tuple[str, ...]] = ("rotation", "shadow", "blur", "noise", "jpeg")
 
@@ -156,8 +165,20 @@ def _ink_high(grey: np.ndarray) -> np.ndarray:
     return (255 - grey).astype(np.float32) / 255.0
 
 
-def _grey(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+def ink_grey(rgb: np.ndarray, ink: str = "grey") -> np.ndarray:
+    """An RGB uint8 image (H, W, 3) as one uint8 channel: its luma (``grey``) or its brightest channel (``value``).
+
+    Example
+    -------
+    >>> pink_grid, black_ink = [240, 130, 160], [0, 0, 0]   # the renderer's major pink grid line
+    >>> rgb = np.array([[pink_grid, black_ink]], np.uint8)
+    >>> ink_grey(rgb, "grey").tolist(), ink_grey(rgb, "value").tolist()
+    ([[166, 0]], [[240, 0]])
+    """
+    rgb = np.ascontiguousarray(rgb)
+    if ink == "value":
+        return rgb.max(axis=2)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
 def trace_map_draw(polylines: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], transform: np.ndarray,
@@ -247,7 +268,7 @@ def page_input(record: Record, config: PageInputConfig = PageInputConfig(), inde
     distortion = page_distortion(config, index)
     if distortion.active():
         page = image_distort(page, distortion, truth)
-    grey, affine = letterbox(_grey(page), config.size)
+    grey, affine = letterbox(ink_grey(page, config.ink), config.size)
     transform = affine @ np.asarray(truth["transform"]["homography"], float)
     trace_map = trace_map_draw(_render_polylines(record, truth), transform, config.size, config.trace_radius_px)
     image = _ink_high(grey)
@@ -257,7 +278,7 @@ def page_input(record: Record, config: PageInputConfig = PageInputConfig(), inde
 def image_file_input(path: str | os.PathLike[str], config: PageInputConfig = PageInputConfig()) -> np.ndarray:
     """A page image file as model input (1, H, W) float32, ink high, prepared like :func:`page_input`.
 
-    The image is made grey, scaled by one factor to fit ``config.size`` and centred; the
+    The image is made one channel (``config.ink``), scaled by one factor to fit ``config.size`` and centred; the
     margin left by another aspect ratio is filled with the image's median (its paper).
 
     Example
@@ -269,7 +290,7 @@ def image_file_input(path: str | os.PathLike[str], config: PageInputConfig = Pag
     >>> image_file_input(png).shape
     (1, 256, 384)
     """
-    grey, _ = letterbox(_grey(image_read(path)), config.size)
+    grey, _ = letterbox(ink_grey(image_read(path), config.ink), config.size)
     return _ink_high(grey)[None]
 
 
