@@ -43,6 +43,7 @@ from vaescan.digitize.page import (
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
+from vaescan.digitize.strips import StripMatch, columns_simultaneous, strip_matches
 from vaescan.errors import VaescanInputError
 from vaescan.pages.image import image_read
 from vaescan.pages.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
@@ -198,6 +199,8 @@ class _PageReading:
     size: tuple[int, int]
     px_per_s: float
     labels: list[PlacedLabel]
+    strips: list[StripMatch] = field(default_factory=list)
+    columns_from_zero: bool = False
 
 
 def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where, warnings: list[str]) -> _PageReading:
@@ -299,19 +302,30 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         rows_y, rows_x0 = [row.baseline_px for row in rows], [row.x0_px for row in rows]
         if config.layout is None:
             better, why = layout_from_labels(labels, rows_y, rows_x0, px_per_s, layout, duration,
-                                             lambda base: rhythm_leads(base, rows_signal, config.fs, duration)[0])
+                                             lambda base: rhythm_leads(base, rows_signal, config.fs, duration))
             if why:
                 warnings.append(f"layout {better} from the {why}, not {layout} ({layout_from})")
                 layout, layout_from = better, why
         placed = labels_place(labels, rows_y, rows_x0, px_per_s, layout, duration)
+    base = parse_layout(layout)[0]
+    strips = strip_matches(base, rows_signal, config.fs, duration) if len(rows) > len(GRIDS[base]) else []
+    # most printers show the grid's columns one after the other; some print every column from t = 0: the strips'
+    # beats tell (a page without a strip is taken to show them in sequence)
+    from_zero = False
+    if strips and config.layout is None:
+        from_zero, in_seq, at_zero = columns_simultaneous(base, rows_signal, config.fs, duration)
+        if from_zero:
+            warnings.append(f"every column shows the first seconds, not one after the other (the beats of the columns "
+                            f"match the rhythm strip's there: r = {at_zero:.2f}, in sequence {in_seq:.2f})")
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
-                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows])
+                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows],
+                                  first_column_only=from_zero)
     for row, c in zip(rows, offsets):
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
             row.baseline_from += " + lead relations"
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s,
-                        placed)
+                        placed, strips, from_zero)
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -476,7 +490,8 @@ def _lead_vector(lead: str) -> np.ndarray:
 
 
 def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: list[bool], fs: float,
-                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None) -> np.ndarray:
+                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None,
+                        first_column_only: bool = False) -> np.ndarray:
     """Corrections (mV, to subtract) of each row's 0 mV line from the relations between simultaneous leads.
 
     Leads recorded at the same time obey ``III = II - I``, ``aVR + aVL + aVF = 0`` and so on;
@@ -487,7 +502,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     row to its current baseline (strongly when it came from a calibration pulse, weakly
     when from the isoelectric level, which a wandering baseline or ST shift moves).
     With ``baselines_mv`` (each row's 0 mV line, page y in mV units) the rows of the lead
-    grid are also held to equal spacing, as every printed layout draws them.
+    grid are also held to equal spacing, as every printed layout draws them. ``first_column_only``: only the
+    first column and the strips are used (a page whose columns all show the first seconds).
 
     Example
     -------
@@ -498,7 +514,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     >>> [round(abs(float(v)), 1) for v in c]
     [0.2, 0.0, 0.0]
     """
-    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)]
+    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)
+              and (p.column == 0 or not first_column_only)]
     n_rows = len(rows_signal)
     cuts = sorted({p.t0_s for p in panels} | {p.t1_s for p in panels})
     eqs, rhs = [], []
@@ -629,6 +646,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
                         f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
                         "check them (a misread trace, or a rhythm that changed)")
     names = panel_names(reading.labels, panels)
+    n_grid = len(GRIDS[parse_layout(reading.layout)[0]])
     contradicted = []
     for p, seg in zip(panels, segs):
         row = reading.rows[p.row]
@@ -637,7 +655,11 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         q = _panel_quality(row, row.x0_px + p.t0_s * px_per_s, row.x0_px + p.t1_s * px_per_s, seg)
         lead, name_from = names[(p.row, p.column)]
         written = not name_from.startswith("not written")
+        # t0_s, t1_s: where the panel stands on the page (s from the rows' t = 0); shows_s: the seconds it shows
+        shift_s = p.t0_s if reading.columns_from_zero and p.column > 0 and p.row < n_grid else 0.0
+        i0, i1 = i0 - int(round(shift_s * config.fs)), i1 - int(round(shift_s * config.fs))
         panels_out.append({"lead": lead, "row": p.row, "column": p.column, "t0_s": p.t0_s, "t1_s": p.t1_s,
+                           "shows_s": [p.t0_s - shift_s, p.t1_s - shift_s],
                            "quality": round(q, 3), "name_from": name_from, "written": written})
         if name_from not in ("label", "layout"):
             contradicted.append(f"row {p.row + 1} column {p.column + 1}: {name_from}")
@@ -658,12 +680,15 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     low = [lead for lead, q in quality.items() if q < 0.6]
     if low:
         warnings.append(f"low quality in {', '.join(low)}")
+    checks = _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted, panels_out)
+    checks = _flag_precordial(_flag_strips(checks, panels_out, reading.strips, n_grid), panels_out)
     record = Record(signal, config.fs, list(LEADS), name=name,
                     comments=[f"digitised by vaescan from a {reading.layout} page"])
     report = {
         "name": name,
         "layout": reading.layout,
         "layout_from": reading.layout_from,
+        "columns": "every column from t = 0" if reading.columns_from_zero else "one after the other",
         "rotation_deg": round(lattice.rotation_deg, 2),
         "perspective": round(lattice.perspective, 4),
         "px_per_mm": round(lattice.image_px_per_mm, 4),
@@ -690,8 +715,11 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "warnings": warnings,
         "labels": [{"name": pl.label.name, "box": list(pl.label.box), "score": round(pl.label.score, 3),
                     "panel": list(pl.panel) if pl.panel is not None else None} for pl in reading.labels],
-        "lead_checks": _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted,
-                                    panels_out),
+        "strips": [{"row": p["row"], "lead": p["lead"], "name_from": p["name_from"], "repeats": m.lead,
+                    "residual": _rounded(m.residual), "next": m.runner_up,
+                    "next_residual": _rounded(m.runner_up_residual), "confirmed": m.confirmed}
+                   for p, m in zip([q for q in panels_out if q["row"] >= n_grid], reading.strips)],
+        "lead_checks": checks,
     }
     return record, report
 
@@ -704,6 +732,57 @@ def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> d
         entry["named_by"] = "label" if any(src.startswith("label") for src in mine) else "layout"
     if contradicted:
         _check_leads(checks, "printed labels contradict the layout: " + "; ".join(contradicted))
+    return checks
+
+
+def _rounded(x: float) -> float | None:
+    return round(float(x), 3) if np.isfinite(x) else None
+
+
+def _flag_strips(checks: dict, panels: list[dict], strips: list[StripMatch], n_grid: int) -> dict:
+    """Lower the confidence of a rhythm strip's lead where neither its printed label nor the grid panel it repeats
+    names it (:func:`~vaescan.digitize.strips.strip_matches`), or where the two disagree, with the reason."""
+    for p, m in zip([q for q in panels if q["row"] >= n_grid], strips):
+        lead, by_label = p["lead"], p["name_from"].startswith("label")
+        if m.confirmed and m.lead == lead:
+            why = None
+        elif m.confirmed:
+            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} by its printed label but repeats the "
+                   f"grid's {m.lead} panel (residual {m.residual:.0%})")
+        elif by_label:
+            why = None
+        else:
+            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} by the layout only: no printed label read, "
+                   f"and the grid panel it repeats is not certain (best {m.lead} residual "
+                   f"{m.residual:.0%}, {m.runner_up} {m.runner_up_residual:.0%})")
+        if why is None:
+            continue
+        entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
+        entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
+        entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+        _check_leads(checks, f"rhythm strip {lead} (row {p['row'] + 1}) not confirmed")
+    return checks
+
+
+def _flag_precordial(checks: dict, panels: list[dict]) -> dict:
+    """Give a precordial lead, which no relation checks, the doubt of the limb leads printed in its row: where every
+    limb lead of the row fails its relations (the row misread, or read shifted in time), so may the precordial one."""
+    leads = checks["leads"]
+    for row in sorted({p["row"] for p in panels}):
+        mine = [p["lead"] for p in panels if p["row"] == row and p["written"]]
+        limb = [leads[lead]["confidence"] for lead in mine if lead in LIMB_BASIS and lead in leads
+                and leads[lead]["confidence"] is not None]
+        if not limb or max(limb) >= 0.5:
+            continue
+        limb_names = ", ".join(lead for lead in mine if lead in LIMB_BASIS)
+        for lead in mine:
+            entry = leads.get(lead)
+            if lead in LIMB_BASIS or entry is None or (entry["confidence"] is not None and entry["confidence"] < 0.5):
+                continue
+            why = (f"the limb leads printed in its row ({limb_names}) fail their relations: the row may be misread "
+                   "or shifted in time")
+            entry["confidence"] = round(float(max(limb)), 3)
+            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
     return checks
 
 

@@ -1,0 +1,196 @@
+"""Which lead a rhythm strip shows, and which seconds the grid's columns show: both from the strips' own trace.
+
+A rhythm strip is printed from the same recording as the lead grid above it, at the same
+gain: over a grid panel's seconds, a strip of lead X is the very trace of X's panel, up to
+the reading noise of both. So a strip is matched against every grid panel by the residual of
+their difference (:func:`strip_residual`), which weighs shape *and* amplitude: II and aVF of
+one record correlate 0.97 and more, but differ in size by lead I's half. The residual is
+trimmed (its largest tenth left out), so that a few misread columns of either trace (a
+glitch at a QRS, a label or pulse caught at a panel's edge) do not decide, and taken at the
+best lag within :data:`MAX_LAG_S` (rows read a few px apart in time).
+
+The same strips tell the time of the grid's columns (:func:`columns_simultaneous`): most
+printers show column k of C at seconds ``[k, k + 1) * 10 / C``, but some (ECG-Image-Kit's 6x2)
+print every column over the same first seconds. A column's beats fall where the strip's
+beats are at the seconds it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaescan.pages.layout import GRIDS, layout_panels
+
+MAX_LAG_S = 0.03
+"""Largest time offset (s) between a strip and a grid row taken up when they are matched."""
+
+STRIP_MAX_RESIDUAL = 0.3
+"""A strip matches a panel when their trimmed residual is at most this share of their size (right matches on the
+36 outside pages: 0.01-0.17; on vaescan's own pages: see docs/digitize.md, "fourth round")."""
+
+STRIP_MARGIN = 1.2
+"""The best panel's lead names the strip only when every panel of another lead leaves a residual this many
+times larger (II and aVF are alike when lead I is small; then the strip's name is not confirmed)."""
+
+TRIM = 0.9
+"""Share of the samples whose squared residual is kept (the largest tenth is left out)."""
+
+
+@dataclass(frozen=True)
+class StripMatch:
+    """A strip's best lead, its residual, the best other lead and its residual, and whether the match names it."""
+
+    lead: str | None
+    residual: float
+    runner_up: str | None
+    runner_up_residual: float
+
+    @property
+    def confirmed(self) -> bool:
+        """The best lead matches (residual <= STRIP_MAX_RESIDUAL) and no other lead comes close."""
+        return (self.lead is not None and self.residual <= STRIP_MAX_RESIDUAL
+                and self.runner_up_residual >= STRIP_MARGIN * self.residual)
+
+
+def strip_residual(a: np.ndarray, b: np.ndarray) -> float:
+    """Trimmed RMS of ``a - b`` against the geometric mean of their RMS, medians taken off (0: the same trace).
+
+    Example
+    -------
+    >>> t = np.linspace(0, 2.5, 1250)
+    >>> x = np.sin(2 * np.pi * 1.2 * t) ** 9
+    >>> round(strip_residual(x, x + 0.3), 3), round(strip_residual(x, 0.5 * x), 2) > 0.3
+    (0.0, True)
+    """
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 50:
+        return float("inf")
+    x, y = a[ok] - np.median(a[ok]), b[ok] - np.median(b[ok])
+    scale = np.sqrt(np.sqrt(np.mean(x * x)) * np.sqrt(np.mean(y * y)))
+    if scale <= 0:
+        return float("inf")
+    r = x - y
+    r = np.sort((r - np.median(r)) ** 2)[:max(1, int(TRIM * len(r)))]
+    return float(np.sqrt(np.mean(r)) / scale)
+
+
+def _lagged_residual(strip: np.ndarray, row: np.ndarray, t0: float, t1: float, fs: float) -> float:
+    """Best :func:`strip_residual` of the strip over [t0, t1) s (0.1 s in from each edge) against the row, lagged."""
+    i0, i1 = int(round((t0 + 0.1) * fs)), int(round((t1 - 0.1) * fs))
+    lag = int(round(MAX_LAG_S * fs))
+    best = float("inf")
+    for k in range(-lag, lag + 1):
+        if i0 + k < 0 or i1 + k > len(row):
+            continue
+        best = min(best, strip_residual(strip[i0:i1], row[i0 + k:i1 + k]))
+    return best
+
+
+def strip_matches(base: str, rows_signal: Sequence[np.ndarray], fs: float, duration_s: float) -> list[StripMatch]:
+    """Match each row below the ``base`` grid (a rhythm strip) against every grid panel over that panel's seconds.
+
+    ``rows_signal``: each row's trace at ``fs`` over [0, duration_s) (mV or px, one scale for all; NaN where not
+    read); the grid's rows first.
+
+    Example
+    -------
+    >>> t = np.arange(5000) / 500.0
+    >>> x = {row[0]: np.sin(2 * np.pi * (1.0 + 0.1 * k) * t) ** 3 for k, row in enumerate(GRIDS["12x1"])}
+    >>> x["aVF"] = x["II"] - 0.5 * x["I"]                        # aVF correlates with II, but is not II
+    >>> grid = [np.concatenate([x[p.lead][round(p.t0_s * 500):round(p.t1_s * 500)]
+    ...                         for p in layout_panels("3x4") if p.row == r]) for r in range(3)]
+    >>> m = strip_matches("3x4", grid + [x["II"]], 500.0, 10.0)[0]
+    >>> m.lead, m.confirmed
+    ('II', True)
+    """
+    grid = GRIDS[base]
+    panels = [p for p in layout_panels(base, duration_s) if p.row < min(len(grid), len(rows_signal))]
+    out = []
+    for strip in rows_signal[len(grid):]:
+        best: dict[str, float] = {}
+        for p in panels:
+            r = _lagged_residual(strip, rows_signal[p.row], p.t0_s, p.t1_s, fs)
+            best[p.lead] = min(r, best.get(p.lead, float("inf")))
+        ranked = sorted(best.items(), key=lambda kv: kv[1])
+        if not ranked or not np.isfinite(ranked[0][1]):
+            out.append(StripMatch(None, float("inf"), None, float("inf")))
+            continue
+        second = ranked[1] if len(ranked) > 1 else (None, float("inf"))
+        out.append(StripMatch(ranked[0][0], ranked[0][1], second[0], second[1]))
+    return out
+
+
+SIMULTANEOUS_MIN = 0.5
+"""Columns are taken to show the same first seconds when their beats match the strips' there with a mean
+correlation of at least this, and better by :data:`SIMULTANEOUS_MARGIN` than at their own seconds (outside pages:
+6x2 pages of ECG-Image-Kit 0.72-0.97 against -0.11 and less; 3x4 pages 0.59 and less against 0.70 and more)."""
+
+SIMULTANEOUS_MARGIN = 0.3
+
+
+def _beat_envelope(x: np.ndarray, fs: float) -> np.ndarray:
+    """QRS energy (5-30 Hz band, rectified, 50 ms mean) of a trace; NaN taken as its median."""
+    from scipy.signal import butter, sosfiltfilt
+
+    x = np.where(np.isfinite(x), x, np.nanmedian(x) if np.isfinite(x).any() else 0.0)
+    sos = butter(2, [5.0, min(30.0, 0.45 * fs)], btype="band", fs=fs, output="sos")
+    k = max(1, int(0.05 * fs))
+    return np.convolve(np.abs(sosfiltfilt(sos, x)), np.ones(k) / k, mode="same")
+
+
+def _lagged_corr(a: np.ndarray, s: np.ndarray, i0: int, fs: float) -> float:
+    """Best correlation of ``a`` with ``s[i0 + k:i0 + k + len(a)]`` over lags ``|k|`` up to MAX_LAG_S."""
+    best = -1.0
+    lag = int(round(MAX_LAG_S * fs))
+    for k in range(-lag, lag + 1):
+        j = i0 + k
+        if j < 0 or j + len(a) > len(s):
+            continue
+        x, y = a - a.mean(), s[j:j + len(a)] - s[j:j + len(a)].mean()
+        den = float(np.sqrt((x * x).sum() * (y * y).sum()))
+        if den > 0:
+            best = max(best, float((x * y).sum() / den))
+    return best
+
+
+def columns_simultaneous(base: str, rows_signal: Sequence[np.ndarray], fs: float,
+                         duration_s: float) -> tuple[bool, float, float]:
+    """Do the grid's columns all show the first seconds (True), rather than one after the other (False)?
+
+    Every panel of a column after the first is matched by its beats (QRS energy) against each rhythm
+    strip (the rows below the ``base`` grid, which show all ``duration_s``) at its own seconds and at
+    the first seconds; returns (simultaneous, mean correlation in sequence, mean correlation from 0).
+    Without a strip nothing tells them apart: (False, nan, nan).
+
+    Example
+    -------
+    >>> t = np.arange(5000) / 500.0
+    >>> beats = np.exp(-((t - np.cumsum(np.r_[0.3, 0.8 + 0.1 * np.sin(np.arange(12))])[:, None]) / 0.01) ** 2).sum(0)
+    >>> rows = [np.r_[beats[:2500], beats[:2500]] for _ in range(6)] + [beats]   # 6x2, both columns 0-5 s
+    >>> simultaneous, in_sequence, from_zero = columns_simultaneous("6x2", rows, 500.0, 10.0)
+    >>> simultaneous, round(from_zero, 2)
+    (True, 1.0)
+    """
+    grid = GRIDS[base]
+    strips = [_beat_envelope(s, fs) for s in rows_signal[len(grid):]]
+    if not strips:
+        return False, float("nan"), float("nan")
+    seq, sim = [], []
+    envelopes: dict[int, np.ndarray] = {}
+    for p in layout_panels(base, duration_s):
+        if p.column == 0 or p.row >= len(rows_signal) or not np.isfinite(rows_signal[p.row]).any():
+            continue
+        e = envelopes.setdefault(p.row, _beat_envelope(rows_signal[p.row], fs))
+        i0, i1 = int(round((p.t0_s + 0.1) * fs)), int(round((p.t1_s - 0.1) * fs))
+        if i1 - i0 < fs:
+            continue
+        for s in strips:
+            seq.append(_lagged_corr(e[i0:i1], s, i0, fs))
+            sim.append(_lagged_corr(e[i0:i1], s, i0 - int(round(p.t0_s * fs)), fs))
+    if not seq:
+        return False, float("nan"), float("nan")
+    in_sequence, from_zero = float(np.mean(seq)), float(np.mean(sim))
+    return (from_zero >= SIMULTANEOUS_MIN and from_zero >= in_sequence + SIMULTANEOUS_MARGIN), in_sequence, from_zero
