@@ -43,7 +43,13 @@ from vaescan.digitize.page import (
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
-from vaescan.digitize.strips import StripMatch, columns_simultaneous, strip_matches
+from vaescan.digitize.strips import (
+    SIMULTANEOUS_MARGIN,
+    SIMULTANEOUS_MIN,
+    StripMatch,
+    columns_simultaneous,
+    strip_matches,
+)
 from vaescan.errors import VaescanInputError
 from vaescan.pages.image import image_read
 from vaescan.pages.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
@@ -317,6 +323,9 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if from_zero:
             warnings.append(f"every column shows the first seconds, not one after the other (the beats of the columns "
                             f"match the rhythm strip's there: r = {at_zero:.2f}, in sequence {in_seq:.2f})")
+        elif at_zero >= SIMULTANEOUS_MIN and in_seq < SIMULTANEOUS_MIN + SIMULTANEOUS_MARGIN:
+            warnings.append(f"the columns' beats match the rhythm strip's about as well at the first seconds as at "
+                            f"their own (r = {at_zero:.2f} and {in_seq:.2f}): taken one after the other")
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
                                   config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows],
                                   first_column_only=from_zero)

@@ -58,35 +58,45 @@ class StripMatch:
 def strip_residual(a: np.ndarray, b: np.ndarray) -> float:
     """Trimmed RMS of ``a - b`` against the geometric mean of their RMS, medians taken off (0: the same trace).
 
+    ``b`` may be 2-D (lags x samples): then one residual per row of ``b``, NaN-free samples of ``a`` only.
+
     Example
     -------
     >>> t = np.linspace(0, 2.5, 1250)
     >>> x = np.sin(2 * np.pi * 1.2 * t) ** 9
-    >>> round(strip_residual(x, x + 0.3), 3), round(strip_residual(x, 0.5 * x), 2) > 0.3
+    >>> round(float(strip_residual(x, x + 0.3)), 3), float(strip_residual(x, 0.5 * x)) > 0.3
     (0.0, True)
     """
-    ok = np.isfinite(a) & np.isfinite(b)
+    b2 = np.atleast_2d(b)
+    ok = np.isfinite(a) & np.isfinite(b2).all(axis=0)
     if ok.sum() < 50:
-        return float("inf")
-    x, y = a[ok] - np.median(a[ok]), b[ok] - np.median(b[ok])
-    scale = np.sqrt(np.sqrt(np.mean(x * x)) * np.sqrt(np.mean(y * y)))
-    if scale <= 0:
-        return float("inf")
-    r = x - y
-    r = np.sort((r - np.median(r)) ** 2)[:max(1, int(TRIM * len(r)))]
-    return float(np.sqrt(np.mean(r)) / scale)
+        out = np.full(len(b2), np.inf)
+        return out if b.ndim == 2 else float(out[0])
+    x = a[ok] - np.median(a[ok])
+    y = b2[:, ok] - np.median(b2[:, ok], axis=1, keepdims=True)
+    scale = np.sqrt(np.sqrt(np.mean(x * x)) * np.sqrt(np.mean(y * y, axis=1)))
+    d = x[None, :] - y
+    r = (d - np.median(d, axis=1, keepdims=True)) ** 2
+    keep = max(1, int(TRIM * r.shape[1]))
+    trimmed = np.sqrt(np.mean(np.partition(r, keep - 1, axis=1)[:, :keep], axis=1))
+    out = np.where(scale > 0, trimmed / np.where(scale > 0, scale, 1.0), np.inf)
+    return out if b.ndim == 2 else float(out[0])
+
+
+def _lagged(row: np.ndarray, i0: int, i1: int, fs: float) -> np.ndarray:
+    """The row's samples [i0 + k, i1 + k) for each lag ``|k|`` up to MAX_LAG_S inside it (lags x samples)."""
+    lag = int(round(MAX_LAG_S * fs))
+    ks = [k for k in range(-lag, lag + 1) if i0 + k >= 0 and i1 + k <= len(row)]
+    return np.stack([row[i0 + k:i1 + k] for k in ks]) if ks else np.empty((0, i1 - i0))
 
 
 def _lagged_residual(strip: np.ndarray, row: np.ndarray, t0: float, t1: float, fs: float) -> float:
     """Best :func:`strip_residual` of the strip over [t0, t1) s (0.1 s in from each edge) against the row, lagged."""
     i0, i1 = int(round((t0 + 0.1) * fs)), int(round((t1 - 0.1) * fs))
-    lag = int(round(MAX_LAG_S * fs))
-    best = float("inf")
-    for k in range(-lag, lag + 1):
-        if i0 + k < 0 or i1 + k > len(row):
-            continue
-        best = min(best, strip_residual(strip[i0:i1], row[i0 + k:i1 + k]))
-    return best
+    lagged = _lagged(row, i0, i1, fs)
+    if not len(lagged):
+        return float("inf")
+    return float(np.min(strip_residual(strip[i0:i1], lagged)))
 
 
 def strip_matches(base: str, rows_signal: Sequence[np.ndarray], fs: float, duration_s: float) -> list[StripMatch]:
@@ -143,17 +153,14 @@ def _beat_envelope(x: np.ndarray, fs: float) -> np.ndarray:
 
 def _lagged_corr(a: np.ndarray, s: np.ndarray, i0: int, fs: float) -> float:
     """Best correlation of ``a`` with ``s[i0 + k:i0 + k + len(a)]`` over lags ``|k|`` up to MAX_LAG_S."""
-    best = -1.0
-    lag = int(round(MAX_LAG_S * fs))
-    for k in range(-lag, lag + 1):
-        j = i0 + k
-        if j < 0 or j + len(a) > len(s):
-            continue
-        x, y = a - a.mean(), s[j:j + len(a)] - s[j:j + len(a)].mean()
-        den = float(np.sqrt((x * x).sum() * (y * y).sum()))
-        if den > 0:
-            best = max(best, float((x * y).sum() / den))
-    return best
+    lagged = _lagged(s, i0, i0 + len(a), fs)
+    if not len(lagged):
+        return -1.0
+    x = a - a.mean()
+    y = lagged - lagged.mean(axis=1, keepdims=True)
+    den = np.sqrt((x * x).sum() * (y * y).sum(axis=1))
+    c = np.where(den > 0, (y @ x) / np.where(den > 0, den, 1.0), -1.0)
+    return float(c.max())
 
 
 def columns_simultaneous(base: str, rows_signal: Sequence[np.ndarray], fs: float,
