@@ -323,7 +323,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if from_zero:
             warnings.append(f"every column shows the first seconds, not one after the other (the beats of the columns "
                             f"match the rhythm strip's there: r = {at_zero:.2f}, in sequence {in_seq:.2f})")
-        elif at_zero >= SIMULTANEOUS_MIN and in_seq < SIMULTANEOUS_MIN + SIMULTANEOUS_MARGIN:
+        elif at_zero >= SIMULTANEOUS_MIN and at_zero > in_seq - SIMULTANEOUS_MARGIN:
             warnings.append(f"the columns' beats match the rhythm strip's about as well at the first seconds as at "
                             f"their own (r = {at_zero:.2f} and {in_seq:.2f}): taken one after the other")
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
