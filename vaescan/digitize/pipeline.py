@@ -753,11 +753,11 @@ def _flag_strips(checks: dict, panels: list[dict], strips: list[StripMatch], n_g
     names it (:func:`~vaescan.digitize.strips.strip_matches`), or where the two disagree, with the reason."""
     for p, m in zip([q for q in panels if q["row"] >= n_grid], strips):
         lead, by_label = p["lead"], p["name_from"].startswith("label")
-        if m.confirmed and m.lead == lead:
+        if not p["written"] or (m.confirmed and m.lead == lead):
             why = None
         elif m.confirmed:
-            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} by its printed label but repeats the "
-                   f"grid's {m.lead} panel (residual {m.residual:.0%})")
+            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} (from the {p['name_from']}) but repeats "
+                   f"the grid's {m.lead} panel (residual {m.residual:.0%})")
         elif by_label:
             why = None
         else:
