@@ -67,6 +67,16 @@ def test_a_strip_that_repeats_no_panel_is_not_confirmed(records):
     assert layout == "3x4+II" and "not confirmed" in why
 
 
+def test_a_grid_row_read_twice_is_not_a_confirmed_strip(records):
+    """A cropped real photo (ecg00016) had its third row followed twice, and the copy passed for an aVF strip: it
+    repeats every panel of that row, where a strip repeats one."""
+    for k, rec in enumerate(records[:4]):
+        rows = _rows(rec, "3x4", [], noise_mv=0.005, seed=k)
+        rows.append(rows[2] + np.random.default_rng(k).normal(0.0, 0.005, 5000))
+        m = strip_matches("3x4", rows, FS, 10.0)[0]
+        assert m.row_again and not m.confirmed, (k, m)
+
+
 def test_columns_from_zero_found_from_the_strips_beats(records):
     """Found on every record whose beats do not repeat after a column's start (measured: 7 of 8 at 6x2, 8 of 8 at
     3x4; record 1 beats so evenly that its beats 5 s apart line up: 0.91 against 0.97, left in sequence), and never

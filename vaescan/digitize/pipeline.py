@@ -726,7 +726,8 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
                     "panel": list(pl.panel) if pl.panel is not None else None} for pl in reading.labels],
         "strips": [{"row": p["row"], "lead": p["lead"], "name_from": p["name_from"], "repeats": m.lead,
                     "residual": _rounded(m.residual), "next": m.runner_up,
-                    "next_residual": _rounded(m.runner_up_residual), "confirmed": m.confirmed}
+                    "next_residual": _rounded(m.runner_up_residual),
+                    "row_next_residual": _rounded(m.row_next_residual), "confirmed": m.confirmed}
                    for p, m in zip([q for q in panels_out if q["row"] >= n_grid], reading.strips)],
         "lead_checks": checks,
     }
@@ -760,6 +761,10 @@ def _flag_strips(checks: dict, panels: list[dict], strips: list[StripMatch], n_g
                    f"the grid's {m.lead} panel (residual {m.residual:.0%})")
         elif by_label:
             why = None
+        elif m.row_again and m.lead is not None:
+            why = (f"row {p['row'] + 1}, read as a rhythm strip named {lead}, matches several panels of one grid row "
+                   f"(best {m.lead} residual {m.residual:.0%}, another of that row {m.row_next_residual:.0%}): "
+                   "that row read a second time, not a strip?")
         else:
             why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} by the layout only: no printed label read, "
                    f"and the grid panel it repeats is not certain (best {m.lead} residual "

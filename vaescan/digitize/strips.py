@@ -35,6 +35,11 @@ STRIP_MARGIN = 1.2
 """The best panel's lead names the strip only when every panel of another lead leaves a residual this many
 times larger (II and aVF are alike when lead I is small; then the strip's name is not confirmed)."""
 
+ROW_MARGIN = 2.5
+"""A strip repeats one panel; a row whose other panels match it within this many times its best residual is a grid
+row read a second time (a real photo, ecg00016, cropped under its third row: 0.12, 0.21 and 0.25 on three panels of
+that row), not a strip. On the 36 outside pages the next panel of the best panel's row is 3.4 times worse or more."""
+
 TRIM = 0.9
 """Share of the samples whose squared residual is kept (the largest tenth is left out)."""
 
@@ -47,12 +52,19 @@ class StripMatch:
     residual: float
     runner_up: str | None
     runner_up_residual: float
+    row_next_residual: float = float("inf")
+
+    @property
+    def row_again(self) -> bool:
+        """Another panel of the best panel's row matches within ROW_MARGIN: a grid row read twice, not a strip."""
+        return self.row_next_residual < ROW_MARGIN * self.residual
 
     @property
     def confirmed(self) -> bool:
-        """The best lead matches (residual <= STRIP_MAX_RESIDUAL) and no other lead comes close."""
+        """The best lead matches (residual <= STRIP_MAX_RESIDUAL), no other lead comes close, and the strip is not
+        its row read again."""
         return (self.lead is not None and self.residual <= STRIP_MAX_RESIDUAL
-                and self.runner_up_residual >= STRIP_MARGIN * self.residual)
+                and self.runner_up_residual >= STRIP_MARGIN * self.residual and not self.row_again)
 
 
 def strip_residual(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,15 +133,19 @@ def strip_matches(base: str, rows_signal: Sequence[np.ndarray], fs: float, durat
     out = []
     for strip in rows_signal[len(grid):]:
         best: dict[str, float] = {}
+        per_panel = []
         for p in panels:
             r = _lagged_residual(strip, rows_signal[p.row], p.t0_s, p.t1_s, fs)
+            per_panel.append((r, p))
             best[p.lead] = min(r, best.get(p.lead, float("inf")))
         ranked = sorted(best.items(), key=lambda kv: kv[1])
         if not ranked or not np.isfinite(ranked[0][1]):
             out.append(StripMatch(None, float("inf"), None, float("inf")))
             continue
         second = ranked[1] if len(ranked) > 1 else (None, float("inf"))
-        out.append(StripMatch(ranked[0][0], ranked[0][1], second[0], second[1]))
+        top = min(per_panel, key=lambda rp: rp[0])[1]
+        row_next = min((r for r, p in per_panel if p.row == top.row and p is not top), default=float("inf"))
+        out.append(StripMatch(ranked[0][0], ranked[0][1], second[0], second[1], row_next))
     return out
 
 
