@@ -412,8 +412,9 @@ def rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s
                  matches: list[StripMatch] | None = None) -> list[str]:
     """Each rhythm strip's lead: the grid panel's it repeats (:func:`~vaescan.digitize.strips.strip_matches`).
 
-    A strip whose best panel is no match (residual above ``STRIP_MAX_RESIDUAL``) is given the usual
-    strip lead of its place (II; V1, II, V5 for three strips; II, V5 for two).
+    A strip whose match is not confirmed (:attr:`~vaescan.digitize.strips.StripMatch.confirmed`: no
+    close match, another lead about as close, or a grid row read twice) is given the usual strip lead of
+    its place (II; V1, II, V5 for three strips; II, V5 for two), and the report flags it.
 
     Example
     -------
@@ -428,5 +429,4 @@ def rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s
     if matches is None:
         matches = strip_matches(base, rows_signal, fs, duration_s)
     usual = {1: ["II"], 2: ["II", "V5"], 3: ["V1", "II", "V5"]}.get(len(matches), ["II"] * len(matches))
-    return [m.lead if m.lead is not None and m.residual <= STRIP_MAX_RESIDUAL else usual[k]
-            for k, m in enumerate(matches)]
+    return [m.lead if m.confirmed else usual[k] for k, m in enumerate(matches)]
