@@ -58,6 +58,13 @@ def test_strip_of_ii_with_misread_qrs_is_not_taken_for_avf(records):
         assert m.lead == "II" and m.confirmed, (k, m)
 
 
+def test_six_rows_of_a_6x2_page_are_not_three_strips(records):
+    """The bottom rows of a 6x2 page (aVR|V4, aVL|V5, aVF|V6) match 3x4 panels of neighbouring chest leads closely
+    (V4 against V3: residual 0.06 on an own page): a first version took five own 6x2 pages for 3x4 with strips."""
+    for k, rec in enumerate(records):
+        assert infer_layout(6, _rows(rec, "6x2", [], noise_mv=0.005, seed=k), FS, 10.0)[0] == "6x2", k
+
+
 def test_a_strip_that_repeats_no_panel_is_not_confirmed(records):
     rows = _rows(records[0], "3x4", ["II"])
     rows[3] = _rows(records[1], "3x4", ["II"])[3]                    # another record's II: repeats nothing here
