@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -366,15 +367,16 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     return None, "none"
 
 
-def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[str | None, str]:
+def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration_s: float,
+                 matches_of: Callable[[str], list[StripMatch]] | None = None) -> tuple[str | None, str]:
     """The layout of a page with ``n_rows`` trace rows, checked against the rows' signals.
 
     ``rows_signal``: each row's trace sampled at ``fs`` over ``[0, duration_s)`` (any units,
     NaN where missing). 3 rows: 3x4; 12 rows: 12x1; 4 or 5 rows: 3x4 with rhythm strips;
     7 rows: 6x2 with a strip; 6 rows: 3x4 with three strips when each bottom row repeats
     a panel of the grid (:func:`~vaescan.digitize.strips.strip_matches`), else 6x2. A strip's
-    lead is the lead of the panel it repeats (:func:`rhythm_leads`). Returns (layout name or None,
-    how it was decided).
+    lead is the lead of the panel it repeats (:func:`rhythm_leads`). ``matches_of(base)``: the strips'
+    matches when already computed. Returns (layout name or None, how it was decided).
 
     Example
     -------
@@ -390,7 +392,8 @@ def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration
     base = {4: "3x4", 5: "3x4", 6: "3x4", 7: "6x2"}.get(n_rows)
     if base is None:
         return None, f"{n_rows} trace rows fit no 12-lead layout (3, 4, 6, 7 or 12 rows)"
-    matches = strip_matches(base, rows_signal, fs, duration_s) if rows_signal else []
+    matches = (matches_of(base) if matches_of is not None else strip_matches(base, rows_signal, fs, duration_s)) \
+        if rows_signal else []
     leads = rhythm_leads(base, rows_signal, fs, duration_s, matches)
     worst = max((m.residual for m in matches), default=float("inf"))
     if n_rows == 6:
