@@ -744,12 +744,22 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
 
 def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> dict:
     """Say for each lead whether its printed label named it (``named_by``: "label" or "layout"), and where a
-    label contradicted the layout (the page's verdict becomes "check leads")."""
+    label contradicted the layout (the page's verdict becomes "check leads", and a lead written under the label's
+    name gets confidence <= 0.25 with the reason)."""
     for lead, entry in checks["leads"].items():
         mine = [p["name_from"] for p in panels if p["lead"] == lead and p["written"]]
         entry["named_by"] = "label" if any(src.startswith("label") for src in mine) else "layout"
     if contradicted:
         _check_leads(checks, "printed labels contradict the layout: " + "; ".join(contradicted))
+    # a trace written under its label's name where the layout puts another lead: one of the two is misread, and
+    # nothing else confirms the name (vaescan's own page013 of seed 0: a V4 panel under a label read as V1)
+    for p in panels:
+        if p["written"] and p["name_from"].startswith("label (layout:"):
+            why = (f"named by its printed label in row {p['row'] + 1} column {p['column'] + 1}, where the layout "
+                   f"puts {p['name_from'][len('label (layout: '):-1]}: the label or the layout is misread")
+            entry = checks["leads"].setdefault(p["lead"], {"confidence": None, "reason": ""})
+            entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
+            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
     return checks
 
 
