@@ -152,6 +152,7 @@ def test_evaluate_folder_scores_pages_in_the_outside_layout(tmp_path):
         assert row.snr_db > 9 and row.misnamed == 0 and row.error == ""
     assert summary["rejected"] == {} and summary["overall"]["misnamed_leads"] == 0
     assert summary["overall"]["misnamed_silent"] == 0
+    assert summary["overall"]["leads_read"] == 24 and summary["overall"]["names_right"] == 1.0
 
     x, shown = truth_signals(record, truth)
     truth_nan = np.where(shown, x, np.nan)

@@ -94,3 +94,13 @@ def test_pulses_that_agree_are_not_outvoted_by_row_ends_that_do_not(outside):
     assert report["time_origin_from"].startswith("calibration pulse stroke")
     x0 = [row["time_origin_px"] for row in report["rows"]]
     assert max(x0) - min(x0) <= 3.0 and max(x0) < 175.0, x0                     # measured 165.5-167.5 (247 before)
+
+
+def test_no_lead_silently_misnamed(outside):
+    """ECG-Image-Kit prints both columns of a 6x2 page over the first 5 s; read at 5-10 s, layout_6x2_02's V2
+    correlated best with the strip's II there and passed for II with no flag (8.1 dB; V1-V6 about 0 dB). The
+    strip's beats tell the columns' seconds."""
+    row = folder_page_evaluate(outside["layout_6x2_02"])
+    assert row["error"] == "" and row["misnamed"] == 0 and row["misnamed_silent"] == 0, row
+    assert row["layout_found"] == "6x2+II" and "column 2 shows 0-5 s" in row["warnings"]
+    assert row["snr_db"] >= 14.0, row                      # measured 15.6

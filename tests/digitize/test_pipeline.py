@@ -145,3 +145,18 @@ def test_narrow_page_that_passes_the_size_check_ends_in_a_clear_error(tmp_path):
         with pytest.raises(VaescanInputError) as exc:
             image_digitize(tmp_path / "squeezed.jpg")
         assert "\n" not in str(exc.value)
+
+
+def test_a_lead_named_by_a_label_against_the_layout_is_flagged():
+    """vaescan's own page013 (seed 0): the V4 panel's label was read as V1, so its trace was written under V1 over
+    7.5-10 s; the page was "check leads" but V1 itself carried no confidence (a chest lead): a silent misname."""
+    from vaescan.digitize.pipeline import _flag_labels
+
+    checks = {"verdict": "confident", "reasons": [], "leads": {"V1": {"confidence": None, "reason": "no relation"},
+                                                               "I": {"confidence": 0.9, "reason": "confirmed"}}}
+    panels = [{"lead": "I", "row": 0, "column": 0, "name_from": "layout", "written": True},
+              {"lead": "V1", "row": 0, "column": 2, "name_from": "layout", "written": True},
+              {"lead": "V1", "row": 0, "column": 3, "name_from": "label (layout: V4)", "written": True}]
+    out = _flag_labels(checks, ["row 1 column 4: label (layout: V4)"], panels)
+    assert out["verdict"] == "check leads" and out["leads"]["V1"]["confidence"] <= 0.25
+    assert "where the layout puts V4" in out["leads"]["V1"]["reason"] and out["leads"]["I"]["confidence"] == 0.9

@@ -577,7 +577,10 @@ def evaluation_summary(table: pd.DataFrame) -> dict:
         if "verdict" in df:
             right = df[(df.misnamed == 0) & (df.verdict != "rejected")]
             wrong = df[df.misnamed > 0]
-            out.update(misnamed_leads=int(df.misnamed.sum()), pages_misnamed=int(len(wrong)),
+            read = int(df.leads_read.sum()) if "leads_read" in df else 0
+            # lead-name accuracy (issue 16): the share of the leads read that are under their true name
+            out.update(leads_read=read, names_right=round(1.0 - float(df.misnamed.sum()) / read, 4) if read else None,
+                       misnamed_leads=int(df.misnamed.sum()), pages_misnamed=int(len(wrong)),
                        misnamed_silent=int(df.misnamed_silent.sum()) if "misnamed_silent" in df else None,
                        verdicts={v: int(n) for v, n in df.verdict.value_counts().items()},
                        named_right_confident=f"{int((right.verdict == 'confident').sum())}/{len(right)}",

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -26,7 +27,8 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from vaescan.digitize.runs import Path, true_stretches
-from vaescan.pages.layout import GRIDS, layout_name, layout_panels
+from vaescan.digitize.strips import StripMatch, strip_matches
+from vaescan.pages.layout import layout_name
 
 ROW_MIN_MM = 12.0
 """Trace rows are at least this far apart (12 rows on a 180 mm grid are 15 mm apart)."""
@@ -365,14 +367,16 @@ def time_origin(starts: list[float], ends: list[float], px_per_s: float, duratio
     return None, "none"
 
 
-def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[str | None, str]:
+def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration_s: float,
+                 matches_of: Callable[[str], list[StripMatch]] | None = None) -> tuple[str | None, str]:
     """The layout of a page with ``n_rows`` trace rows, checked against the rows' signals.
 
     ``rows_signal``: each row's trace sampled at ``fs`` over ``[0, duration_s)`` (any units,
     NaN where missing). 3 rows: 3x4; 12 rows: 12x1; 4 or 5 rows: 3x4 with rhythm strips;
     7 rows: 6x2 with a strip; 6 rows: 3x4 with three strips when each bottom row repeats
-    a panel of the grid (correlation >= 0.95), else 6x2. A strip's lead is the lead of
-    the panel it repeats. Returns (layout name or None, how it was decided).
+    a panel of the grid (:func:`~vaescan.digitize.strips.strip_matches`), else 6x2. A strip's
+    lead is the lead of the panel it repeats (:func:`rhythm_leads`). ``matches_of(base)``: the strips'
+    matches when already computed. Returns (layout name or None, how it was decided).
 
     Example
     -------
@@ -388,62 +392,47 @@ def infer_layout(n_rows: int, rows_signal: list[np.ndarray], fs: float, duration
     base = {4: "3x4", 5: "3x4", 6: "3x4", 7: "6x2"}.get(n_rows)
     if base is None:
         return None, f"{n_rows} trace rows fit no 12-lead layout (3, 4, 6, 7 or 12 rows)"
-    leads, score = rhythm_leads(base, rows_signal, fs, duration_s) if rows_signal else ([], -1.0)
+    matches = (matches_of(base) if matches_of is not None else strip_matches(base, rows_signal, fs, duration_s)) \
+        if rows_signal else []
+    leads = rhythm_leads(base, rows_signal, fs, duration_s, matches)
+    worst = max((m.residual for m in matches), default=float("inf"))
     if n_rows == 6:
-        if score >= 0.95:
-            return layout_name(base, leads), f"bottom rows repeat grid panels (r = {score:.2f})"
-        return "6x2", f"6 rows; bottom rows do not repeat grid panels (r = {score:.2f})"
-    if score >= 0.9:
-        return layout_name(base, leads), f"rhythm strips repeat grid panels (r = {score:.2f})"
-    default = {4: ["II"], 5: ["II", "V5"], 7: ["II"]}[n_rows]
-    return layout_name(base, default), (f"rhythm strip leads not recognised (r = {score:.2f}); "
-                                        f"assumed {', '.join(default)}")
+        # each of the three bottom rows must repeat one panel, unlike any other: the bottom rows of a 6x2 page
+        # (aVR|V4, aVL|V5, aVF|V6) match 3x4 panels of neighbouring chest leads at residuals down to 0.06, but
+        # never all three as clearly (own pages, seeds 0 and 1: 5 such 6x2 pages, 8 pages with three strips)
+        if matches and all(m.confirmed for m in matches):
+            return layout_name(base, leads), f"bottom rows repeat grid panels (residual {_pct(worst)})"
+        return "6x2", f"6 rows; bottom rows do not each repeat one grid panel (residual {_pct(worst)})"
+    if matches and all(m.confirmed for m in matches):
+        return layout_name(base, leads), f"rhythm strips repeat grid panels (residual {_pct(worst)})"
+    why = "; ".join(f"{m.lead} {_pct(m.residual)}, {m.runner_up} {_pct(m.runner_up_residual)}" for m in matches)
+    return layout_name(base, leads), (f"rhythm strip leads not confirmed by the grid's panels (best residuals: "
+                                      f"{why or 'none'}); named {', '.join(leads)}")
 
 
-def _segment(signal: np.ndarray, t0: float, t1: float, fs: float) -> np.ndarray:
-    return signal[int(round(t0 * fs)):int(round(t1 * fs))]
+def _pct(x: float) -> str:
+    return f"{x:.0%}" if np.isfinite(x) else "none"
 
 
-def _similarity(a: np.ndarray, b: np.ndarray) -> float:
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 50:
-        return -1.0
-    x, y = a[ok] - np.mean(a[ok]), b[ok] - np.mean(b[ok])
-    den = np.sqrt(np.sum(x * x) * np.sum(y * y))
-    return float(np.sum(x * y) / den) if den > 0 else -1.0
+def rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s: float,
+                 matches: list[StripMatch] | None = None) -> list[str]:
+    """Each rhythm strip's lead: the grid panel's it repeats (:func:`~vaescan.digitize.strips.strip_matches`).
 
-
-def rhythm_leads(base: str, rows_signal: list[np.ndarray], fs: float, duration_s: float) -> tuple[list[str], float]:
-    """Identify each rhythm strip's lead by the grid panel it repeats; the mean of the match scores.
+    A strip whose match is not confirmed (:attr:`~vaescan.digitize.strips.StripMatch.confirmed`: no
+    close match, another lead about as close, or a grid row read twice) is given the usual strip lead of
+    its place (II; V1, II, V5 for three strips; II, V5 for two), and the report flags it.
 
     Example
     -------
+    >>> from vaescan.pages.layout import GRIDS, layout_panels
     >>> t = np.arange(5000) / 500.0
     >>> x = {row[0]: np.sin(2 * np.pi * (1.0 + 0.1 * k) * t) for k, row in enumerate(GRIDS["12x1"])}
     >>> grid = [np.concatenate([x[p.lead][round(p.t0_s * 500):round(p.t1_s * 500)]
     ...                         for p in layout_panels("3x4") if p.row == r]) for r in range(3)]
-    >>> rhythm_leads("3x4", grid + [x["V5"]], 500.0, 10.0)[0]
+    >>> rhythm_leads("3x4", grid + [x["V5"]], 500.0, 10.0)
     ['V5']
-
-    A strip's score is its best correlation with a grid panel over that panel's time,
-    counted only when it beats the best panel of any *other* lead by 0.02 (leads that
-    look alike cannot be told apart this way).
     """
-    grid = GRIDS[base]
-    panels = layout_panels(base, duration_s)
-    leads, scores = [], []
-    for strip in rows_signal[len(grid):]:
-        sims = {}
-        for p in panels:
-            if p.row >= len(rows_signal):
-                continue
-            s = _similarity(_segment(strip, p.t0_s, p.t1_s, fs), _segment(rows_signal[p.row], p.t0_s, p.t1_s, fs))
-            sims[p.lead] = max(s, sims.get(p.lead, -1.0))
-        if not sims:
-            continue
-        ranked = sorted(sims.items(), key=lambda kv: -kv[1])
-        lead, best = ranked[0]
-        margin = best - ranked[1][1] if len(ranked) > 1 else 1.0
-        leads.append(lead)
-        scores.append(best if margin >= 0.02 else min(best, 0.5))
-    return leads, float(np.mean(scores)) if scores else -1.0
+    if matches is None:
+        matches = strip_matches(base, rows_signal, fs, duration_s)
+    usual = {1: ["II"], 2: ["II", "V5"], 3: ["V1", "II", "V5"]}.get(len(matches), ["II"] * len(matches))
+    return [m.lead if m.confirmed else usual[k] for k, m in enumerate(matches)]

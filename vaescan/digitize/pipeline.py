@@ -44,6 +44,7 @@ from vaescan.digitize.page import (
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
+from vaescan.digitize.strips import StripMatch, strip_matches
 from vaescan.errors import VaescanInputError
 from vaescan.pages.image import image_read
 from vaescan.pages.layout import GRIDS, layout_panels, parse_layout, shown_duration_s
@@ -199,6 +200,9 @@ class _PageReading:
     size: tuple[int, int]
     px_per_s: float
     labels: list[PlacedLabel]
+    strips: list[StripMatch] = field(default_factory=list)
+    column_shift: dict[int, float] = field(default_factory=dict)
+    """Per grid column, the shift (s) from where its panels stand to the record's time they show."""
 
 
 def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where, warnings: list[str]) -> _PageReading:
@@ -289,10 +293,17 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
                if x is not None and side in row.pulses]
         row.x0_px = float(np.mean(own)) if own and abs(np.mean(own) - x0) <= 1.0 * r else x0
     rows_signal = [_row_signal(row, row.x0_px, px_per_s, px_per_mv, config.fs, duration) for row in rows]
+    matched: dict[str, list[StripMatch]] = {}
+
+    def matches_of(base: str) -> list[StripMatch]:  # each base grid's strip matches, computed once (0.1-0.4 s)
+        if base not in matched:
+            matched[base] = strip_matches(base, rows_signal, config.fs, duration)
+        return matched[base]
+
     if config.layout is not None:
         layout, layout_from = config.layout, "given"
     else:
-        layout, layout_from = infer_layout(len(rows), rows_signal, config.fs, duration)
+        layout, layout_from = infer_layout(len(rows), rows_signal, config.fs, duration, matches_of)
         if layout is None:
             raise VaescanInputError(where, f"found {len(rows)} trace rows: {layout_from}")
         if "assumed" in layout_from:
@@ -303,19 +314,27 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         rows_y, rows_x0 = [row.baseline_px for row in rows], [row.x0_px for row in rows]
         if config.layout is None:
             better, why = layout_from_labels(labels, rows_y, rows_x0, px_per_s, layout, duration,
-                                             lambda base: rhythm_leads(base, rows_signal, config.fs, duration)[0])
+                                             lambda base: rhythm_leads(base, rows_signal, config.fs, duration,
+                                                                       matches_of(base)))
             if why:
                 warnings.append(f"layout {better} from the {why}, not {layout} ({layout_from})")
                 layout, layout_from = better, why
         placed = labels_place(labels, rows_y, rows_x0, px_per_s, layout, duration)
+    base = parse_layout(layout)[0]
+    strips = matches_of(base) if len(rows) > len(GRIDS[base]) else []
+    # the time each column shows, from the beats it shares with the rhythm strips (not every printer gives each
+    # column its own window: ECG-Image-Kit's 6x2 pages show 0-5 s in both)
+    column_shift, _ = column_shifts([p for p in layout_panels(layout, duration) if p.row < len(rows)], rows_signal,
+                                    config.fs, duration)
     offsets = baseline_from_leads(layout, rows_signal, [row.baseline_from == "calibration pulse" for row in rows],
-                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows])
+                                  config.fs, duration, baselines_mv=[row.baseline_px / px_per_mv for row in rows],
+                                  first_column_only=any(column_shift.values()))
     for row, c in zip(rows, offsets):
         if c != 0.0:
             row.baseline_px -= c * px_per_mv
             row.baseline_from += " + lead relations"
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s,
-                        placed)
+                        placed, strips, column_shift)
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -480,7 +499,8 @@ def _lead_vector(lead: str) -> np.ndarray:
 
 
 def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: list[bool], fs: float,
-                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None) -> np.ndarray:
+                        duration_s: float, max_mv: float = 1.0, baselines_mv: list[float] | None = None,
+                        first_column_only: bool = False) -> np.ndarray:
     """Corrections (mV, to subtract) of each row's 0 mV line from the relations between simultaneous leads.
 
     Leads recorded at the same time obey ``III = II - I``, ``aVR + aVL + aVF = 0`` and so on;
@@ -491,7 +511,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     row to its current baseline (strongly when it came from a calibration pulse, weakly
     when from the isoelectric level, which a wandering baseline or ST shift moves).
     With ``baselines_mv`` (each row's 0 mV line, page y in mV units) the rows of the lead
-    grid are also held to equal spacing, as every printed layout draws them.
+    grid are also held to equal spacing, as every printed layout draws them. ``first_column_only``: only the
+    first column and the strips are used (a page whose columns all show the first seconds).
 
     Example
     -------
@@ -502,7 +523,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     >>> [round(abs(float(v)), 1) for v in c]
     [0.2, 0.0, 0.0]
     """
-    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)]
+    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)
+              and (p.column == 0 or not first_column_only)]
     n_rows = len(rows_signal)
     cuts = sorted({p.t0_s for p in panels} | {p.t1_s for p in panels})
     eqs, rhs = [], []
@@ -604,13 +626,10 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     px_per_s = reading.px_per_s
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
     used_rows = sorted({p.row for p in panels})
-    # the time each column shows, from the beats it shares with the rhythm strips (not every printer gives each
-    # column its own window: ECG-Image-Kit's 6x2 pages show 0-5 s in both)
     strip_rows = {p.row for p in panels if p.t0_s == 0.0 and p.t1_s >= duration - 1e-9}
-    col_shift, _ = column_shifts(panels, [_row_signal(row, row.x0_px, px_per_s, reading.px_per_mv, config.fs, duration)
-                                          for row in reading.rows], config.fs, duration)
-    shift_of = {(p.row, p.column): 0.0 if p.row in strip_rows else col_shift.get(p.column, 0.0) for p in panels}
-    for column, sh in sorted(col_shift.items()):
+    shift_of = {(p.row, p.column): 0.0 if p.row in strip_rows else reading.column_shift.get(p.column, 0.0)
+                for p in panels}
+    for column, sh in sorted(reading.column_shift.items()):
         if sh != 0.0:
             p = next(q for q in panels if q.column == column and q.row not in strip_rows)
             warnings.append(f"column {column + 1} shows {p.t0_s + sh:g}-{p.t1_s + sh:g} s, not {p.t0_s:g}-{p.t1_s:g} s "
@@ -644,6 +663,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
                         f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
                         "check them (a misread trace, or a rhythm that changed)")
     names = panel_names(reading.labels, panels)
+    n_grid = len(GRIDS[parse_layout(reading.layout)[0]])
     contradicted = []
     for p, seg in zip(panels, segs):
         row = reading.rows[p.row]
@@ -680,13 +700,15 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     low = [lead for lead, q in quality.items() if q < 0.6]
     if low:
         warnings.append(f"low quality in {', '.join(low)}")
+    checks = _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted, panels_out)
+    checks = _flag_precordial(_flag_strips(checks, panels_out, reading.strips, n_grid), panels_out)
     record = Record(signal, config.fs, list(LEADS), name=name,
                     comments=[f"digitised by vaescan from a {reading.layout} page"])
     report = {
         "name": name,
         "layout": reading.layout,
         "layout_from": reading.layout_from,
-        "rotation_deg": round(lattice.rotation_deg, 2),
+                "rotation_deg": round(lattice.rotation_deg, 2),
         "perspective": round(lattice.perspective, 4),
         "px_per_mm": round(lattice.image_px_per_mm, 4),
         "grid": lattice.to_json(),
@@ -712,20 +734,89 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "warnings": warnings,
         "labels": [{"name": pl.label.name, "box": list(pl.label.box), "score": round(pl.label.score, 3),
                     "panel": list(pl.panel) if pl.panel is not None else None} for pl in reading.labels],
-        "lead_checks": _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted,
-                                    panels_out),
+        "strips": [{"row": p["row"], "lead": p["lead"], "name_from": p["name_from"], "repeats": m.lead,
+                    "residual": _rounded(m.residual), "next": m.runner_up,
+                    "next_residual": _rounded(m.runner_up_residual),
+                    "row_next_residual": _rounded(m.row_next_residual), "confirmed": m.confirmed}
+                   for p, m in zip([q for q in panels_out if q["row"] >= n_grid], reading.strips)],
+        "lead_checks": checks,
     }
     return record, report
 
 
 def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> dict:
     """Say for each lead whether its printed label named it (``named_by``: "label" or "layout"), and where a
-    label contradicted the layout (the page's verdict becomes "check leads")."""
+    label contradicted the layout (the page's verdict becomes "check leads", and a lead written under the label's
+    name gets confidence <= 0.25 with the reason)."""
     for lead, entry in checks["leads"].items():
         mine = [p["name_from"] for p in panels if p["lead"] == lead and p["written"]]
         entry["named_by"] = "label" if any(src.startswith("label") for src in mine) else "layout"
     if contradicted:
         _check_leads(checks, "printed labels contradict the layout: " + "; ".join(contradicted))
+    # a trace written under its label's name where the layout puts another lead: one of the two is misread, and
+    # nothing else confirms the name (vaescan's own page013 of seed 0: a V4 panel under a label read as V1)
+    for p in panels:
+        if p["written"] and p["name_from"].startswith("label (layout:"):
+            why = (f"named by its printed label in row {p['row'] + 1} column {p['column'] + 1}, where the layout "
+                   f"puts {p['name_from'][len('label (layout: '):-1]}: the label or the layout is misread")
+            entry = checks["leads"].setdefault(p["lead"], {"confidence": None, "reason": ""})
+            entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
+            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+    return checks
+
+
+def _rounded(x: float) -> float | None:
+    return round(float(x), 3) if np.isfinite(x) else None
+
+
+def _flag_strips(checks: dict, panels: list[dict], strips: list[StripMatch], n_grid: int) -> dict:
+    """Lower the confidence of a rhythm strip's lead where neither its printed label nor the grid panel it repeats
+    names it (:func:`~vaescan.digitize.strips.strip_matches`), or where the two disagree, with the reason."""
+    for p, m in zip([q for q in panels if q["row"] >= n_grid], strips):
+        lead, by_label = p["lead"], p["name_from"].startswith("label")
+        if not p["written"] or (m.confirmed and m.lead == lead):
+            why = None
+        elif m.confirmed:
+            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} (from the {p['name_from']}) but repeats "
+                   f"the grid's {m.lead} panel (residual {m.residual:.0%})")
+        elif by_label:
+            why = None
+        elif m.row_again and m.lead is not None:
+            why = (f"row {p['row'] + 1}, read as a rhythm strip named {lead}, matches several panels of one grid row "
+                   f"(best {m.lead} residual {m.residual:.0%}, another of that row {m.row_next_residual:.0%}): "
+                   "that row read a second time, not a strip?")
+        else:
+            why = (f"the rhythm strip in row {p['row'] + 1} is named {lead} by the layout only: no printed label read, "
+                   f"and the grid panel it repeats is not certain (best {m.lead} residual "
+                   f"{m.residual:.0%}, {m.runner_up} {m.runner_up_residual:.0%})")
+        if why is None:
+            continue
+        entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
+        entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
+        entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+        _check_leads(checks, f"rhythm strip {lead} (row {p['row'] + 1}) not confirmed")
+    return checks
+
+
+def _flag_precordial(checks: dict, panels: list[dict]) -> dict:
+    """Give a precordial lead, which no relation checks, the doubt of the limb leads printed in its row: where every
+    limb lead of the row fails its relations (the row misread, or read shifted in time), so may the precordial one."""
+    leads = checks["leads"]
+    for row in sorted({p["row"] for p in panels}):
+        mine = [p["lead"] for p in panels if p["row"] == row and p["written"]]
+        limb = [leads[lead]["confidence"] for lead in mine if lead in LIMB_BASIS and lead in leads
+                and leads[lead]["confidence"] is not None]
+        if not limb or max(limb) >= 0.5:
+            continue
+        limb_names = ", ".join(lead for lead in mine if lead in LIMB_BASIS)
+        for lead in mine:
+            entry = leads.get(lead)
+            if lead in LIMB_BASIS or entry is None or (entry["confidence"] is not None and entry["confidence"] < 0.5):
+                continue
+            why = (f"the limb leads printed in its row ({limb_names}) fail their relations: the row may be misread "
+                   "or shifted in time")
+            entry["confidence"] = round(float(max(limb)), 3)
+            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
     return checks
 
 
