@@ -17,6 +17,7 @@ A row whose JSON is missing is left out and named under the table; no number is 
 from __future__ import annotations
 
 import argparse
+import csv
 import difflib
 import json
 import sys
@@ -50,6 +51,8 @@ WRITTEN_BY = {
                                                   "-o docs/results/digitize_eval_seed1_noiseless",
     "digitize_eval_seed0_cohort/summary.json": "vaescan digitize-eval --n 60 --seed 0 "
                                                "-o docs/results/digitize_eval_seed0_cohort",
+    "outside_pages/summary.json": "vaescan digitize-eval --pages ../shared/data/outside_pages --jobs 2 "
+                                  "-o docs/results/outside_pages",
     "digitize_error_budget.json": "python scripts/digitize_error_budget.py --n 12 "
                                   "-o docs/results/digitize_error_budget.csv",
 }
@@ -373,7 +376,42 @@ def digitize_rows(results: Path, missing: list[str]) -> list[tuple[str, str, str
                "clean " + verdict(met[0]) + ", distorted " + verdict(met[1]))
             + (f"; {' and '.join(above)} target above a perfect reader's ceiling" if above else ""),
             [f"{DIGITIZE_RUNS['seed0_cohort']}/summary.json"]))
+    outside = outside_row(results)
+    if outside is None:
+        missing.append("outside_pages/summary.json")
+    else:
+        rows.append(outside)
     return rows
+
+
+OUTSIDE_TARGETS = {"snr_db": 15.0, "floor_db": 3.0, "rejected": 1, "names_right": 0.99}
+"""Issue 16's targets on the outside pages: mean SNR, no page below the floor, at most so many rejected, the
+share of lead segments under their true name (and none wrongly named without a flag)."""
+
+
+def outside_row(results: Path) -> tuple[str, str, str, list[str]] | None:
+    """The pages drawn by another generator (``digitize-eval --pages``): SNR, pages below the floor, names."""
+    s = read("outside_pages/summary.json", results)
+    if s is None:
+        return None
+    o, t = s["overall"], OUTSIDE_TARGETS
+    with open(results / "outside_pages" / "pages.csv", newline="") as f:
+        pages = list(csv.DictReader(f))
+    low = [(p["page"], "rejected" if p["error"] else _db(float(p["snr_db"]))) for p in pages
+           if p["error"] or float(p["snr_db"]) < t["floor_db"]]
+    checks = [(f">= {t['snr_db']:g} dB", o["snr_db"] >= t["snr_db"]),
+              (f"no page < {t['floor_db']:g} dB", not low),
+              (f"<= {t['rejected']} rejected", o["failed"] <= t["rejected"]),
+              (f"names >= {t['names_right']:.0%}", o["names_right"] >= t["names_right"]),
+              ("0 silently misnamed", o["misnamed_silent"] == 0)]
+    return (f"digitisation, pages drawn by another generator (ECG-Image-Kit, {o['pages']} pages; Challenge 2024 SNR, "
+            "a rejected page 0 dB)",
+            f"mean {_db(o['snr_db'])} dB (best shift {_db(o['snr_shift_db'])}); below {t['floor_db']:g} dB: "
+            + (", ".join(f"{name} {v}" for name, v in low) or "none")
+            + f"; rejected {o['failed']}; leads named right {o['leads_read'] - o['misnamed_leads']}/{o['leads_read']}, "
+            f"{o['misnamed_silent']} silently misnamed",
+            "; ".join(f"{name}: {verdict(ok)}" for name, ok in checks),
+            ["outside_pages/summary.json"])
 
 
 def status_block(results: Path) -> str:

@@ -41,3 +41,17 @@ def test_replace_block_needs_one_marker_pair():
     assert rs.replace_block(text, "x", "new", "doc") == "a\n<!-- x:start -->\nnew\n<!-- x:end -->\nb\n"
     with pytest.raises(SystemExit):
         rs.replace_block("no markers", "x", "new", "doc")
+
+
+def test_outside_pages_row_names_the_pages_below_the_floor(tmp_path):
+    rs = _module()
+    (tmp_path / "outside_pages").mkdir()
+    overall = {"pages": 3, "snr_db": 15.2, "snr_shift_db": 16.0, "failed": 1, "leads_read": 24, "names_right": 1.0,
+               "misnamed_leads": 0, "misnamed_silent": 0}
+    (tmp_path / "outside_pages" / "summary.json").write_text(json.dumps({"overall": overall}))
+    (tmp_path / "outside_pages" / "pages.csv").write_text(
+        "page,snr_db,error\na,20.0,\nb,2.5,\nc,0.0,no ECG grid found\n")
+    _, measured, verdicts, _ = rs.outside_row(tmp_path)
+    assert "below 3 dB: b 2.5, c rejected" in measured and "leads named right 24/24" in measured
+    assert verdicts == ("no page < 3 dB: **missed**".join([">= 15 dB: met; ", "; <= 1 rejected: met; "])
+                        + "names >= 99%: met; 0 silently misnamed: met")
