@@ -145,7 +145,7 @@ def test_summary_has_a_macro_auroc_per_representation_with_finite_intervals(smal
     assert summary.loc["CNN signal (blackbox)", "macro_auroc"] >= 0.55
     assert summary.loc["SCAN (scan)", "macro_auroc"] >= 0.55
     assert summary.loc["VAE + boosting (scan)", "macro_auroc"] >= 0.6
-    assert summary.loc["CNN image (blackbox_image)", "macro_auroc"] >= 0.4  # measured 0.55 (4 epochs, 12x1 pages)
+    assert summary.loc["CNN image (blackbox_image)", "macro_auroc"] >= 0.4  # measured 0.53 (4 epochs, 12x1 pages)
     md = (out / "report" / "report.md").read_text()
     best = summary.macro_auroc.idxmax()
     assert info["best"] == best and best in md
