@@ -9,6 +9,7 @@ import torch
 
 from vaescan.analysis.explain_profile import (
     deletion_profile,
+    factor_ablation,
     factor_stability,
     linear_faithfulness,
     matched_factors,
@@ -109,3 +110,18 @@ def test_the_profile_table_says_not_measured_instead_of_a_number():
     assert table.faithfulness_note.tolist() == ["no attribution", ""]
     assert table.stability_note.tolist() == ["not measured", "not measured"]
     assert np.isnan(table.loc[0, "deletion_auc"]) and np.isnan(table.loc[1, "stability"])
+
+
+def test_factor_ablation_equals_captums_feature_ablation():
+    from captum.attr import FeatureAblation
+
+    w = torch.tensor([[1.5, -2.0, 0.5], [0.2, 0.0, 3.0]], dtype=torch.float64)
+
+    def forward(v: torch.Tensor) -> torch.Tensor:        # an interaction, so ablation is not weight x value
+        return torch.sigmoid(v @ w.T + v[:, :1] * v[:, 2:3])
+
+    z = torch.as_tensor(np.random.default_rng(0).normal(size=(6, 3)))
+    outputs = [0, 1, 0, 1, 1, 0]
+    ours = factor_ablation(lambda v: forward(torch.as_tensor(v)).numpy(), z.numpy(), outputs)
+    reference = FeatureAblation(forward).attribute(z, target=outputs, baselines=0.0)
+    np.testing.assert_allclose(ours, reference.numpy(), atol=1e-12)

@@ -39,7 +39,7 @@ from vaescan.explain.faithfulness import DEFAULT_FRACTIONS, Faithfulness, faithf
 EXPLANATIONS: dict[int, str] = {
     1: "coefficients: coefficient x standardised feature value per record",
     2: "factor traversals + SCAN weights: weight x factor value per record",
-    3: "factor traversals (the boosted head has no per-record attribution here)",
+    3: "factor traversals + the boosted head's factor ablations (its probability with each factor at 0) per record",
     4: "Jacobian maps (SmoothGrad x input) per sample, summed per lead x wave",
     5: "Jacobian maps (Jacobian x input) per pixel, summed per lead x wave",
 }
@@ -103,6 +103,29 @@ def linear_faithfulness(x: np.ndarray, weights: np.ndarray, intercepts: np.ndarr
     targets = np.asarray(targets, dtype=int)
     return deletion_profile(lambda v: torch.sigmoid(v @ w.T + b), xt, xt * w[targets], targets, seed=seed,
                             fractions=fractions)
+
+
+def factor_ablation(forward, z: np.ndarray, outputs: Sequence[int]) -> np.ndarray:
+    """Each factor's attribution for each record's own output: ``forward(z)`` less ``forward`` of ``z`` with that
+    factor set to 0, the prior mean (what captum's ``FeatureAblation`` gives with a baseline of 0).
+
+    ``forward``: (records, factors) -> (records, outputs) probabilities; returns (records, factors).
+
+    Example
+    -------
+    >>> forward = lambda z: np.stack([z[:, 0] * z[:, 1], z[:, 1]], axis=1)
+    >>> factor_ablation(forward, np.array([[2.0, 3.0], [1.0, 1.0]]), [0, 1]).tolist()
+    [[6.0, 6.0], [0.0, 1.0]]
+    """
+    z = np.asarray(z, dtype=np.float64)
+    rows = np.arange(len(z))
+    full = forward(z)[rows, outputs]
+    out = np.empty_like(z)
+    for j in range(z.shape[1]):
+        ablated = z.copy()
+        ablated[:, j] = 0.0
+        out[:, j] = full - forward(ablated)[rows, outputs]
+    return out
 
 
 def faithfulness_numbers(f: Faithfulness | None, n: int, note: str = "") -> dict:

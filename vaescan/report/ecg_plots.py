@@ -7,6 +7,7 @@ state), so they work headless; save them with :func:`save_figure`.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -84,8 +85,15 @@ def _paper_figure(t: np.ndarray, mv: tuple[float, float]) -> tuple[Figure, np.nd
     return fig, fig.subplots(3, 4, sharex=True, sharey=True).ravel()
 
 
+LARGE_PNG_BYTES = 256_000
+"""A PNG figure larger than this (page images, Jacobian maps over pixels: noise that does not compress) is stored
+with a palette of 256 colours (median cut, no dithering): 2-3 times fewer bytes in the files and in the
+self-contained report, the same to the eye. Smaller figures (line plots) keep every colour."""
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
-    """Save a figure atomically (format from the suffix) and return the path.
+    """Save a figure atomically (format from the suffix; a large PNG with 256 colours, :data:`LARGE_PNG_BYTES`)
+    and return the path.
 
     Example
     -------
@@ -95,8 +103,20 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
     True
     """
     path = Path(path)
+    fmt = path.suffix.lstrip(".") or "png"
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format=fmt)
+    data = buffer.getvalue()
+    if fmt == "png" and len(data) > LARGE_PNG_BYTES:
+        from PIL import Image
+
+        palette = Image.open(io.BytesIO(data)).convert("RGB").quantize(
+            256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        buffer = io.BytesIO()
+        palette.save(buffer, format="png", optimize=True)
+        data = min(data, buffer.getvalue(), key=len)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+        tmp.write_bytes(data)
     return path
 
 

@@ -8,11 +8,12 @@ records for every representation:
 
 - features + linear: contributions coefficient x standardised value (:func:`feature_profile`);
 - SCAN: weight x factor value (:func:`scan_profile`); localisation only over anchored factors;
-- VAE + boosting: not measured (no per-record attribution of the boosted head);
+- VAE + boosting: each factor's ablation, the target's probability less that with the factor at 0 (the prior
+  mean) (:func:`boosted_profile`); localisation only over anchored factors;
 - CNNs: the Jacobian maps of ``vaescan explain`` (its default settings; :func:`blackbox_profile`).
 
-Stability (:func:`stability_rows`): two runs of the same kind (SCAN anchored, SCAN unanchored, CNN signal, CNN
-image) given to the same report are compared on the same records and targets.
+Stability (:func:`stability_rows`): two runs of the same kind (SCAN anchored, SCAN unanchored, each one's boosted
+head, CNN signal, CNN image) given to the same report are compared on the same records and targets.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 
 from vaescan.analysis.explain_profile import (
     deletion_profile,
+    factor_ablation,
     factor_stability,
     faithfulness_numbers,
     linear_faithfulness,
@@ -121,19 +123,57 @@ def linear_profile(x: np.ndarray, weights: pd.DataFrame, intercepts: pd.Series, 
     xs = np.nan_to_num(np.asarray(x, dtype=np.float64)[rows])
     w = weights.to_numpy(dtype=np.float64)
     contributions = xs * w[outputs]
+    f = linear_faithfulness(xs, w, intercepts.to_numpy(dtype=np.float64), outputs, seed=seed)
+    return _attributed(targets, xs, contributions, f, list(weights.columns), metadata, attributions, localise)
+
+
+def _attributed(targets: list[tuple[int, str, str]], xs: np.ndarray, contributions: np.ndarray, f, names: list[str],
+                metadata: pd.DataFrame, attributions: Attributions, localise: bool) -> tuple[dict, Attributions]:
+    """The profile row of a model over named inputs from its per-record ``contributions`` (records x inputs, for
+    each record's target) and deletion curves ``f``; the inputs ``xs`` are kept to match factors for stability."""
     for (_, rid, lab), c, z in zip(targets, contributions, xs):
         attributions.values[(rid, lab)] = c
         attributions.factors[(rid, lab)] = z
-    row = faithfulness_numbers(linear_faithfulness(xs, w, intercepts.to_numpy(dtype=np.float64), outputs,
-                                                   seed=seed), len(targets))
+    row = faithfulness_numbers(f, len(targets))
     if localise:
         known = [j for j, (_, _, lab) in enumerate(targets) if lab in DEFINING]
-        per = input_localisation(contributions[known], list(weights.columns), [targets[j][1] for j in known],
+        per = input_localisation(contributions[known], names, [targets[j][1] for j in known],
                                  [targets[j][2] for j in known], metadata)
         row.update(_localisation_numbers(per))
     else:
         row.update(localisation_note="no factor has a known meaning (unanchored VAE)")
     return row, attributions
+
+
+def boosted_profile(boosters: dict, scan: SCAN, beats: BeatSet, records: pd.DataFrame, metadata: pd.DataFrame,
+                    anchoring: str, seed: int = 0) -> tuple[dict, Attributions]:
+    """Level 3: the boosted heads (label -> classifier over the VAE factors, as fitted by the report) explained by
+    :func:`factor_ablation`; deletion of factors to 0 in that order against a random order; localisation over
+    the anchored factors only; the factors kept for stability (:func:`stability_rows`).
+
+    Example
+    -------
+    >>> row, attributions = boosted_profile(boosters, scan, test_beats, records, cohort.metadata,
+    ...                                     "anchored")  # doctest: +SKIP
+    """
+    labels = [lab for lab, m in boosters.items() if hasattr(m, "predict_proba")]
+    z = scan.vae.transform(beats)
+    targets = _targets(records, labels, list(beats.record_ids))
+    attributions = Attributions(f"boosting {anchoring}")
+    if not targets:
+        return {**faithfulness_numbers(None, 0, "no profile record this model predicts"),
+                **_localisation_numbers(pd.DataFrame())}, attributions
+
+    def forward(v: np.ndarray) -> np.ndarray:
+        return np.stack([boosters[lab].predict_proba(v)[:, 1] for lab in labels], axis=1)
+
+    xs = np.nan_to_num(np.asarray(z, dtype=np.float64)[[i for i, _, _ in targets]])
+    outputs = [labels.index(lab) for _, _, lab in targets]
+    contributions = factor_ablation(forward, xs, outputs)
+    f = deletion_profile(lambda v: torch.as_tensor(forward(v.detach().numpy())), torch.as_tensor(xs),
+                         torch.as_tensor(contributions), outputs, seed=seed)
+    return _attributed(targets, xs, contributions, f, list(scan.vae.factor_names_), metadata, attributions,
+                       anchoring == "anchored")
 
 
 def feature_profile(models: dict, x_test: np.ndarray, ids: Sequence[str], records: pd.DataFrame,

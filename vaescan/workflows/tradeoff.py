@@ -69,6 +69,7 @@ from vaescan.workflows.photographed import (
 from vaescan.workflows.profile import (
     PROFILE_RECORDS,
     blackbox_profile,
+    boosted_profile,
     feature_profile,
     profile_records,
     scan_profile,
@@ -354,9 +355,8 @@ def collect(runs: Sequence[str | os.PathLike[str]], cohort: Cohort, *, features:
             reps[f"VAE + boosting ({name})"] = (3, boosted)
             anchoring[f"SCAN ({name})"] = anchoring[f"VAE + boosting ({name})"] = label
             profiled(f"SCAN ({name})", 2, scan_profile, scan, test_beats, records, cohort.metadata, label, seed)
-            profiled(f"VAE + boosting ({name})", 3, lambda: (dict.fromkeys(
-                ("faithfulness_note", "localisation_note", "stability_note"),
-                "no per-record attribution of the boosted head"), None))
+            profiled(f"VAE + boosting ({name})", 3, boosted_profile, boosters, scan, test_beats, records,
+                     cohort.metadata, label, seed)
             if digitised is not None:
                 both = scan_on(run, scan, boosters, digitised, binary, continuous, **options) \
                     if len(digitised.cohort) else (pd.DataFrame({"record_id": []}),) * 2
