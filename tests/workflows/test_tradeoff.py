@@ -117,8 +117,11 @@ def test_the_profile_has_measured_numbers_or_says_why_not(two_scans):
         assert 0 < row.deletion_auc < 1 and 0 < row.deletion_auc_random < 1, name
         assert row.deletion_ratio < 1.05, name                # measured: SCAN 0.95-0.97 (3 factors, 20 epochs)
     assert rows.loc["features + linear", "deletion_ratio"] < 0.5  # measured: 0.28 (0.179 against 0.638)
-    assert rows.loc["VAE + boosting (scan)", "faithfulness_note"] == "no per-record attribution of the boosted head"
-    assert np.isnan(rows.loc["VAE + boosting (scan)", "deletion_auc"])
+    # the boosted heads, explained by factor ablation, delete faster than the random order: measured 0.67, 0.73
+    for name in ("VAE + boosting (scan)", "VAE + boosting (scan_anchored)"):
+        row = rows.loc[name]
+        assert row.faithfulness_n == 5 and 0 < row.deletion_auc < 1 and row.deletion_ratio < 0.85, name
+    assert "unanchored VAE" in rows.loc["VAE + boosting (scan)", "localisation_note"]
     assert rows.loc["features + linear", "stability_note"] == "one deterministic fit (no training seed)"
     assert "unanchored VAE" in rows.loc["SCAN (scan)", "localisation_note"]
     # one SCAN run of each anchoring: its stability is not measured, and says so
