@@ -42,7 +42,7 @@ WRITTEN_BY = {
     "vae_scan_synthetic.json": "python scripts/bench_vae_scan.py --threads 1 -o docs/results/vae_scan_synthetic.json",
     "bench_vae.json": "python scripts/bench_vae.py --data runs/synthetic_5000 --threads 1 "
                       "-o docs/results/bench_vae.json",
-    "bench_digitize.json": "python scripts/bench_digitize.py --pages 3 -o docs/results/bench_digitize.json",
+    "bench_digitize.json": "python scripts/bench_digitize.py --pages 5 -o docs/results/bench_digitize.json",
     "bench_explain.json": "python scripts/bench_explain.py --jobs 2 -o docs/results/bench_explain.json",
     "bench_jacobian.json": "python scripts/bench_jacobian.py --threads 2 -o docs/results/bench_jacobian.json",
     "digitize_eval_seed0_noiseless/summary.json": "vaescan digitize-eval --n 60 --seed 0 --noiseless "
