@@ -626,12 +626,12 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
     px_per_s = reading.px_per_s
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
     used_rows = sorted({p.row for p in panels})
-    strip_rows = {p.row for p in panels if p.t0_s == 0.0 and p.t1_s >= duration - 1e-9}
-    shift_of = {(p.row, p.column): 0.0 if p.row in strip_rows else reading.column_shift.get(p.column, 0.0)
+    n_grid = len(GRIDS[parse_layout(reading.layout)[0]])         # the rows below the grid are rhythm strips
+    shift_of = {(p.row, p.column): reading.column_shift.get(p.column, 0.0) if p.row < n_grid else 0.0
                 for p in panels}
     for column, sh in sorted(reading.column_shift.items()):
         if sh != 0.0:
-            p = next(q for q in panels if q.column == column and q.row not in strip_rows)
+            p = next(q for q in panels if q.column == column and q.row < n_grid)
             warnings.append(f"column {column + 1} shows {p.t0_s + sh:g}-{p.t1_s + sh:g} s, not {p.t0_s:g}-{p.t1_s:g} s "
                             "(its beats line up with the rhythm strip's there)")
     # each panel as it is written (the row's trace over the panel's own time), and each row put back
@@ -663,7 +663,6 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
                         f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
                         "check them (a misread trace, or a rhythm that changed)")
     names = panel_names(reading.labels, panels)
-    n_grid = len(GRIDS[parse_layout(reading.layout)[0]])
     contradicted = []
     for p, seg in zip(panels, segs):
         row = reading.rows[p.row]
@@ -708,7 +707,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "name": name,
         "layout": reading.layout,
         "layout_from": reading.layout_from,
-                "rotation_deg": round(lattice.rotation_deg, 2),
+        "rotation_deg": round(lattice.rotation_deg, 2),
         "perspective": round(lattice.perspective, 4),
         "px_per_mm": round(lattice.image_px_per_mm, 4),
         "grid": lattice.to_json(),
@@ -759,9 +758,7 @@ def _flag_labels(checks: dict, contradicted: list[str], panels: list[dict]) -> d
         if p["written"] and p["name_from"].startswith("label (layout:"):
             why = (f"named by its printed label in row {p['row'] + 1} column {p['column'] + 1}, where the layout "
                    f"puts {p['name_from'][len('label (layout: '):-1]}: the label or the layout is misread")
-            entry = checks["leads"].setdefault(p["lead"], {"confidence": None, "reason": ""})
-            entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
-            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+            _doubt_lead(checks, p["lead"], why)
     return checks
 
 
@@ -791,9 +788,7 @@ def _flag_strips(checks: dict, panels: list[dict], strips: list[StripMatch], n_g
                    f"{m.residual:.0%}, {m.runner_up} {m.runner_up_residual:.0%})")
         if why is None:
             continue
-        entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
-        entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
-        entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+        _doubt_lead(checks, lead, why)
         _check_leads(checks, f"rhythm strip {lead} (row {p['row'] + 1}) not confirmed")
     return checks
 
@@ -813,10 +808,8 @@ def _flag_precordial(checks: dict, panels: list[dict]) -> dict:
             entry = leads.get(lead)
             if lead in LIMB_BASIS or entry is None or (entry["confidence"] is not None and entry["confidence"] < 0.5):
                 continue
-            why = (f"the limb leads printed in its row ({limb_names}) fail their relations: the row may be misread "
-                   "or shifted in time")
-            entry["confidence"] = round(float(max(limb)), 3)
-            entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+            _doubt_lead(checks, lead, f"the limb leads printed in its row ({limb_names}) fail their relations: the "
+                        "row may be misread or shifted in time", cap=round(float(max(limb)), 3))
     return checks
 
 
@@ -826,15 +819,20 @@ def _check_leads(checks: dict, reason: str) -> None:
     checks["reasons"] = [*checks["reasons"], reason]
 
 
+def _doubt_lead(checks: dict, lead: str, why: str, cap: float = 0.25) -> None:
+    """Lower ``lead``'s confidence to at most ``cap`` and put ``why`` first among its reasons."""
+    entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
+    entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, cap)
+    entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+
+
 def _flag_rows(checks: dict, leads: list[str], consensus_bpm: float) -> dict:
     """Lower the confidence of the leads of rows whose heart rate disagrees with the page's, with the reason."""
     if not leads:
         return checks
     why = f"its row's heart rate differs from the other rows' {consensus_bpm:.0f} bpm (misread, or the rhythm changed)"
     for lead in dict.fromkeys(leads):
-        entry = checks["leads"].setdefault(lead, {"confidence": None, "reason": ""})
-        entry["confidence"] = min(entry["confidence"] if entry["confidence"] is not None else 1.0, 0.25)
-        entry["reason"] = f"{why}; {entry['reason']}" if entry["reason"] else why
+        _doubt_lead(checks, lead, why)
     _check_leads(checks, f"heart rate differs in {', '.join(dict.fromkeys(leads))}")
     return checks
 
