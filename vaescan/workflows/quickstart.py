@@ -207,11 +207,11 @@ def _step_vae_scan(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
     vae_cfg = dataclasses.replace(vae_cfg, vae=dataclasses.replace(
         vae_cfg.vae, epochs=size.vae_epochs, warmup_epochs=min(vae_cfg.vae.warmup_epochs, size.vae_epochs),
         channels=size.vae_channels, hidden=size.vae_hidden))
-    scan_cfg = dataclasses.replace(scan_cfg, binary=quickstart_binary(load_cohort(out / "cohort")),
+    cohort = load_cohort(out / "cohort")
+    scan_cfg = dataclasses.replace(scan_cfg, binary=quickstart_binary(cohort),
                                    scan=dataclasses.replace(scan_cfg.scan, epochs=size.scan_epochs))
     summary = run_vae_scan(out / "cohort", out / "vae_scan", vae_cfg, scan_cfg, jobs=jobs, progress=progress,
                            traversal_figures=size.traversal_figures)
-    cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
     positives = {label: int(test[label].sum()) for label in quickstart_binary(cohort)}   # sex: the women
     return {"trained": True, **summary, "test_positives": positives}
@@ -229,11 +229,11 @@ def _step_blackbox(out: Path, cfg: QuickstartConfig, jobs: int, progress: bool) 
 
     size = quickstart_models(cfg)
     model = BlackBoxConfig(stem=size.bb_stem, widths=size.bb_widths, epochs=size.bb_epochs)
+    cohort = load_cohort(out / "cohort")
     run = train_blackbox_run(BlackBoxRunConfig(output=str(out / "blackbox"), data=DataConfig(
-        path=str(out / "cohort"), jobs=jobs), binary=quickstart_binary(load_cohort(out / "cohort")), model=model),
+        path=str(out / "cohort"), jobs=jobs), binary=quickstart_binary(cohort), model=model),
         force=True, progress=progress)
     metrics = read_json(run / "metrics.json")
-    cohort = load_cohort(out / "cohort")
     test = cohort.metadata[cohort.metadata.split == "test"]
     labels = [label for label in LOCALISED if label in test.columns]
     positives = test[test[labels].sum(axis=1) > 0]
