@@ -92,6 +92,9 @@ def train_from_data(folder: Path, load: Callable[[], CohortData | CohortInputs],
         raise VaescanInputError(source, "no usable 'train' records; training needs a cohort with a split column "
                                 "(a vaescan cohort or PTB-XL)")
     model = fit(data, train, data.split("val"))
+    # every rank done with its collectives before any leaves the group: a rank that left first once aborted the
+    # other in gloo's teardown ('terminate called without an active exception', after the run was written)
+    barrier()
     distributed_close()
     if not is_main():
         return folder
