@@ -53,6 +53,8 @@ WRITTEN_BY = {
                                                "-o docs/results/digitize_eval_seed0_cohort",
     "outside_pages/summary.json": "vaescan digitize-eval --pages ../shared/data/outside_pages --jobs 2 "
                                   "-o docs/results/outside_pages",
+    "outside_pages_pulse_lag/summary.json": "vaescan digitize-eval --pages ../shared/data/outside_pages --jobs 2 "
+                                            "--pulse-lag-ms 3 -o docs/results/outside_pages_pulse_lag",
     "digitize_error_budget.json": "python scripts/digitize_error_budget.py --n 12 "
                                   "-o docs/results/digitize_error_budget.csv",
 }
@@ -409,9 +411,19 @@ def outside_row(results: Path) -> tuple[str, str, str, list[str]] | None:
             f"mean {_db(o['snr_db'])} dB (best shift {_db(o['snr_shift_db'])}); below {t['floor_db']:g} dB: "
             + (", ".join(f"{name} {v}" for name, v in low) or "none")
             + f"; rejected {o['failed']}; leads named right {o['leads_read'] - o['misnamed_leads']}/{o['leads_read']}, "
-            f"{o['misnamed_silent']} silently misnamed",
+            f"{o['misnamed_silent']} silently misnamed" + _with_pulse_lag(results),
             "; ".join(f"{name}: {verdict(ok)}" for name, ok in checks),
-            ["outside_pages/summary.json"])
+            ["outside_pages/summary.json"]
+            + (["outside_pages_pulse_lag/summary.json"] if (results / "outside_pages_pulse_lag").is_dir() else []))
+
+
+def _with_pulse_lag(results: Path) -> str:
+    """The same pages read with their generator's calibration-pulse convention (``--pulse-lag-ms``), if run."""
+    s = read("outside_pages_pulse_lag/summary.json", results)
+    if s is None:
+        return ""
+    return (f"; read with the generator's pulse convention (`--pulse-lag-ms {s['pulse_lag_ms']:g}`): "
+            f"mean {_db(s['overall']['snr_db'])} dB, {s['overall']['misnamed_silent']} silently misnamed")
 
 
 def status_block(results: Path) -> str:

@@ -55,3 +55,11 @@ def test_outside_pages_row_names_the_pages_below_the_floor(tmp_path):
     assert "below 3 dB: b 2.5, c rejected" in measured and "leads named right 24/24" in measured
     assert verdicts == ("no page < 3 dB: **missed**".join([">= 15 dB: met; ", "; <= 1 rejected: met; "])
                         + "names >= 99%: met; 0 silently misnamed: met")
+    assert "pulse convention" not in measured
+    # the same pages read with their generator's pulse convention, where that run exists
+    (tmp_path / "outside_pages_pulse_lag").mkdir()
+    (tmp_path / "outside_pages_pulse_lag" / "summary.json").write_text(json.dumps(
+        {"pulse_lag_ms": 3.0, "overall": dict(overall, snr_db=16.8, misnamed_silent=0)}))
+    _, measured, _, sources = rs.outside_row(tmp_path)
+    assert "(`--pulse-lag-ms 3`): mean 16.8 dB, 0 silently misnamed" in measured
+    assert sources == ["outside_pages/summary.json", "outside_pages_pulse_lag/summary.json"]

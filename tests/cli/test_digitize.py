@@ -122,3 +122,13 @@ def test_output_that_is_a_file(tmp_path, capsys, under):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and (f"{taken} is a file" in err if under else "exists and is a file" in err), err
     assert taken.read_text() == "keep me"
+
+
+def test_pulse_lag_is_checked_and_applies_to_pages_only(tmp_path, capsys):
+    # a pulse stroke 50 ms from the trace's start is not where the trace is drawn from: refused, exit 2
+    assert main(["-q", "digitize", str(tmp_path / "page.png"), "-o", str(tmp_path / "out"),
+                 "--pulse-lag-ms", "50"]) == 2
+    assert "pulse_lag_ms must lie within +-40 ms" in capsys.readouterr().err
+    # vaescan's own pages join pulse and trace by a lead-in: the option is for --pages folders
+    assert main(["-q", "digitize-eval", "--n", "2", "-o", str(tmp_path / "eval"), "--pulse-lag-ms", "3"]) == 2
+    assert "--pulse-lag-ms applies to --pages" in capsys.readouterr().err

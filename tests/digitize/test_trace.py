@@ -150,3 +150,18 @@ def test_unshare_keeps_a_flat_row_off_its_neighbours_qrs():
 
     assert lower_error(unshare=False) > 1.0
     assert lower_error(unshare=True) < 0.15
+
+
+def test_follow_keeps_an_apex_a_grid_line_piece_bridges():
+    """A piece of grid line one pixel tall between the strokes of an R wave is flatter, so cheaper to follow than
+    the apex above it; on a grid line it costs more, and the apex is kept."""
+    mask = np.zeros((60, 60), bool)
+    mask[48:52, :] = True                                        # the baseline, 4 px pen
+    mask[:, 28:35] = False
+    for c, (top, bot) in zip(range(28, 35), [(20, 51), (12, 36), (10, 20), (10, 20), (10, 20), (12, 36), (20, 51)]):
+        mask[top:bot + 1, c] = True                              # up-stroke, apex at y 10-20, down-stroke
+    mask[40, 29:34] = True                                       # a grid line's piece at y = 40 under the apex
+    runs = column_runs(mask, mask.astype(np.float32))
+    kept = trace_follow(runs, 0, 60, (0, 59), (0, 59), 8.0, start_y=50, grid_y=(0.0, 8.0))
+    bridged = trace_follow(runs, 0, 60, (0, 59), (0, 59), 8.0, start_y=50)
+    assert kept.top[31] == 10 and bridged.centre[31] == 40       # y (px) of the path at the apex's column

@@ -58,6 +58,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=25.0, help="paper speed in mm/s (default 25)")
     p.add_argument("--gain", type=float, help="gain in mm/mV (default: read from the calibration pulse, else 10)")
     p.add_argument("--layout", help="force the layout (e.g. 3x4+II) instead of inferring it")
+    add_pulse_lag(p)
     p.set_defaults(func=cmd_digitize)
 
     p = sub.add_parser(
@@ -83,8 +84,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help=f"style families to draw from (default {','.join(STYLE_FAMILIES)})")
     p.add_argument("--keep-pages", action="store_true", help="keep every page, its truth and its record")
     p.add_argument("--pages", type=Path, help="score a folder of pages with their truth instead of rendering")
+    add_pulse_lag(p, " (with --pages)")
     add_jobs(p, "--pages")
     p.set_defaults(func=cmd_digitize_eval)
+
+
+def add_pulse_lag(p: argparse.ArgumentParser, where: str = "") -> None:
+    """The ``--pulse-lag-ms`` option: the printer's calibration-pulse convention, where it is known."""
+    from vaescan.digitize.pipeline import ECG_IMAGE_KIT_PULSE_LAG_MS
+
+    p.add_argument("--pulse-lag-ms", type=float, default=0.0, metavar="MS",
+                   help="where traces are drawn on from their calibration pulse: how long after the first sample "
+                        f"the pulse's falling stroke stands (default 0; ECG-Image-Kit's pages, as in the PhysioNet "
+                        f"Challenge 2024: {ECG_IMAGE_KIT_PULSE_LAG_MS:g}){where}")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -111,7 +123,8 @@ def cmd_digitize(args: argparse.Namespace) -> int:
     """``vaescan digitize IMAGE|FOLDER... -o OUTDIR [--force]``."""
     from vaescan.digitize.pipeline import DigitizeConfig, image_digitize_to
 
-    config = DigitizeConfig(speed_mm_s=args.speed, gain_mm_mv=args.gain, layout=args.layout)
+    config = DigitizeConfig(speed_mm_s=args.speed, gain_mm_mv=args.gain, layout=args.layout,
+                            pulse_lag_ms=args.pulse_lag_ms)
     check_output_folder(args.output)
     images = expand_images(args.images)
     todo, done, failed = [], [], []
@@ -242,6 +255,9 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
 
     if args.pages is not None:
         return _digitize_eval_folder(args)
+    if args.pulse_lag_ms:
+        raise VaescanInputError(None, "--pulse-lag-ms applies to --pages: vaescan's own pages join pulse and trace "
+                                "by a lead-in line, which needs no convention")
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     unknown = [f for f in families if f not in STYLE_FAMILIES]
     if unknown or not families:
@@ -285,8 +301,10 @@ def _digitize_eval_folder(args: argparse.Namespace) -> int:
     from vaescan.io import write_json
 
     check_output_folder(args.output)
-    table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet)
-    summary["command"] = f"vaescan digitize-eval --pages {args.pages} --jobs {args.jobs}"
+    table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet,
+                                     pulse_lag_ms=args.pulse_lag_ms)
+    summary["command"] = f"vaescan digitize-eval --pages {args.pages} --jobs {args.jobs}" + (
+        f" --pulse-lag-ms {args.pulse_lag_ms:g}" if args.pulse_lag_ms else "")
     write_json(args.output / "summary.json", summary)
     for cat, s in [("overall", summary["overall"]), *summary["by_category"].items()]:
         print(f"{cat:12s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f})  "

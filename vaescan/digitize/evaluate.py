@@ -10,6 +10,7 @@ shift of y within +-0.2 s (the 2025 re-run of the Challenge allowed this).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -499,11 +500,12 @@ def folder_pages(root: str | os.PathLike[str]) -> list[FolderPage]:
     return pages
 
 
-def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0) -> dict:
+def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0, pulse_lag_ms: float = 0.0) -> dict:
     """Digitise one page of a folder and score it against its WFDB truth (NaN where the page shows no trace).
 
     Returns one row of the evaluation table (as :func:`page_evaluate`); the digitiser's output
-    has the truth's rate and length. An unreadable truth raises :class:`VaescanInputError`.
+    has the truth's rate and length. ``pulse_lag_ms``: the printer's pulse convention
+    (:class:`~vaescan.digitize.pipeline.DigitizeConfig`). An unreadable truth raises :class:`VaescanInputError`.
     """
     from vaescan.data.leads import LEADS
     from vaescan.data.records import read_record
@@ -516,18 +518,20 @@ def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0) -> dict:
             x[:, k] = truth.signal[:, truth.sig_name.index(lead)]
     shown = np.isfinite(x)
     row = {"page": page.page, "category": page.category, "image": page.image.name}
-    config = DigitizeConfig(speed_mm_s=speed_mm_s, fs=truth.fs, duration_s=len(x) / truth.fs)
+    config = DigitizeConfig(speed_mm_s=speed_mm_s, fs=truth.fs, duration_s=len(x) / truth.fs,
+                            pulse_lag_ms=pulse_lag_ms)
     _digitize_score(page.image, config, page.page, np.nan_to_num(x), shown, row)
     return row
 
 
 def evaluate_folder(root: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None, jobs: int = 1,
-                    progress: bool = True) -> tuple[pd.DataFrame, dict]:
+                    progress: bool = True, pulse_lag_ms: float = 0.0) -> tuple[pd.DataFrame, dict]:
     """Digitise and score every page of a folder in the outside-pages layout (:func:`folder_pages`).
 
     Same scores and outputs as :func:`digitize_evaluate` (``pages.csv``, ``summary.json``,
     ``snr_by_category.png`` in ``out_dir``), by the folder's categories; the summary also
-    lists the rejected pages with their reasons. ``jobs``: worker processes.
+    lists the rejected pages with their reasons. ``jobs``: worker processes; ``pulse_lag_ms``: the
+    printer's pulse convention, where it is known (:class:`~vaescan.digitize.pipeline.DigitizeConfig`).
 
     Example
     -------
@@ -537,12 +541,13 @@ def evaluate_folder(root: str | os.PathLike[str], out_dir: str | os.PathLike[str
     from vaescan.batch import run_batch
 
     pages = folder_pages(root)
-    result = run_batch(pages, folder_page_evaluate, desc="digitize-eval", jobs=jobs, progress=progress)
+    score = functools.partial(folder_page_evaluate, pulse_lag_ms=pulse_lag_ms)
+    result = run_batch(pages, score, desc="digitize-eval", jobs=jobs, progress=progress)
     if result.skipped:
         raise VaescanInputError(root, "; ".join(reason for _, reason in result.skipped))
     table = pd.DataFrame([row for _, row in result.done])
     summary = evaluation_summary(table)
-    summary.update(pages_folder=str(root), n=len(table),
+    summary.update(pages_folder=str(root), n=len(table), pulse_lag_ms=pulse_lag_ms,
                    rejected={r.page: r.error for r in table.itertuples() if r.error},
                    misnamed={r.page: r.misnamed_leads for r in table.itertuples() if r.misnamed})
     if out_dir is not None:
