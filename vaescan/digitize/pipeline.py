@@ -27,6 +27,8 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
+from vaescan.digitize.grid_maps import grid_maps
+from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y
 from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
@@ -42,7 +44,7 @@ from vaescan.digitize.page import (
     trace_extent,
 )
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
-from vaescan.digitize.rectify import grid_line_y, page_outside, page_rectify
+from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
 from vaescan.digitize.strips import StripMatch, strip_matches
 from vaescan.errors import VaescanInputError
@@ -102,6 +104,19 @@ class DigitizeConfig:
             parse_layout(self.layout)
 
 
+def row_x_at(x0: float, t: np.ndarray, px_per_s: float, drift: GridDrift | None = None) -> np.ndarray:
+    """x (px, rectified page) where a row shows times ``t`` (s): ``x0`` + ``t`` x ``px_per_s``, moved with the grid.
+
+    Example
+    -------
+    >>> drift = GridDrift((0.0, 0.0, 0.01, 0.0), 0.0, 1000.0)        # the grid 1 % further along x
+    >>> row_x_at(100.0, np.array([0.0, 1.0]), 200.0).tolist(), row_x_at(100.0, np.array([1.0]), 200.0, drift).tolist()
+    ([100.0, 300.0], [302.0])
+    """
+    x = x0 + np.asarray(t, np.float64) * px_per_s
+    return x if drift is None else x + drift(x) - drift(np.array([x0]))[0]
+
+
 @dataclass
 class RowReading:
     """One trace row as read: its band, followed path, extent, pulses, baseline, line width and t = 0 (px)."""
@@ -116,6 +131,26 @@ class RowReading:
     polyline: tuple[np.ndarray, np.ndarray] | None = None
     ends: dict = field(default_factory=dict)
     x0_px: float = float("nan")
+    drift: GridDrift | None = None
+    """The grid's drift along the row (:func:`~vaescan.digitize.grid_ruler.grid_drift`)."""
+
+    def x_at(self, x0: float, t: np.ndarray, px_per_s: float) -> np.ndarray:
+        """x (px) on the rectified page of times ``t`` (s) on this row, t = 0 at ``x0``: where the grid says."""
+        return row_x_at(x0, t, px_per_s, self.drift)
+
+    def along(self, xa: float, xb: float) -> float:
+        """The length (px) of the row from ``xa`` to ``xb`` as the grid counts it (drift taken out)."""
+        if self.drift is None:
+            return xb - xa
+        d = self.drift(np.array([xa, xb]))
+        return (xb - d[1]) - (xa - d[0])
+
+    def end_undrifted(self, x_end: float, span: float) -> float:
+        """Where an end at ``x_end`` (px) would stand, ``span`` px from its row's start, without the grid's drift."""
+        if self.drift is None:
+            return x_end
+        d = self.drift(np.array([x_end - span, x_end]))
+        return x_end - (d[1] - d[0])
 
 
 def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeConfig | None = None,
@@ -236,8 +271,14 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     if len(baselines) < 3 and config.layout is None:
         raise VaescanInputError(where, f"found {len(baselines)} trace row(s); a 12-lead page has 3, 4, 6 or "
                                 "12 rows (this looks like a partial page or not an ECG printout)")
-    rows = _follow_rows(runs, ink, baselines, r, (h, w), grid_y=(grid_line_y(rect, r), r))
+    grid = grid_maps(rect)[0]
+    rows = _follow_rows(runs, ink, baselines, r, (h, w), grid_y=(grid_line_y(grid, r), r))
     rows = [row for row in rows if row is not None]
+    _drift_rows(rows, grid, baselines, r)
+    if any(row.drift is not None for row in rows):
+        warnings.append("the grid drifts along rows by " + ", ".join(
+            f"{np.ptp(row.drift(np.arange(row.extent[0], row.extent[1] + 1.0))):.1f}" for row in rows
+            if row.drift is not None) + " px after rectification; rows are read where the grid says")
     px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
     for row in rows:
         for side in ("left", "right"):
@@ -255,11 +296,11 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         xa, xb = row.extent
         for side, x in row.ends.items():
             if x is not None and side in row.pulses:
-                anchored.append(x if side == "left" else x - span)
+                anchored.append(x if side == "left" else row.end_undrifted(x, span) - span)
         if row.ends.get("left") is not None and "left" not in row.pulses and xa > 2:
             starts.append(row.ends["left"])
         if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
-            ends.append(row.ends["right"])
+            ends.append(row.end_undrifted(row.ends["right"], span))
     width = float(np.median([row.width_px for row in rows])) if rows else 1.0
     tol = max(3.0, 0.6 * width)  # the row ends' cap error (px)
     # rows whose ends put t = 0 before the calibration pulses come down, where other rows' do not, were cut short
@@ -309,7 +350,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     for row in rows:
         # each row from its own pulse where it has one: a page not quite flat or square leaves rows shifted
         # against each other by a few px after rectification (up to 0.5 mm on the rotated outside pages)
-        own = [x if side == "left" else x - span for side, x in row.ends.items()
+        own = [x if side == "left" else row.end_undrifted(x, span) - span for side, x in row.ends.items()
                if x is not None and side in row.pulses]
         row.x0_px = float(np.mean(own)) if own and abs(np.mean(own) - x0) <= 1.0 * r else x0
     rows_signal = [_row_signal(row, row.x0_px, px_per_s, px_per_mv, config.fs, duration) for row in rows]
@@ -355,6 +396,26 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             row.baseline_from += " + lead relations"
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s,
                         placed, strips, column_shift)
+
+
+def _drift_rows(rows: list[RowReading], grid: np.ndarray, baselines: list[float], r: float) -> None:
+    """Give each row the grid's drift along it (:func:`~vaescan.digitize.grid_ruler.grid_drift`), in place.
+
+    Only where the 1 mm lines measure it over all rows' bands together: one row's measurement on a page
+    whose 1 mm lines are too faint for that is noise (rotated_05 of the outside pages: one row of four
+    measured 6 px, and read on its own time scale the page lost 6 dB). Then in the row's own band, else
+    (its lines too faint or crossed by the trace) the page's, so that rows of one page are not read on two
+    time scales; kept where it reaches :data:`~vaescan.digitize.grid_ruler.DRIFT_MIN_PX` along the row.
+    """
+    spacing = float(np.median(np.diff(baselines))) if len(baselines) > 1 else 20.0 * r
+    page = grid_drift(grid, (min(baselines) - 0.45 * spacing, max(baselines) + 0.45 * spacing), r)
+    if page is None:
+        return
+    for row in rows:
+        drift = grid_drift(grid, (row.baseline_guess - 0.45 * spacing, row.baseline_guess + 0.45 * spacing), r)
+        drift = drift or page
+        xs = np.arange(row.extent[0], row.extent[1] + 1.0)
+        row.drift = drift if drift is not None and np.ptp(drift(xs)) >= DRIFT_MIN_PX else None
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -407,7 +468,7 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, width_px: 
     :data:`STRETCH_MAX` are a different paper speed, a pulse drawn over the trace or a misread end,
     and leave the grid's scale.
     """
-    lengths = [row.ends["right"] - row.ends["left"] for row in rows
+    lengths = [row.along(row.ends["left"], row.ends["right"]) for row in rows
                if "left" in row.pulses and "right" not in row.pulses
                and row.ends.get("left") is not None and row.ends.get("right") is not None]
     if len(lengths) < 3:
@@ -603,11 +664,11 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
         row.polyline = polyline_refine(path, *path_polyline(path, row.width_px))
     xs, ys = row.polyline
     t = np.arange(int(round(duration * fs))) / fs
-    x_at = x0 + t * px_per_s
+    x_at = row.x_at(x0, t, px_per_s)
     if window is None:
         y = polyline_sample(xs, ys, x_at, max_gap=1.0)
     else:
-        xa, xb = x0 + window[0] * px_per_s, x0 + window[1] * px_per_s
+        xa, xb = row.x_at(x0, np.asarray(window, np.float64), px_per_s)
         # the columns within a pen's reach of the panel's edge may hold the neighbouring panel's stroke
         # (a connecting line, a pen tip): left out, and the panel's own trace extended along its slope
         margin = 0.5 + 0.5 * row.width_px
@@ -688,7 +749,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         row = reading.rows[p.row]
         i0, i1 = p.sample_range(config.fs)
         i1 = min(i1, n)
-        q = _panel_quality(row, row.x0_px + p.t0_s * px_per_s, row.x0_px + p.t1_s * px_per_s, seg)
+        q = _panel_quality(row, *row.x_at(row.x0_px, np.array([p.t0_s, p.t1_s]), px_per_s), seg)
         lead, name_from = names[(p.row, p.column)]
         written = not name_from.startswith("not written")
         sh = shift_of[(p.row, p.column)]
@@ -740,6 +801,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "px_per_mv": round(reading.px_per_mv, 4),
         "rows": [{"baseline_from": row.baseline_from, "baseline_px": round(row.baseline_px, 3),
                   "time_origin_px": round(row.x0_px, 3),
+                  "grid_drift": None if row.drift is None else row.drift.to_json(),
                   "pulses": sorted(row.pulses),
                   "extent_mm": [round(row.extent[0] / r, 2), round(row.extent[1] / r, 2)]} for row in reading.rows],
         "leads_found": found,

@@ -80,24 +80,3 @@ def page_outside(image: np.ndarray, rectified: np.ndarray, lattice: Lattice) -> 
     grow = max(3, int(round(2 * lattice.px_per_mm)) | 1)
     return cv2.dilate(outside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
 
-
-def grid_line_y(rectified: np.ndarray, px_per_mm: float) -> float:
-    """y (px, in [0, 1 mm)) where the horizontal 1 mm grid lines stand on the rectified page.
-
-    The phase of the page's grid map (:func:`~vaescan.digitize.grid_maps.grid_maps`), averaged along
-    each pixel row, at exactly 1 mm: every line adds up there, the major ones and the minor ones.
-    On a page with 5 mm lines only it is one of them.
-
-    Example
-    -------
-    >>> page = np.full((400, 300, 3), 255, np.uint8)
-    >>> page[3::8] = (240, 130, 160)                          # pink lines every 8 px from y = 3
-    >>> round(grid_line_y(page, 8.0), 2)
-    3.0
-    """
-    from vaescan.digitize.grid_maps import grid_maps
-
-    profile = grid_maps(rectified)[0].mean(axis=1).astype(np.float64)
-    y = np.arange(len(profile))
-    z = np.sum((profile - profile.mean()) * np.exp(-2j * np.pi * y / px_per_mm))
-    return float((-np.angle(z) / (2 * np.pi) * px_per_mm) % px_per_mm)

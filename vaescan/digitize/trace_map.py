@@ -16,7 +16,8 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.pipeline import DigitizeConfig, image_digitize
+from vaescan.digitize.grid_ruler import GridDrift
+from vaescan.digitize.pipeline import DigitizeConfig, image_digitize, row_x_at
 from vaescan.pages.image import image_read
 from vaescan.pages.model_input import PageInputConfig, letterbox, trace_map_draw
 
@@ -57,7 +58,8 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
         j = int(round(p.get("shift_s", 0.0) * record.fs))  # the panel shows the record's time t + shift
         i = np.arange(max(i0, -j), min(i1, n - j))
         k = LEADS.index(p["lead"])
-        xs = report["rows"][p["row"]]["time_origin_px"] + i / record.fs * px_per_s
-        ys = report["rows"][p["row"]]["baseline_px"] - record.signal[i + j, k] * report["px_per_mv"]
+        row = report["rows"][p["row"]]
+        xs = row_x_at(row["time_origin_px"], i / record.fs, px_per_s, GridDrift.from_json(row.get("grid_drift")))
+        ys = row["baseline_px"] - record.signal[i + j, k] * report["px_per_mv"]
         lines.append((xs, ys, k * n + i + j))
     return trace_map_draw(lines, transform, config.size, config.trace_radius_px), record
