@@ -26,6 +26,7 @@ FLOORS = {
     "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
     "rotated_03": 11.5,      # 12.8: rows read where the grid says after rectification (drift 5 px; 11.1 before)
     "wrinkled_06": 4.0,      # 5.2: the same, drift 6-8 px (-0.6 before)
+    "wrinkled_03": 7.0,      # 8.6: orange-tinted paper, the grid found once the paper is made white (rejected before)
     "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)
     "layout_6x2_02": 14.6,   # 15.6: the right column shows 0-5 s like the left, from the strip's beats (8.1 before)
 }
@@ -140,3 +141,11 @@ def test_no_lead_silently_misnamed(outside):
     assert row["error"] == "" and row["misnamed"] == 0 and row["misnamed_silent"] == 0, row
     assert row["layout_found"] == "6x2+II" and "column 2 shows 0-5 s" in row["warnings"]
     assert row["snr_db"] >= 14.0, row                      # measured 15.6
+
+
+def test_grid_on_tinted_paper_found_once_the_paper_is_white(outside):
+    image = image_read(outside["wrinkled_03"].image)
+    assert grid_detect(image) is None                              # the page as it is: no lattice
+    _, report = image_digitize(image)
+    assert any("paper's colour was evened out" in w for w in report["warnings"])
+    assert report["layout"] == "3x4+II"

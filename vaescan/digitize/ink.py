@@ -15,6 +15,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vaescan.digitize.grid_maps import paper_light
+
 
 def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] | None = None,
             cell_mm: float = 5.0) -> np.ndarray:
@@ -39,14 +41,7 @@ def ink_map(image: np.ndarray, px_per_mm: float, phase_px: tuple[float, float] |
     (True, True)
     """
     img = image.astype(np.float32)
-    h, w = img.shape[:2]
-    # paper brightness: max filter over ~3 mm removes lines, text and trace; computed small, then blurred
-    f = max(1, int(px_per_mm // 2))
-    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    k = max(3, int(round(3.0 * px_per_mm / f)) | 1)
-    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    paper = cv2.GaussianBlur(paper, (0, 0), sigmaX=k)
-    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    paper = paper_light(img, 3.0 * px_per_mm)  # over ~3 mm: lines, text and trace removed
     norm = np.minimum(img / np.maximum(paper, 1.0), 1.0)
     ink = 1.0 - norm.max(axis=2)
     if phase_px is not None:

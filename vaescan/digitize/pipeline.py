@@ -27,7 +27,7 @@ from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
 from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
-from vaescan.digitize.grid_maps import grid_maps
+from vaescan.digitize.grid_maps import grid_maps, page_white_balanced
 from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y
 from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
@@ -188,7 +188,13 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
     warnings: list[str] = []
     lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm)
     if lattice is None:
-        raise VaescanInputError(where, "no ECG grid found (no regular 1 mm / 5 mm lattice on the page)")
+        # tinted or unevenly lit paper: the grid's lines barely differ from the paper until it is made white
+        image = page_white_balanced(image)
+        lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm)
+        if lattice is None:
+            raise VaescanInputError(where, "no ECG grid found (no regular 1 mm / 5 mm lattice on the page)")
+        warnings.append("the grid was found only after the paper's colour was evened out (tinted or unevenly "
+                        "lit paper)")
     warnings.extend(lattice.notes)
     reading = _read_page(image, lattice, config, where, warnings)
     if lattice.unit_ambiguous and _other_unit_fits_better(reading, lattice, config):
