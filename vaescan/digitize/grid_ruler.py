@@ -61,6 +61,7 @@ class GridDrift:
     hi: float
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """The drift (px) at columns ``x`` (px)."""
         return np.polyval(self.coef, np.clip(x, self.lo, self.hi))
 
     def to_json(self) -> dict:

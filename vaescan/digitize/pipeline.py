@@ -3,7 +3,8 @@
 The steps, each in its own module: read the image (:mod:`~vaescan.pages.image`),
 find the grid (:mod:`~vaescan.digitize.grid_lattice`) and rectify the page
 (:mod:`~vaescan.digitize.rectify`), separate the ink (:mod:`~vaescan.digitize.ink`),
-follow the traces (:mod:`~vaescan.digitize.runs`) and draw them as polylines
+follow the traces (:mod:`~vaescan.digitize.runs`) with the grid as a ruler
+(:mod:`~vaescan.digitize.grid_ruler`) and draw them as polylines
 (:mod:`~vaescan.digitize.polyline`), read rows, calibration pulses, time origin and
 layout (:mod:`~vaescan.digitize.page`), then cut each row into its panels
 (:mod:`~vaescan.pages.layout`) and resample to ``fs``.
