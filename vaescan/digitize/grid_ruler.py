@@ -118,3 +118,16 @@ def grid_drift(grid_map: np.ndarray, band: tuple[float, float], px_per_mm: float
     if np.sqrt(np.mean((d - fit) ** 2)) > DRIFT_FIT_RMS_PX:
         return None
     return GridDrift(tuple(float(c) for c in coef), float(xs.min()), float(xs.max()))
+
+
+def row_x_at(x0: float, t: np.ndarray, px_per_s: float, drift: GridDrift | None = None) -> np.ndarray:
+    """x (px, rectified page) where a row shows times ``t`` (s): ``x0`` + ``t`` x ``px_per_s``, moved with the grid.
+
+    Example
+    -------
+    >>> drift = GridDrift((0.0, 0.0, 0.01, 0.0), 0.0, 1000.0)        # the grid 1 % further along x
+    >>> row_x_at(100.0, np.array([0.0, 1.0]), 200.0).tolist(), row_x_at(100.0, np.array([1.0]), 200.0, drift).tolist()
+    ([100.0, 300.0], [302.0])
+    """
+    x = x0 + np.asarray(t, np.float64) * px_per_s
+    return x if drift is None else x + drift(x) - drift(np.array([x0]))[0]

@@ -29,7 +29,7 @@ from vaescan.data.records import Record
 from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.grid_maps import grid_maps, page_white_balanced
-from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y
+from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y, row_x_at
 from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
@@ -105,19 +105,6 @@ class DigitizeConfig:
             parse_layout(self.layout)
 
 
-def row_x_at(x0: float, t: np.ndarray, px_per_s: float, drift: GridDrift | None = None) -> np.ndarray:
-    """x (px, rectified page) where a row shows times ``t`` (s): ``x0`` + ``t`` x ``px_per_s``, moved with the grid.
-
-    Example
-    -------
-    >>> drift = GridDrift((0.0, 0.0, 0.01, 0.0), 0.0, 1000.0)        # the grid 1 % further along x
-    >>> row_x_at(100.0, np.array([0.0, 1.0]), 200.0).tolist(), row_x_at(100.0, np.array([1.0]), 200.0, drift).tolist()
-    ([100.0, 300.0], [302.0])
-    """
-    x = x0 + np.asarray(t, np.float64) * px_per_s
-    return x if drift is None else x + drift(x) - drift(np.array([x0]))[0]
-
-
 @dataclass
 class RowReading:
     """One trace row as read: its band, followed path, extent, pulses, baseline, line width and t = 0 (px)."""
@@ -148,10 +135,7 @@ class RowReading:
 
     def end_undrifted(self, x_end: float, span: float) -> float:
         """Where an end at ``x_end`` (px) would stand, ``span`` px from its row's start, without the grid's drift."""
-        if self.drift is None:
-            return x_end
-        d = self.drift(np.array([x_end - span, x_end]))
-        return x_end - (d[1] - d[0])
+        return x_end - span + self.along(x_end - span, x_end)
 
 
 def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeConfig | None = None,

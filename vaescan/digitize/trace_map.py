@@ -16,8 +16,8 @@ import numpy as np
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.grid_ruler import GridDrift
-from vaescan.digitize.pipeline import DigitizeConfig, image_digitize, row_x_at
+from vaescan.digitize.grid_ruler import GridDrift, row_x_at
+from vaescan.digitize.pipeline import DigitizeConfig, image_digitize
 from vaescan.pages.image import image_read
 from vaescan.pages.model_input import PageInputConfig, letterbox, trace_map_draw
 
