@@ -25,6 +25,7 @@ FLOORS = {
     "rotated_05": 7.0,       # 8.6: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before)
     "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
     "rotated_03": 11.5,      # 12.8: rows read where the grid says after rectification (drift 5 px; 11.1 before)
+    "wrinkled_01": 6.0,      # 6.5: a crease's grey shadow beside the strip's end is not followed (5.2 before)
     "wrinkled_06": 4.0,      # 5.2: the same, drift 6-8 px (-0.6 before)
     "wrinkled_03": 7.0,      # 8.6: orange-tinted paper, the grid found once the paper is made white (rejected before)
     "lowres_04": 9.0,        # 10.5: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before)

@@ -219,3 +219,57 @@ def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> 
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
+
+
+SHADOW_MM = 1.5
+"""A disk this wide (mm) fits inside a shadow's dark band but in no pen stroke, not even a noisy trace's zigzag
+band where it is grey; a dark band that wide is kept (see :func:`shadow_blobs`)."""
+SHADOW_AREA_MM2 = 3.0
+"""Smallest shadow (mm^2 of the band's core) removed: a smaller core is a blot, an apex, a letter."""
+SHADOW_GREY = 0.6
+"""A band is a shadow when its median ink is below this share of the page's stroke ink level."""
+
+
+def shadow_blobs(mask: np.ndarray, ink: np.ndarray, px_per_mm: float, level: float | None = None) -> np.ndarray:
+    """Pixels of ``mask`` that belong to the grey shadow of a crease or curl, not to a pen stroke.
+
+    The paper estimate of :func:`ink_map` follows shadows a few mm wide; a crease's shadow
+    wider than that survives as a grey band in the trace mask, and a row's trace that ends
+    beside it, or crosses it, follows the band away. A band is a shadow where a disk of
+    ``SHADOW_MM`` fits inside it over at least ``SHADOW_AREA_MM2`` and its median ink stays
+    below ``SHADOW_GREY`` of the stroke level (``level``, as in :func:`trace_mask`): a
+    noisy trace draws a band as wide, but in the pen's full ink. Within a shadow, pixels
+    darker than midway between its grey and the pen (a trace crossing it) are kept.
+
+    Example
+    -------
+    >>> ink = np.zeros((120, 200), np.float32)
+    >>> ink[60, 10:190] = 0.9                                   # a trace
+    >>> ink[20:100, 120:140] = np.maximum(ink[20:100, 120:140], 0.35)   # a crease's shadow across it
+    >>> mask = ink > 0.2
+    >>> s = shadow_blobs(mask, ink, 8.0)
+    >>> bool(s[30, 130]), bool(s[60, 130]), bool(s[60, 50])
+    (True, False, False)
+    """
+    if level is None:
+        strong = ink[ink > 0.15]
+        level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
+    d = max(3, int(round(SHADOW_MM * px_per_mm)) | 1)
+    core = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    grey = np.zeros(n, np.float32)
+    for i in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= SHADOW_AREA_MM2 * px_per_mm ** 2):
+        if i == 0:
+            continue
+        x, y, w, h = stats[i, :4]
+        box = labels[y:y + h, x:x + w] == i
+        median = float(np.median(ink[y:y + h, x:x + w][box]))
+        if median < SHADOW_GREY * level:
+            grey[i] = median
+    if not grey.any():
+        return np.zeros_like(mask, bool)
+    # the band's own ragged edge belongs to it too: one pixel around the core, with the core's grey
+    around = cv2.dilate(np.where(grey[labels] > 0, labels, 0).astype(np.float32), np.ones((3, 3), np.uint8))
+    band_grey = grey[around.astype(np.int64)]
+    return mask & (band_grey > 0) & (ink < 0.5 * (band_grey + level))

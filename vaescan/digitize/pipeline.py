@@ -30,7 +30,7 @@ from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.grid_maps import grid_maps, page_white_balanced
 from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y, row_x_at
-from vaescan.digitize.ink import grid_darkness_map, ink_map, straight_lines, trace_mask
+from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blobs, straight_lines, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
@@ -256,6 +256,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     ink[page_outside(image, rect, lattice)] = 0.0
     mask = trace_mask(ink, floor=grid_darkness_map(ink, r, lattice.phase_px))
     mask &= ~straight_lines(mask, r)
+    mask &= ~shadow_blobs(mask, ink, r)
     runs = column_runs(mask, ink)
     h, w = mask.shape
     baselines = find_rows(mask, r)
