@@ -88,6 +88,22 @@ def test_sample_extends_only_the_outer_ends():
     np.testing.assert_allclose(got, [-2.0, 4.0, np.nan, 12.0, 18.0])
 
 
+def test_sample_does_not_continue_a_pulse_stroke_or_a_hook_at_an_edge():
+    """The first pixel after a calibration pulse still holds the pulse's falling stroke (ECG-Image-Kit's clean_06:
+    y 670 then 697.5, 700 px); continued along that pixel's slope the trace started 85 px above itself (lead I
+    read 1.04 mV at t = 0 where it is -0.08 mV). The slope is limited (minmod of the two end pixels): a stroke that
+    runs on into the edge keeps it (a QRS at a panel's edge), a steep first pixel before a flat one gives the flat
+    slope (35 px above: the stroke's own pixel stays), and a hook (slopes of opposite sign) is held."""
+    xs = np.array([157.5, 158.5, 159.5, 160.5, 161.5])
+    pulse = np.array([670.0, 697.5, 700.0, 700.5, 701.0])        # the pulse's stroke, then the trace
+    qrs = np.array([600.0, 620.0, 641.0, 660.0, 680.0])          # a QRS upstroke running into the edge
+    hook = np.array([690.0, 700.0, 696.0, 694.0, 692.0])         # a pen tip's hook
+    at = np.array([155.5, 163.5])
+    np.testing.assert_allclose(polyline_sample(xs, pulse, at, max_gap=3.0, extend=True), [665.0, 702.0])
+    np.testing.assert_allclose(polyline_sample(xs, qrs, at, max_gap=3.0, extend=True), [560.0, 718.0])
+    np.testing.assert_allclose(polyline_sample(xs, hook, at, max_gap=3.0, extend=True), [690.0, 688.0])
+
+
 def test_ink_keeps_the_pen_where_it_crosses_a_grey_grid_line():
     """An opaque pen covers the grid: its ink over a grey 5 mm line equals its ink on bare paper (the line's
     own darkness, subtracted as grid residue, dimmed it by 0.4 before), and the grid itself is removed."""

@@ -264,8 +264,11 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
     """Sample a NaN-separated polyline at positions ``x_at`` (NaN outside it or across gaps wider than max_gap).
 
     Within ``max_gap`` of a piece's end the end value is held; with ``extend`` the
-    polyline's two outer ends are continued along the slope of their last pixel
-    instead (a panel's edge, where the neighbouring panel's stroke was left out).
+    polyline's two outer ends are continued along their slope instead (a panel's edge,
+    where the neighbouring panel's stroke was left out): the gentler of the last two
+    pixels' slopes, none where they disagree in sign (:func:`_end_slope`), so that a QRS
+    stroke running into the edge goes on, while the remnant of a calibration pulse's
+    stroke or a pen tip's hook at the very end is not continued as if it were the trace.
 
     Example
     -------
@@ -275,6 +278,9 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
     >>> polyline_sample(np.array([1., 2, 3]), np.array([2., 4, 6]), np.array([0.5, 3.5]), max_gap=1.0,
     ...                 extend=True).tolist()
     [1.0, 7.0]
+    >>> polyline_sample(np.array([1., 2, 3]), np.array([30., 4, 4]), np.array([0.5]), max_gap=1.0,
+    ...                 extend=True).tolist()                       # a pulse's stroke at the start: held
+    [30.0]
     """
     out = np.full(len(x_at), np.nan)
     ok = np.isfinite(xs)
@@ -293,10 +299,29 @@ def polyline_sample(xs: np.ndarray, ys: np.ndarray, x_at: np.ndarray, max_gap: f
         if extend and sx[-1] - sx[0] >= 1.0:
             if sid == pieces[0]:
                 beyond = inside & (x_at < sx[0])
-                far = np.searchsorted(sx, sx[0] + 1.0)
-                out[beyond] = sy[0] + (sy[far] - sy[0]) / (sx[far] - sx[0]) * (x_at[beyond] - sx[0])
+                out[beyond] = sy[0] + _end_slope(sx, sy) * (x_at[beyond] - sx[0])
             if sid == pieces[-1]:
                 beyond = inside & (x_at > sx[-1])
-                far = np.searchsorted(sx, sx[-1] - 1.0, side="right") - 1
-                out[beyond] = sy[-1] + (sy[-1] - sy[far]) / (sx[-1] - sx[far]) * (x_at[beyond] - sx[-1])
+                out[beyond] = sy[-1] + _end_slope(-sx[::-1], sy[::-1]) * (sx[-1] - x_at[beyond])
     return out
+
+
+def _end_slope(sx: np.ndarray, sy: np.ndarray) -> float:
+    """dy/dx at a polyline's start (``sx`` increasing): the minmod of its first two pixels' slopes.
+
+    The gentler of the two where they agree in sign, 0 where they do not (a slope limiter):
+    a stroke running on keeps its slope, a hook or a neighbour's stroke in the first pixel
+    does not set it.
+    """
+    def pixel(i: int) -> tuple[float, int] | None:
+        j = int(np.searchsorted(sx, sx[i] + 1.0))
+        return ((sy[j] - sy[i]) / (sx[j] - sx[i]), j) if j < len(sx) else None
+
+    first = pixel(0)
+    if first is None:
+        return 0.0
+    second = pixel(first[1])
+    if second is None:
+        return first[0]
+    a, b = first[0], second[0]
+    return 0.0 if a * b <= 0 else (a if abs(a) < abs(b) else b)
