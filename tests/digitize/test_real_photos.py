@@ -15,7 +15,7 @@ PRINTED_LAYOUTS = {"ecg00003.png": "3x4+II", "ecg00026.jpg": "3x4+II", "ecg00053
 def test_real_photos(shared_data):
     photos = sorted((shared_data / "real_photos").iterdir())
     assert len(photos) == 12
-    read, leads, flagged_rows = 0, 0, 0
+    read, leads, flagged_rows, partial = 0, 0, 0, 0
     for photo in photos:
         try:
             record, report = image_digitize(photo)
@@ -50,8 +50,18 @@ def test_real_photos(shared_data):
                 flagged = {lead for lead in leads_of[i] if (checks["leads"][lead]["confidence"] or 0) <= 0.25}
                 assert flagged == leads_of[i] and checks["verdict"] != "confident", (photo.name, i, rate, consensus)
                 flagged_rows += 1
-        shown = record.signal[:, [LEADS.index(lead) for lead in found]]
+        # every lead read over most of its panel carries beats; one read over less is flagged (ecg00030's V3:
+        # 13 % of its panel, confidence 0.25, "low quality in V3")
+        quality: dict[str, float] = {}
+        for p in report["panels"]:
+            if p.get("written"):
+                quality[p["lead"]] = max(quality.get(p["lead"], 0.0), p["quality"])
+        full = [lead for lead in found if quality[lead] >= 0.5]
+        assert all((checks["leads"][lead]["confidence"] or 0) <= 0.25 for lead in found if lead not in full), photo
+        shown = record.signal[:, [LEADS.index(lead) for lead in full]]
         swing = np.nanmax(shown, axis=0) - np.nanmin(shown, axis=0)
-        assert swing.min() >= 0.3, (photo.name, swing)          # mV, every lead found: measured 0.38 at least
+        assert swing.min() >= 0.3, (photo.name, swing)          # mV: measured 0.40 at least (ecg00053)
+        partial += len(found) - len(full)
         assert np.nanmax(np.abs(record.signal)) < 10.0           # mV: no runaway trace
     assert read >= 11 and leads >= 124                          # measured: 11 of 12 read (ecg00008 refused), 124 leads
+    assert partial <= 4                                         # measured: 4 (ecg00016 3, ecg00030 1)
