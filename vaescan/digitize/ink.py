@@ -8,6 +8,9 @@
    place is that residue and is subtracted.
 2. :func:`trace_mask`: hysteresis threshold relative to the ink level of the
    page's strokes.
+3. :func:`straight_lines` (grid borders, rules) and :func:`shadow_blobs` (the
+   grey shadow of a crease wider than the paper estimate's window) are taken out
+   of the mask.
 """
 
 from __future__ import annotations
@@ -220,10 +223,9 @@ def straight_lines(mask: np.ndarray, px_per_mm: float, min_mm: float = 40.0) -> 
     return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
 
-
 SHADOW_MM = 1.5
-"""A disk this wide (mm) fits inside a shadow's dark band but in no pen stroke, not even a noisy trace's zigzag
-band where it is grey; a dark band that wide is kept (see :func:`shadow_blobs`)."""
+"""Width (mm) of a disk that must fit inside a band of the mask for the band to be a shadow: wider than any pen's
+stroke. A noisy trace's zigzag band can be as wide; it is told apart by its full ink (:data:`SHADOW_GREY`)."""
 SHADOW_AREA_MM2 = 3.0
 """Smallest shadow (mm^2 of the band's core) removed: a smaller core is a blot, an apex, a letter."""
 SHADOW_GREY = 0.6
