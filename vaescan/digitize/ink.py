@@ -116,10 +116,25 @@ def _typical_cell(totals: np.ndarray) -> float:
     return float(10 ** (0.5 * (edges[k] + edges[k + 1])))
 
 
+def stroke_level(ink: np.ndarray, default: float = 0.5) -> float:
+    """The ink of the page's pen strokes: the 90th percentile of clearly inked pixels (ink > 0.15).
+
+    ``default`` where fewer than 50 pixels are inked (a blank page).
+
+    Example
+    -------
+    >>> ink = np.zeros((50, 50), np.float32); ink[25, :] = 0.9; ink[10, :] = 0.3
+    >>> round(stroke_level(ink), 2), stroke_level(np.zeros((50, 50)))
+    (0.9, 0.5)
+    """
+    strong = ink[ink > 0.15]
+    return float(np.percentile(strong, 90)) if strong.size > 50 else default
+
+
 def trace_mask(ink: np.ndarray, level: float | None = None, floor: float | np.ndarray = 0.0) -> np.ndarray:
     """Boolean mask of trace (and text) strokes: hysteresis at 45 % / 22 % of the stroke ink level.
 
-    ``level`` defaults to the 90th percentile of ink among clearly inked pixels.
+    ``level`` defaults to :func:`stroke_level`.
     ``floor``: ink of what is left of the grid (:func:`grid_darkness`, or per pixel:
     :func:`grid_darkness_map`); the thresholds stay above it (low: 1.3 x, high: 2 x, at
     most 0.8 of the stroke level).
@@ -133,10 +148,7 @@ def trace_mask(ink: np.ndarray, level: float | None = None, floor: float | np.nd
     """
     from skimage.filters import apply_hysteresis_threshold
 
-    if level is None:
-        strong = ink[ink > 0.15]
-        level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
-    level = max(level, 0.2)
+    level = max(stroke_level(ink) if level is None else level, 0.2)
     low = np.minimum(np.maximum(0.22 * level, 1.3 * floor), 0.6 * level)
     high = np.minimum(np.maximum(0.45 * level, 2.0 * floor), 0.8 * level)
     return apply_hysteresis_threshold(ink, low, np.maximum(high, low))
@@ -254,8 +266,7 @@ def shadow_blobs(mask: np.ndarray, ink: np.ndarray, px_per_mm: float, level: flo
     (True, False, False)
     """
     if level is None:
-        strong = ink[ink > 0.15]
-        level = float(np.percentile(strong, 90)) if strong.size > 50 else 0.5
+        level = stroke_level(ink)
     d = max(3, int(round(SHADOW_MM * px_per_mm)) | 1)
     core = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d)))

@@ -30,7 +30,7 @@ from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.grid_maps import grid_maps, page_white_balanced
 from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y, row_x_at
-from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blobs, straight_lines, trace_mask
+from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blobs, straight_lines, stroke_level, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
 from vaescan.digitize.lead_checks import LIMB_BASIS, lead_checks
@@ -254,9 +254,10 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
     ink[page_outside(image, rect, lattice)] = 0.0
-    mask = trace_mask(ink, floor=grid_darkness_map(ink, r, lattice.phase_px))
+    level = stroke_level(ink)
+    mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
     mask &= ~straight_lines(mask, r)
-    mask &= ~shadow_blobs(mask, ink, r)
+    mask &= ~shadow_blobs(mask, ink, r, level=level)
     runs = column_runs(mask, ink)
     h, w = mask.shape
     baselines = find_rows(mask, r)
@@ -404,10 +405,9 @@ def _drift_rows(rows: list[RowReading], grid: np.ndarray, baselines: list[float]
     if page is None:
         return
     for row in rows:
-        drift = grid_drift(grid, (row.baseline_guess - 0.45 * spacing, row.baseline_guess + 0.45 * spacing), r)
-        drift = drift or page
+        drift = grid_drift(grid, (row.baseline_guess - 0.45 * spacing, row.baseline_guess + 0.45 * spacing), r) or page
         xs = np.arange(row.extent[0], row.extent[1] + 1.0)
-        row.drift = drift if drift is not None and np.ptp(drift(xs)) >= DRIFT_MIN_PX else None
+        row.drift = drift if np.ptp(drift(xs)) >= DRIFT_MIN_PX else None
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaescan.digitize.ink import stroke_level
+
 
 @dataclass
 class Runs:
@@ -264,8 +266,7 @@ def pen_width(ink: np.ndarray, paths: list[Path]) -> float:
         top = np.clip(path.top[ok].astype(int) - 2, 0, h)
         bot = np.clip(path.bot[ok].astype(int) + 3, 0, h)
         masses.append(cum[bot, cols] - cum[top, cols])
-    strong = ink[ink > 0.15]
-    level = float(np.percentile(strong, 90)) if strong.size > 50 else 1.0
+    level = stroke_level(ink, default=1.0)
     allm = np.concatenate(masses) if masses else np.empty(0)
     if allm.size == 0:
         return 1.0
