@@ -4,7 +4,7 @@ all read at the drawn height and foot."""
 
 import numpy as np
 
-from vaescan.digitize.page import find_pulse
+from vaescan.digitize.page import Pulse, find_pulse, pulse_edge
 from vaescan.digitize.runs import Path
 
 R = 8.0  # px per mm
@@ -51,3 +51,35 @@ def test_broken_outer_edge_foot_from_the_lead_in():
     path.bot[40], path.centre[40] = 360.0, 340.0                                 # rising edge broken halfway
     p = find_pulse(path, "left", (20, 399), R, 3.0)
     assert p is not None and abs(p.base_px - 400) <= 1                           # not 360: the pulse is 10 mm
+
+
+def _stroke(ink: np.ndarray, centre: float, width: float, rows: slice) -> None:
+    """Draw a vertical pen stroke of ``width`` px centred on x = ``centre`` (px) with anti-aliased sides."""
+    x = np.arange(ink.shape[1])
+    cover = np.clip(np.minimum(x + 0.5, centre + width / 2) - np.maximum(x - 0.5, centre - width / 2), 0, 1)
+    ink[rows] = np.maximum(ink[rows], cover)
+
+
+def test_pulse_stroke_centre_to_a_tenth_of_a_pixel():
+    """A 2.5 px pen's stroke at sub-pixel centres (ECG-Image-Kit's pulses at 200 dpi): the centre to 0.1 px.
+    Taken from the columns that held the darkest ink, it was read up to 0.4 px off (2 ms at 25 mm/s)."""
+    for centre in (40.0, 40.2, 40.45, 40.7):
+        ink = np.zeros((60, 80))
+        _stroke(ink, centre, 2.5, slice(10, 51))
+        fall = pulse_edge(ink, Pulse("left", 20.5, 40.5, base_px=50.0, top_px=10.0), "fall", 2.5)
+        rise = pulse_edge(ink, Pulse("right", 40.5, 60.5, base_px=50.0, top_px=10.0), "rise", 2.5)
+        assert abs(fall - centre) <= 0.1 and abs(rise - centre) <= 0.1, (centre, fall, rise)
+
+
+def test_a_trace_leaving_the_pulse_steeply_does_not_move_its_stroke():
+    """The trace starts near the pulse's top and falls steeply against the falling stroke over 70 % of the rows
+    the stroke is read in (photo_02 of the outside pages: lead I falls from 1.2 to 0.3 mV in its first 30 ms):
+    the stroke's centre stays within 0.1 px; on the pulse's other side the same holds for a rising stroke."""
+    for side, edge, step in (("left", "fall", 1), ("right", "rise", -1)):
+        ink = np.zeros((60, 80))
+        _stroke(ink, 40.3, 2.5, slice(10, 51))
+        for y in range(10, 34):  # the trace: 1.2 px from the stroke's centre, then 1 px further every 10 rows
+            _stroke(ink, 40.3 + step * (1.2 + max(0, y - 20) / 10), 2.5, slice(y, y + 1))
+        pulse = Pulse(side, 20.5, 40.5, 50.0, 10.0) if edge == "fall" else Pulse(side, 40.5, 60.5, 50.0, 10.0)
+        got = pulse_edge(ink, pulse, edge, 2.5)
+        assert abs(got - 40.3) <= 0.1, (edge, got)

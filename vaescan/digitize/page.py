@@ -222,16 +222,23 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
 def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> float | None:
     """Sub-pixel x (px) of the centre of a calibration pulse's ``rise`` or ``fall`` stroke.
 
-    The ink-weighted mean column of the stroke's core (ink within 70 % of the darkest, in columns it
-    fills over the middle half of the pulse's height, where only the vertical stroke is drawn): it does not
-    depend on how the pen's ends are drawn (round or square caps), unlike the end of a trace.
-    None where that band holds no ink.
+    Read in the rows of the middle half of the pulse's height, where only the vertical stroke is drawn, from
+    the stroke's core (ink within 70 % of the darkest): in each row, where the core begins on the pulse's own
+    side (interpolated between the pixels it crosses), plus half the core's width in the fifth of the
+    rows where it is narrowest. A trace that leaves the falling stroke (or reaches the rising one) runs on the
+    stroke's other side and, where it starts steeply, lies against the stroke: it widens those rows without
+    moving the pulse's side, as long as a fifth of the rows are clear of it. The centre does not depend on how
+    the pen's ends are drawn (round or square caps), unlike the end of a trace, nor on which whole columns the
+    stroke darkens most. None where fewer than half of the band's rows hold the core.
 
     Example
     -------
     >>> ink = np.zeros((60, 80), np.float32)
     >>> ink[10:50, 40:43] = 1.0                              # a 3 px stroke centred on x = 41
     >>> p = Pulse("left", 20.5, 40.5, base_px=50.0, top_px=10.0)
+    >>> pulse_edge(ink, p, "fall", 3.0)
+    41.0
+    >>> ink[20:32, 43:46] = 1.0                              # the trace starting steeply beside it
     >>> pulse_edge(ink, p, "fall", 3.0)
     41.0
     """
@@ -245,14 +252,25 @@ def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> flo
     band = ink[y0:y1, x0:x1]
     if not band.max() > 0:
         return None
-    # the stroke's core only: a dark grid line beside it (black-and-white paper) is lighter than the pen,
-    # and the trace leaving the pulse crosses a few of the band's rows where the stroke fills all of them
-    core = np.where(band >= 0.7 * band.max(), band, 0.0)
-    filled = (core > 0).mean(axis=0)
-    mass = np.where(filled >= 0.8, core.sum(axis=0), 0.0)
-    if not mass.sum() > 0:
+    # the pulse's own side is the left of a falling stroke and the right of a rising one: mirror the latter
+    band = band if edge == "fall" else band[:, ::-1]
+    level = 0.7 * band.max()  # a dark grid line beside the stroke (black-and-white paper) is lighter than the pen
+    sides, widths = [], []
+    for v in band:
+        on = np.flatnonzero(v >= level)
+        if on.size == 0:
+            continue
+        a = b = on[0]
+        while b + 1 < v.size and v[b + 1] >= level:
+            b += 1
+        side = a - (v[a] - level) / (v[a] - v[a - 1]) if a > 0 else a - 0.5
+        far = b + (v[b] - level) / (v[b] - v[b + 1]) if b + 1 < v.size and v[b] > v[b + 1] else b + 0.5
+        sides.append(side)
+        widths.append(far - side)
+    if 2 * len(sides) < y1 - y0:
         return None
-    return float(np.sum(mass * np.arange(x0, x1)) / mass.sum())
+    centre = float(np.median(sides) + np.percentile(widths, 20) / 2)
+    return x0 + centre if edge == "fall" else x1 - 1 - centre
 
 
 def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: float = 6.0) -> tuple[int, int] | None:
