@@ -19,6 +19,10 @@ DRIFT_MIN_PX = 2.0
 """A row's grid drift smaller than this (px, end to end; 10 ms at 200 dpi) is left uncorrected: the lattice fit
 leaves 0.1 px on the clean outside pages, and corrections of 1-2 px changed creased pages by -3 to +1 dB."""
 
+LIFT_MIN_PX = 1.0
+"""A row's lift (the horizontal lines' drift along it) smaller than this (px, end to end; 0.013 mV at 10 mm/mV
+and 200 dpi) is left uncorrected: the clean outside pages measure 0.01-0.05 px, the tilted ones 4-6 px."""
+
 DRIFT_FIT_RMS_PX = 0.6
 """The drift is used only where the windows' measurements lie this close (px, rms) to its smooth fit: faint or
 blurred 1 mm lines (photographed pages at 5-6 px per mm) give phases that jump, not a drift."""
@@ -74,13 +78,16 @@ class GridDrift:
         return None if d is None else cls(tuple(d["coef"]), *d["x_range_px"])
 
 
-def grid_drift(grid_map: np.ndarray, band: tuple[float, float], px_per_mm: float) -> GridDrift | None:
-    """How far (px) the vertical grid lines stand from the lattice along x, in the rows ``band`` (y0, y1) of the map.
+def grid_drift(grid_map: np.ndarray, band: tuple[float, float], px_per_mm: float,
+               lines: str = "vertical") -> GridDrift | None:
+    """How far (px) the grid lines stand from the lattice along x, in the rows ``band`` (y0, y1) of the map.
 
-    Returns a :class:`GridDrift` (a cubic fitted to the 1 mm lines' phase in windows of
-    :data:`WINDOW_MM`, unwrapped along the row, constant beyond the windows), or None where the lines
-    do not measure it (:data:`DRIFT_FIT_RMS_PX`). Whether it is large enough to correct is the
-    caller's (:data:`DRIFT_MIN_PX`).
+    ``lines="vertical"``: the vertical lines' offset along x (where the grid says each time is);
+    ``"horizontal"``: the horizontal lines' offset along y (a row left tilted or bent by the rectification:
+    its 0 mV level moves with them). Returns a :class:`GridDrift` (a cubic fitted to the 1 mm lines' phase
+    in windows of :data:`WINDOW_MM` along x, unwrapped along the row, constant beyond the windows), or None
+    where the lines do not measure it (:data:`DRIFT_FIT_RMS_PX`). Whether it is large enough to correct is
+    the caller's (:data:`DRIFT_MIN_PX`, :data:`LIFT_MIN_PX`).
 
     Example
     -------
@@ -90,30 +97,45 @@ def grid_drift(grid_map: np.ndarray, band: tuple[float, float], px_per_mm: float
     >>> d = grid_drift(m, (0, 40), 8.0)
     >>> [round(float(v), 1) for v in d(np.array([32.0, 800.0, 1568.0])) - d(np.array([32.0]))]
     [0.0, 1.0, 3.9]
+    >>> y, x = np.mgrid[0:80, 0:1600].astype(np.float64)
+    >>> tilted = (np.cos(np.pi * (y - 3.0 * x / 1600) / 8.0) ** 16).astype(np.float32)  # 3 px lower at the end
+    >>> d = grid_drift(tilted, (0, 80), 8.0, lines="horizontal")
+    >>> [round(float(v), 1) for v in d(np.array([32.0, 800.0, 1568.0])) - d(np.array([32.0]))]
+    [0.0, 1.4, 2.9]
     """
     y0, y1 = max(0, int(band[0])), min(grid_map.shape[0], int(band[1]))
     if y1 - y0 < 2:
         return None
-    profile = grid_map[y0:y1].mean(axis=0).astype(np.float64)
     r = px_per_mm
     win, step = int(round(WINDOW_MM * r)), max(1, int(round(STEP_MM * r)))
-    x = np.arange(len(profile), dtype=np.float64)
-    centres, phases, weights = [], [], []
-    for a in range(0, len(profile) - win + 1, step):
-        seg = profile[a:a + win]
-        z = np.sum((seg - seg.mean()) * np.exp(-2j * np.pi * x[a:a + win] / r))
-        centres.append(a + 0.5 * win)
-        phases.append(np.angle(z))
-        weights.append(abs(z))
-    if len(centres) < 8:
+    if lines == "vertical":
+        profile = grid_map[y0:y1].mean(axis=0).astype(np.float64)
+        carrier = np.exp(-2j * np.pi * np.arange(len(profile), dtype=np.float64) / r)
+
+        def demodulated(a: int) -> complex:
+            seg = profile[a:a + win]
+            return np.sum((seg - seg.mean()) * carrier[a:a + win])
+    elif lines == "horizontal":
+        band_map = grid_map[y0:y1].astype(np.float64)
+        carrier = np.exp(-2j * np.pi * np.arange(y0, y1, dtype=np.float64) / r)
+
+        def demodulated(a: int) -> complex:
+            prof = band_map[:, a:a + win].mean(axis=1)
+            return np.sum((prof - prof.mean()) * carrier)
+    else:
+        raise ValueError(f"lines must be 'vertical' or 'horizontal', not {lines!r}")
+    starts = range(0, grid_map.shape[1] - win + 1, step)
+    if len(starts) < 8:
         return None
-    centres, phases, weights = (np.asarray(v) for v in (centres, phases, weights))
-    lines = weights > 0.3 * np.percentile(weights, 90)
-    if lines.sum() < 8:
+    centres = np.array([a + 0.5 * win for a in starts])
+    zs = np.array([demodulated(a) for a in starts])
+    phases, weights = np.angle(zs), np.abs(zs)
+    lines_seen = weights > 0.3 * np.percentile(weights, 90)
+    if lines_seen.sum() < 8:
         return None
-    xs = centres[lines]
-    d = -np.unwrap(phases[lines]) / (2 * np.pi) * r
-    coef = np.polyfit(xs, d, 3, w=weights[lines])
+    xs = centres[lines_seen]
+    d = -np.unwrap(phases[lines_seen]) / (2 * np.pi) * r
+    coef = np.polyfit(xs, d, 3, w=weights[lines_seen])
     fit = np.polyval(coef, xs)
     if np.sqrt(np.mean((d - fit) ** 2)) > DRIFT_FIT_RMS_PX:
         return None

@@ -29,7 +29,7 @@ from vaescan.data.records import Record
 from vaescan.digitize.column_time import column_shifts
 from vaescan.digitize.grid_lattice import Lattice, grid_detect, grid_size_problem
 from vaescan.digitize.grid_maps import grid_maps, page_white_balanced
-from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, GridDrift, grid_drift, grid_line_y, row_x_at
+from vaescan.digitize.grid_ruler import DRIFT_MIN_PX, LIFT_MIN_PX, GridDrift, grid_drift, grid_line_y, row_x_at
 from vaescan.digitize.ink import grid_darkness_map, ink_map, shadow_blobs, straight_lines, stroke_level, trace_mask
 from vaescan.digitize.label_layout import PlacedLabel, labels_place, layout_from_labels, panel_names
 from vaescan.digitize.labels import labels_read
@@ -121,10 +121,18 @@ class RowReading:
     x0_px: float = float("nan")
     drift: GridDrift | None = None
     """The grid's drift along the row (:func:`~vaescan.digitize.grid_ruler.grid_drift`)."""
+    lift: GridDrift | None = None
+    """How far (px, down) the horizontal grid lines stand at each x from where they stand at the row's start: the
+    row's 0 mV level moves with them (a row left tilted or bent by the rectification)."""
 
     def x_at(self, x0: float, t: np.ndarray, px_per_s: float) -> np.ndarray:
         """x (px) on the rectified page of times ``t`` (s) on this row, t = 0 at ``x0``: where the grid says."""
         return row_x_at(x0, t, px_per_s, self.drift)
+
+    def level(self, x: np.ndarray) -> np.ndarray:
+        """How far (px, down) the row's 0 mV level stands at columns ``x`` from where it stands at its start."""
+        x = np.asarray(x, np.float64)
+        return np.zeros_like(x) if self.lift is None else self.lift(x)
 
     def along(self, xa: float, xb: float) -> float:
         """The length (px) of the row from ``xa`` to ``xb`` as the grid counts it (drift taken out)."""
@@ -268,10 +276,13 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     rows = _follow_rows(runs, ink, baselines, r, (h, w), grid_y=(grid_line_y(grid, r), r))
     rows = [row for row in rows if row is not None]
     _drift_rows(rows, grid, baselines, r)
-    if any(row.drift is not None for row in rows):
-        warnings.append("the grid drifts along rows by " + ", ".join(
-            f"{np.ptp(row.drift(np.arange(row.extent[0], row.extent[1] + 1.0))):.1f}" for row in rows
-            if row.drift is not None) + " px after rectification; rows are read where the grid says")
+    for attr, what in (("drift", "the grid drifts along rows by {} px after rectification; rows are read where "
+                        "the grid says"), ("lift", "the grid's horizontal lines move along rows by {} px after "
+                                           "rectification; 0 mV is read level with them")):
+        moved = [getattr(row, attr)(np.arange(row.extent[0], row.extent[1] + 1.0)) for row in rows
+                 if getattr(row, attr) is not None]
+        if moved:
+            warnings.append(what.format(", ".join(f"{np.ptp(m):.1f}" for m in moved)))
     px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
     for row in rows:
         for side in ("left", "right"):
@@ -392,22 +403,32 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
 
 
 def _drift_rows(rows: list[RowReading], grid: np.ndarray, baselines: list[float], r: float) -> None:
-    """Give each row the grid's drift along it (:func:`~vaescan.digitize.grid_ruler.grid_drift`), in place.
+    """Give each row the grid's drift and lift along it (:func:`~vaescan.digitize.grid_ruler.grid_drift` of the
+    vertical and of the horizontal lines), in place.
 
     Only where the 1 mm lines measure it over all rows' bands together: one row's measurement on a page
     whose 1 mm lines are too faint for that is noise (rotated_05 of the outside pages: one row of four
     measured 6 px, and read on its own time scale the page lost 6 dB). Then in the row's own band, else
     (its lines too faint or crossed by the trace) the page's, so that rows of one page are not read on two
-    time scales; kept where it reaches :data:`~vaescan.digitize.grid_ruler.DRIFT_MIN_PX` along the row.
+    time scales; kept where it reaches :data:`~vaescan.digitize.grid_ruler.DRIFT_MIN_PX` (the lift
+    :data:`~vaescan.digitize.grid_ruler.LIFT_MIN_PX`) along the row. The lift is taken from the row's start,
+    where its 0 mV level is read (the calibration pulse).
     """
     spacing = float(np.median(np.diff(baselines))) if len(baselines) > 1 else 20.0 * r
-    page = grid_drift(grid, (min(baselines) - 0.45 * spacing, max(baselines) + 0.45 * spacing), r)
-    if page is None:
-        return
-    for row in rows:
-        drift = grid_drift(grid, (row.baseline_guess - 0.45 * spacing, row.baseline_guess + 0.45 * spacing), r) or page
-        xs = np.arange(row.extent[0], row.extent[1] + 1.0)
-        row.drift = drift if np.ptp(drift(xs)) >= DRIFT_MIN_PX else None
+    for lines, least in (("vertical", DRIFT_MIN_PX), ("horizontal", LIFT_MIN_PX)):
+        page = grid_drift(grid, (min(baselines) - 0.45 * spacing, max(baselines) + 0.45 * spacing), r, lines)
+        if page is None:
+            continue
+        for row in rows:
+            band = (row.baseline_guess - 0.45 * spacing, row.baseline_guess + 0.45 * spacing)
+            drift = grid_drift(grid, band, r, lines) or page
+            if np.ptp(drift(np.arange(row.extent[0], row.extent[1] + 1.0))) < least:
+                continue
+            if lines == "vertical":
+                row.drift = drift
+            else:
+                start = float(drift(np.array([float(row.extent[0])]))[0])
+                row.lift = GridDrift(drift.coef[:3] + (drift.coef[3] - start,), drift.lo, drift.hi)
 
 
 def _follow_rows(runs, ink: np.ndarray, baselines: list[float], r: float,
@@ -541,13 +562,15 @@ def _gain(rows: list[RowReading], r: float, config: DigitizeConfig, warnings: li
 
 
 def _baseline(row: RowReading, r: float) -> None:
-    """0 mV of the row: the calibration pulse's foot, else the most common trace level (isoelectric)."""
-    feet = [p.base_px for p in row.pulses.values()]
+    """0 mV of the row at its start: the calibration pulse's foot, else the most common trace level (isoelectric),
+    each taken level with the grid's horizontal lines (:attr:`RowReading.lift`)."""
+    feet = [p.base_px - float(row.level(0.5 * (p.x_rise + p.x_fall))) for p in row.pulses.values()]
     if feet:
         row.baseline_px, row.baseline_from = float(np.mean(feet)), "calibration pulse"
         return
     sub = _sub(row.path, row.extent)
-    mid = sub.centre[np.isfinite(sub.centre)]
+    mid = sub.centre - row.level(sub.x0 + np.arange(sub.centre.size))
+    mid = mid[np.isfinite(mid)]
     if mid.size == 0:
         row.baseline_px, row.baseline_from = row.baseline_guess, "row position"
         return
@@ -669,7 +692,7 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
         sel = (t >= window[0]) & (t < window[1])
         y = np.full(len(t), np.nan)
         y[sel] = polyline_sample(xs[keep], ys[keep], x_at[sel], max_gap=margin + 1.5, extend=True)
-    return (row.baseline_px - y) / px_per_mv
+    return (row.baseline_px + row.level(x_at) - y) / px_per_mv
 
 
 def _other_unit_fits_better(reading: _PageReading, lattice: Lattice, config: DigitizeConfig) -> bool:
@@ -794,6 +817,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         "rows": [{"baseline_from": row.baseline_from, "baseline_px": round(row.baseline_px, 3),
                   "time_origin_px": round(row.x0_px, 3),
                   "grid_drift": None if row.drift is None else row.drift.to_json(),
+                  "grid_lift": None if row.lift is None else row.lift.to_json(),
                   "pulses": sorted(row.pulses),
                   "extent_mm": [round(row.extent[0] / r, 2), round(row.extent[1] / r, 2)]} for row in reading.rows],
         "leads_found": found,

@@ -60,6 +60,7 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
         k = LEADS.index(p["lead"])
         row = report["rows"][p["row"]]
         xs = row_x_at(row["time_origin_px"], i / record.fs, px_per_s, GridDrift.from_json(row.get("grid_drift")))
-        ys = row["baseline_px"] - record.signal[i + j, k] * report["px_per_mv"]
+        lift = GridDrift.from_json(row.get("grid_lift"))
+        ys = row["baseline_px"] + (0.0 if lift is None else lift(xs)) - record.signal[i + j, k] * report["px_per_mv"]
         lines.append((xs, ys, k * n + i + j))
     return trace_map_draw(lines, transform, config.size, config.trace_radius_px), record
