@@ -24,13 +24,16 @@ FLOORS = {
     "rotated_01": 15.0,      # 16.4: time scale from the rows' length (-0.4 %; 2.2 before), panel edges continued
                              # along the minmod slope (14.9 with the last pixel's slope)
     "wrinkled_04": 11.5,     # 12.4: the same at panel edges (10.5 before)
-    "rotated_05": 7.0,       # 8.6: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before)
+    "rotated_05": 11.0,      # 12.4: rows 0.33 % longer than the grid says, by less than 1.5 pen widths (0.8 before);
+                             # rows read level with the grid's horizontal lines, 4.6-5.1 px of tilt (9.7 before)
     "rotated_06": 10.5,      # 12.1: a row end cut short put t = 0 before the pulses (0.2 before)
-    "rotated_03": 11.5,      # 12.8: rows read where the grid says after rectification (drift 5 px; 11.1 before)
+    "rotated_03": 14.0,      # 15.0: rows read where the grid says after rectification (drift 5 px; 11.1 before)
+                             # and level with its horizontal lines (1.6-7.4 px; 13.9 before)
     "wrinkled_01": 8.0,      # 9.2: a crease's grey shadow beside the strip's end is not followed (5.2 before),
                              # the pulse's stroke centre between pixels (7.2 before)
     "wrinkled_06": 4.0,      # 5.2: the same, drift 6-8 px (-0.6 before)
-    "wrinkled_03": 7.0,      # 8.6: orange-tinted paper, the grid found once the paper is made white (rejected before)
+    "wrinkled_03": 9.7,      # 10.4: orange-tinted paper, the grid found once the paper is made white (rejected
+                             # before); rows read level with the grid's horizontal lines (4.4-5.7 px; 9.1 before)
     "lowres_04": 11.0,       # 12.3: 5 mm lines at 29.5 px alternate sharp/split, a 10 mm alias (-1.4 before);
                              # the pulse's stroke centre between pixels (10.8 before)
     "layout_6x2_02": 14.6,   # 15.6: the right column shows 0-5 s like the left, from the strip's beats (8.1 before)
