@@ -46,7 +46,7 @@ def main() -> None:
         img, ink, alpha, ppm, phase = training_page(record, rng)
         truth = alpha > 0.3
         classical = trace_mask(ink, level=stroke_level(ink), floor=grid_darkness_map(ink, ppm, phase))
-        learned = trace_mask_learned(img, ink, ppm)
+        learned = trace_mask_learned(ink, ppm)
         row = {}
         for name, m in (("classical", classical), ("learned", learned)):
             row[name] = float((m & truth).sum() / max((m | truth).sum(), 1))
@@ -67,7 +67,7 @@ def main() -> None:
             rect = page_rectify(image, lattice)
             ink = ink_map(rect, lattice.px_per_mm, lattice.phase_px)
             t = time.perf_counter()
-            trace_probability(rect, ink, lattice.px_per_mm)
+            trace_probability(ink, lattice.px_per_mm)
             times.append((folder.name, time.perf_counter() - t, rect.shape[:2], lattice.px_per_mm))
         out["outside_seconds_mean"] = round(float(np.mean([t for _, t, _, _ in times])), 3)
         out["outside_seconds_max"] = round(float(np.max([t for _, t, _, _ in times])), 3)

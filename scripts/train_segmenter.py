@@ -2,7 +2,8 @@
 
 Each training page: a synthetic record drawn in a random style (:func:`vaescan.pages.render.random_style`),
 rendered twice, once without the trace (the record all NaN: paper, grid, text, calibration pulses) and once
-with the trace alone in black on white (its pen coverage = the target). The trace is composited onto the
+with the pen's strokes alone (trace, calibration pulses, separators) in black on white: their coverage is the
+target (the digitiser reads gain and t = 0 from the pulses, so they are trace to it). The trace is composited onto the
 background here, so that photometric changes can hit it apart from the rest:
 
 - steep strokes faded (a phone photo's thin QRS strokes are lighter than the flat trace), the whole trace
@@ -72,15 +73,14 @@ def training_page(record: Record, rng: np.random.Generator) -> tuple[np.ndarray,
     blank = Record(np.full_like(record.signal, np.nan), record.fs, record.sig_name, name=record.name)
     bg, truth = ecg_render(blank, style)
     only = dataclasses.replace(style, grid_color="none", paper_rgb=(255, 255, 255), text_rgb=(255, 255, 255),
-                               trace_rgb=(0, 0, 0), calibration="none", header="", footer=False,
-                               label_position="none")
+                               trace_rgb=(0, 0, 0), header="", footer=False, label_position="none")
     trace_page, _ = ecg_render(record, only)
     alpha = 1.0 - trace_page[..., 0].astype(np.float32) / 255.0
     ppm = float(truth["px_per_mm"])
     bg = bg.astype(np.float32)
     paper = np.asarray(style.paper_rgb, np.float32)
-    if rng.random() < 0.5:  # darker grid and text
-        bg = paper - (paper - bg) * rng.uniform(1.2, 2.2)
+    if rng.random() < 0.7:  # darker grid and text (ECG-Image-Kit-like brown, navy, black grids)
+        bg = np.clip(paper - (paper - bg) * rng.uniform(1.2, 4.0), 0, 255)
     a = alpha.copy()
     if rng.random() < 0.6:
         a *= _fade_steep(alpha, ppm, rng)
@@ -124,8 +124,8 @@ def training_page(record: Record, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 def page_patches(img, ink, alpha, ppm, rng, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Patches (n, 4, p, p) uint8 of features and (n, p, p) uint8 targets at the working resolution."""
-    feats = page_features(img, ink, ppm)
+    """Patches (n, N_INPUTS, p, p) uint8 of features and (n, p, p) uint8 targets at the working resolution."""
+    feats = page_features(ink, ppm)
     _, h, w = feats.shape
     interp = cv2.INTER_AREA if WORK_PX_PER_MM < ppm else cv2.INTER_LINEAR
     target = cv2.resize(alpha, (w, h), interpolation=interp) > 0.3

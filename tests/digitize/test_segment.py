@@ -16,18 +16,18 @@ from vaescan.digitize.segment import WEIGHTS, segmenter_load, segmenter_net, tra
 from vaescan.errors import VaescanInputError
 from vaescan.pages.render import ecg_render, random_style
 
-IOU_FLOOR = 0.70
-"""The learned mask's IoU with the truth trace on the page below: measured 0.xx (classical mask: 0.xx)."""
+IOU_FLOOR = 0.75
+"""The learned mask's IoU with the truth trace on the page below: measured 0.80 (classical mask: 0.86)."""
 
 
 @pytest.fixture(scope="module")
 def page():
     """A 150 dpi page of vaescan's renderer (a style and record the training did not draw), its truth trace."""
-    record = eval_records(1, seed=77)[0]
+    record = eval_records(1, seed=77, noiseless=True)[0]
     style = random_style(np.random.default_rng(77), "print", dpi=150, layout="3x4+II")
     image, truth = ecg_render(record, style)
     only = dataclasses.replace(style, grid_color="none", paper_rgb=(255, 255, 255), text_rgb=(255, 255, 255),
-                               calibration="none", header="", footer=False, label_position="none")
+                               header="", footer=False, label_position="none")
     alpha = 1.0 - ecg_render(record, only)[0][..., 0] / 255.0
     ppm = truth["px_per_mm"]
     return image, ink_map(image, ppm, tuple(truth["grid_origin_px"])), alpha > 0.3, ppm, record, truth
@@ -39,9 +39,9 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_learned_mask_finds_the_trace(page):
     image, ink, truth_mask, ppm, _, _ = page
-    mask = trace_mask_learned(image, ink, ppm)
+    mask = trace_mask_learned(ink, ppm)
     assert _iou(mask, truth_mask) > IOU_FLOOR
-    p = trace_probability(image, ink, ppm)
+    p = trace_probability(ink, ppm)
     assert p.shape == ink.shape and 0.0 <= p.min() and p.max() <= 1.0
 
 
@@ -68,5 +68,5 @@ def test_learned_pipeline_reads_a_page(page):
     for p in truth["panels"]:
         shown[p["samples"][0]:p["samples"][1], LEADS.index(p["lead"])] = True
     snr = record_snr(record.signal, np.nan_to_num(out.signal), shown, 500.0)["snr_db"]
-    assert float(np.mean(snr)) > 10.0
+    assert float(np.mean(snr)) > 15.0         # measured 18.1 dB (classical mask: 18.1)
     assert isinstance(out, Record)

@@ -47,7 +47,7 @@ from vaescan.digitize.page import (
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
-from vaescan.digitize.segment import trace_mask_learned
+from vaescan.digitize.segment import LEARNED_KEEP, trace_mask_learned
 from vaescan.digitize.strips import StripMatch, strip_matches
 from vaescan.errors import VaescanInputError
 from vaescan.pages.image import image_read
@@ -68,7 +68,10 @@ Measured on its 8 clean outside pages: every lead read 2.5-3 ms early with the s
 
 SEGMENTERS = ("classical", "learned")
 """How the trace mask is made: ``classical`` (:func:`~vaescan.digitize.ink.trace_mask`, thresholds on the ink map)
-or ``learned`` (:func:`~vaescan.digitize.segment.trace_mask_learned`, a small network shipped with the package)."""
+or ``learned``: the classical mask where a small network shipped with the package
+(:func:`~vaescan.digitize.segment.trace_probability`) gives the pixel a trace probability above
+:data:`~vaescan.digitize.segment.LEARNED_KEEP`. Used alone, or joined to the classical mask, the network's mask
+read the outside pages worse (docs/digitize.md, "A learned trace mask")."""
 
 MAX_PULSE_LAG_MS = 40.0
 """The largest |pulse_lag_ms| accepted: 1 mm of paper at 25 mm/s."""
@@ -266,15 +269,9 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     outside = page_outside(image, rect, lattice)
     ink[outside] = 0.0
     level = stroke_level(ink)
-    if config.segmenter == "learned":
-        mask = trace_mask_learned(rect, ink, r)
-        mask[outside] = False
-        combine = os.environ.get("VAESCAN_SEG_COMBINE", "replace")
-        if combine != "replace":
-            classical = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
-            mask = mask | classical if combine == "union" else mask & classical
-    else:
-        mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
+    mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
+    if config.segmenter == "learned":  # the network vetoes what it finds unlike a trace (text, grid, marks)
+        mask &= trace_mask_learned(ink, r, threshold=LEARNED_KEEP)
     mask &= ~straight_lines(mask, r)
     mask &= ~shadow_blobs(mask, ink, r, level=level)
     runs = column_runs(mask, ink)

@@ -4,8 +4,8 @@ The classical mask (:func:`~vaescan.digitize.ink.trace_mask`) thresholds the ink
 against the page's stroke level and the grid's leftover darkness; where steep QRS
 strokes come out lighter than the flat trace (photographed pages) they fall under that
 floor. :func:`trace_probability` instead runs a seven-layer network (8 channels, six dilated
-3x3 convolutions, a receptive field of 4.8 mm) over the ink map and the page's colour,
-both resampled to :data:`WORK_PX_PER_MM`, and returns the probability at the page's own
+3x3 convolutions, a receptive field of 4.8 mm) over the ink map, resampled to
+:data:`WORK_PX_PER_MM`, and returns the probability at the page's own
 resolution. :func:`trace_mask_learned` thresholds it.
 
 The weights (``segmenter.pt``, a torch ``state_dict`` of about 10 KB) and their training
@@ -28,12 +28,16 @@ CHANNELS = 8
 """Feature channels of every hidden layer."""
 DILATIONS = (1, 2, 4, 4, 2, 1)
 """Dilation of each 3x3 layer: a receptive field of 1 + 2 * 14 = 29 px (4.8 mm at 6 px/mm)."""
-N_INPUTS = 4
-"""Input channels: the ink map and the darkness of each colour channel against the paper."""
+N_INPUTS = 1
+"""Input channels: the ink map."""
 WEIGHTS = Path(__file__).with_name("segmenter.pt")
 """The shipped weights (``state_dict``)."""
 THRESHOLD = 0.5
-"""Probability above which a pixel is trace."""
+"""Probability above which a pixel is trace (:func:`trace_mask_learned`)."""
+LEARNED_KEEP = 0.1
+"""The pipeline's ``segmenter="learned"`` keeps the classical mask's pixels whose probability exceeds this. Mean
+SNR on the 36 outside pages (classical mask alone: 11.99 dB): 0.5 11.74, 0.2 12.03, 0.1 12.29 dB; chosen on those
+pages, so their 12.29 dB is optimistic (docs/digitize.md, "A learned trace mask")."""
 
 
 def segmenter_net():
@@ -77,39 +81,31 @@ def segmenter_load(path: str | None = None):
     return net.to(memory_format=torch.channels_last)  # twice as fast on a CPU
 
 
-def page_features(rect: np.ndarray, ink: np.ndarray, px_per_mm: float) -> np.ndarray:
-    """The network's input (``N_INPUTS``, h, w; float32 in [0, 1]) at :data:`WORK_PX_PER_MM`.
+def page_features(ink: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """The network's input (``N_INPUTS``, h, w; float32 in [0, 1]): ``ink`` resampled to :data:`WORK_PX_PER_MM`.
 
-    Channel 0 is ``ink`` (:func:`~vaescan.digitize.ink.ink_map`); channels 1-3 are
-    ``1 - colour / paper`` for R, G, B, the paper being the brightest of each channel
-    within about 5 mm (on a 1 px per mm copy of the page), so shadows and tints drop out.
+    Only the ink map (:func:`~vaescan.digitize.ink.ink_map`: paper, shadows and most of
+    the grid taken out): a first network that also saw the page's colour took the dark
+    grids of the outside pages (brown, navy) for trace.
 
     Example
     -------
-    >>> rect = np.full((100, 150, 3), 255, np.uint8); rect[50, :] = 0
     >>> ink = np.zeros((100, 150), np.float32); ink[50, :] = 1.0
-    >>> f = page_features(rect, ink, 12.0)
-    >>> f.shape, round(float(f[0, 25, 40]), 1), round(float(f[1, 10, 40]), 1)
-    ((4, 50, 75), 0.5, 0.0)
+    >>> f = page_features(ink, 12.0)
+    >>> f.shape, round(float(f[0, 25, 40]), 1)
+    ((1, 50, 75), 0.5)
     """
     h, w = ink.shape
     scale = WORK_PX_PER_MM / px_per_mm
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    img = cv2.resize(rect, size, interpolation=interp).astype(np.float32)
-    ink_w = cv2.resize(ink.astype(np.float32), size, interpolation=interp)
-    coarse = (max(1, int(round(w / px_per_mm))), max(1, int(round(h / px_per_mm))))
-    small = cv2.resize(img, coarse, interpolation=cv2.INTER_AREA)
-    paper = cv2.GaussianBlur(cv2.dilate(small, np.ones((5, 5), np.uint8)), (0, 0), 2.0)
-    paper = cv2.resize(paper, size, interpolation=cv2.INTER_LINEAR).reshape(size[1], size[0], 3)
-    dark = np.clip(1.0 - img.reshape(size[1], size[0], 3) / np.maximum(paper, 1.0), 0.0, 1.0)
-    return np.concatenate([ink_w[None], dark.transpose(2, 0, 1)]).astype(np.float32)
+    return cv2.resize(ink.astype(np.float32), size, interpolation=interp)[None]
 
 
-def trace_probability(rect: np.ndarray, ink: np.ndarray, px_per_mm: float, net=None) -> np.ndarray:
+def trace_probability(ink: np.ndarray, px_per_mm: float, net=None) -> np.ndarray:
     """Probability (float32 in [0, 1], the shape of ``ink``) that each pixel of the rectified page is trace.
 
-    ``rect``: the rectified RGB page (uint8), ``ink``: its ink map, ``px_per_mm``: their
+    ``ink``: the rectified page's ink map (:func:`~vaescan.digitize.ink.ink_map`), ``px_per_mm``: its
     resolution. ``net`` defaults to the shipped network (:func:`segmenter_load`).
 
     Example
@@ -118,14 +114,14 @@ def trace_probability(rect: np.ndarray, ink: np.ndarray, px_per_mm: float, net=N
     >>> rect = np.full((120, 240, 3), 255, np.uint8)
     >>> rect[:, ::8] = (240, 130, 160)                          # a pink grid, 1 mm
     >>> cv2.line(rect, (10, 60), (230, 50), (0, 0, 0), 3)       # a trace
-    >>> p = trace_probability(rect, ink_map(rect, 8.0), 8.0)
+    >>> p = trace_probability(ink_map(rect, 8.0), 8.0)
     >>> p.shape, bool(p[55, 120] > 0.5), bool(p[20, 120] < 0.5)
     ((120, 240), True, True)
     """
     import torch
 
     net = net if net is not None else segmenter_load()
-    x = torch.from_numpy(page_features(rect, ink, px_per_mm))[None].contiguous(memory_format=torch.channels_last)
+    x = torch.from_numpy(page_features(ink, px_per_mm))[None].contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         logits = net(x)[0, 0].numpy()
     h, w = ink.shape
@@ -133,7 +129,7 @@ def trace_probability(rect: np.ndarray, ink: np.ndarray, px_per_mm: float, net=N
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
 
-def trace_mask_learned(rect: np.ndarray, ink: np.ndarray, px_per_mm: float, threshold: float = THRESHOLD) -> np.ndarray:
+def trace_mask_learned(ink: np.ndarray, px_per_mm: float, threshold: float = THRESHOLD) -> np.ndarray:
     """Boolean trace mask of the rectified page from :func:`trace_probability` above ``threshold``.
 
     Example
@@ -141,8 +137,8 @@ def trace_mask_learned(rect: np.ndarray, ink: np.ndarray, px_per_mm: float, thre
     >>> from vaescan.digitize.ink import ink_map
     >>> rect = np.full((120, 240, 3), 255, np.uint8)
     >>> cv2.line(rect, (10, 60), (230, 60), (0, 0, 0), 3)
-    >>> m = trace_mask_learned(rect, ink_map(rect, 8.0), 8.0)
+    >>> m = trace_mask_learned(ink_map(rect, 8.0), 8.0)
     >>> bool(m[60, 20:220].all()), int(m[:40].sum())
     (True, 0)
     """
-    return trace_probability(rect, ink, px_per_mm) > threshold
+    return trace_probability(ink, px_per_mm) > threshold
