@@ -1,8 +1,9 @@
 """Compare the classical and the learned trace mask: IoU with the truth trace on held-out rendered pages, and speed.
 
 IoU: pages of vaescan's renderer drawn and augmented as in training (scripts/train_segmenter.py) but from
-other records and another seed; each mask as the pipeline makes it (before the straight-line and shadow
-steps, which both paths share) against the pen's coverage > 0.3. Text and grid left in a mask count
+other records and another seed; each mask before the straight-line and shadow steps (which all share)
+against the pen's coverage > 0.3: the classical mask, the network's alone (p > 0.5), and the pipeline's
+``segmenter="learned"`` (the classical mask where p > LEARNED_KEEP). Text and grid left in a mask count
 against it. Speed: the network alone (features, forward, resampling back) on the rectified outside pages,
 one thread.
 
@@ -28,7 +29,7 @@ from vaescan.digitize.evaluate import eval_records  # noqa: E402
 from vaescan.digitize.grid_lattice import grid_detect  # noqa: E402
 from vaescan.digitize.ink import grid_darkness_map, ink_map, stroke_level, trace_mask  # noqa: E402
 from vaescan.digitize.rectify import page_rectify  # noqa: E402
-from vaescan.digitize.segment import trace_mask_learned, trace_probability  # noqa: E402
+from vaescan.digitize.segment import LEARNED_KEEP, trace_probability  # noqa: E402
 from vaescan.pages.image import image_read  # noqa: E402
 
 
@@ -46,9 +47,9 @@ def main() -> None:
         img, ink, alpha, ppm, phase = training_page(record, rng)
         truth = alpha > 0.3
         classical = trace_mask(ink, level=stroke_level(ink), floor=grid_darkness_map(ink, ppm, phase))
-        learned = trace_mask_learned(ink, ppm)
+        p = trace_probability(ink, ppm)
         row = {}
-        for name, m in (("classical", classical), ("learned", learned)):
+        for name, m in (("classical", classical), ("learned", p > 0.5), ("veto", classical & (p > LEARNED_KEEP))):
             row[name] = float((m & truth).sum() / max((m | truth).sum(), 1))
             row[name + "_recall"] = float((m & truth).sum() / max(truth.sum(), 1))
             row[name + "_precision"] = float((m & truth).sum() / max(m.sum(), 1))
