@@ -59,8 +59,8 @@ def main() -> None:
            **{k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}}
     if args.outside:
         times = []
-        for folder in sorted(p for p in args.outside.iterdir() if p.is_dir()):
-            path = next(folder.glob("page.*"))
+        for path in sorted(args.outside.glob("*/page.*")):
+            folder = path.parent
             image = image_read(path)
             lattice = grid_detect(image)
             if lattice is None:

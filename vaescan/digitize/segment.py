@@ -6,9 +6,12 @@ strokes come out lighter than the flat trace (photographed pages) they fall unde
 floor. :func:`trace_probability` instead runs a seven-layer network (8 channels, six dilated
 3x3 convolutions, a receptive field of 4.8 mm) over the ink map, resampled to
 :data:`WORK_PX_PER_MM`, and returns the probability at the page's own
-resolution. :func:`trace_mask_learned` thresholds it.
+resolution. :func:`trace_mask_learned` thresholds it. The pipeline (``segmenter="learned"``)
+uses it as a veto on the classical mask (:data:`LEARNED_KEEP`): alone, or joined to the
+classical mask, it read the outside pages worse; as a veto, no better either (docs/digitize.md,
+"A learned trace mask").
 
-The weights (``segmenter.pt``, a torch ``state_dict`` of about 10 KB) and their training
+The weights (``segmenter.pt``, a torch ``state_dict`` of 17 KB) and their training
 settings (``segmenter.json``) ship in the package; ``scripts/train_segmenter.py`` makes
 them from pages of vaescan's own renderer only. :class:`~vaescan.digitize.pipeline.DigitizeConfig`
 selects the mask with ``segmenter`` (``"classical"`` by default).
@@ -36,8 +39,8 @@ THRESHOLD = 0.5
 """Probability above which a pixel is trace (:func:`trace_mask_learned`)."""
 LEARNED_KEEP = 0.1
 """The pipeline's ``segmenter="learned"`` keeps the classical mask's pixels whose probability exceeds this. Mean
-SNR on the 36 outside pages (classical mask alone: 11.99 dB): 0.5 11.74, 0.2 12.03, 0.1 12.29 dB; chosen on those
-pages, so their 12.29 dB is optimistic (docs/digitize.md, "A learned trace mask")."""
+SNR on the 36 outside pages, classical mask alone 11.99 dB: with an earlier training run 0.5 11.74, 0.2 12.03,
+0.1 12.29 dB (chosen there, so optimistic); with the shipped weights at 0.1: 11.75 dB (docs/digitize.md)."""
 
 
 def segmenter_net():
@@ -113,7 +116,7 @@ def trace_probability(ink: np.ndarray, px_per_mm: float, net=None) -> np.ndarray
     >>> from vaescan.digitize.ink import ink_map
     >>> rect = np.full((120, 240, 3), 255, np.uint8)
     >>> rect[:, ::8] = (240, 130, 160)                          # a pink grid, 1 mm
-    >>> cv2.line(rect, (10, 60), (230, 50), (0, 0, 0), 3)       # a trace
+    >>> _ = cv2.line(rect, (10, 60), (230, 50), (0, 0, 0), 3)       # a trace
     >>> p = trace_probability(ink_map(rect, 8.0), 8.0)
     >>> p.shape, bool(p[55, 120] > 0.5), bool(p[20, 120] < 0.5)
     ((120, 240), True, True)
@@ -136,7 +139,7 @@ def trace_mask_learned(ink: np.ndarray, px_per_mm: float, threshold: float = THR
     -------
     >>> from vaescan.digitize.ink import ink_map
     >>> rect = np.full((120, 240, 3), 255, np.uint8)
-    >>> cv2.line(rect, (10, 60), (230, 60), (0, 0, 0), 3)
+    >>> _ = cv2.line(rect, (10, 60), (230, 60), (0, 0, 0), 3)
     >>> m = trace_mask_learned(ink_map(rect, 8.0), 8.0)
     >>> bool(m[60, 20:220].all()), int(m[:40].sum())
     (True, 0)
