@@ -106,8 +106,9 @@ def add_segmenter(p: argparse.ArgumentParser) -> None:
     from vaescan.digitize.pipeline import SEGMENTERS
 
     p.add_argument("--segmenter", default="classical", choices=SEGMENTERS,
-                   help="trace mask: classical (thresholds on the ink map; default) or learned (a small network "
-                        "shipped with vaescan, trained on its own rendered pages)")
+                   help="trace mask: classical (thresholds on the ink map; default) or learned (the classical mask "
+                        "less the pixels a small network shipped with vaescan finds unlike a trace; measured no "
+                        "better on outside pages: docs/digitize.md)")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
