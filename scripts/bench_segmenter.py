@@ -7,7 +7,8 @@ against the pen's coverage > 0.3: the classical mask, the network's alone (p > 0
 against it. Speed: the network alone (features, forward, resampling back) on the rectified outside pages,
 one thread.
 
-    OMP_NUM_THREADS=1 python scripts/bench_segmenter.py --pages 16 --outside ../shared/data/outside_pages
+    OMP_NUM_THREADS=1 PYTHONPATH=. python scripts/bench_segmenter.py --pages 12 --outside ../shared/data/outside_pages \
+        -o docs/results/bench_segmenter.json
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ are computed as the pipeline does; patches of 96x96 at the working resolution, t
 trace, train the network with a binary cross-entropy. The outside pages (../shared/data/outside_pages) are
 NOT used: they are the held-out development set.
 
-    OMP_NUM_THREADS=1 python scripts/train_segmenter.py --pages 120 --minutes 12
+    OMP_NUM_THREADS=1 PYTHONPATH=. python scripts/train_segmenter.py --pages 124 --val-pages 12 --minutes 9
 
 writes vaescan/digitize/segmenter.pt (state_dict) and segmenter.json (settings, validation IoU).
 """
