@@ -132,3 +132,22 @@ def test_pulse_lag_is_checked_and_applies_to_pages_only(tmp_path, capsys):
     # vaescan's own pages join pulse and trace by a lead-in: the option is for --pages folders
     assert main(["-q", "digitize-eval", "--n", "2", "-o", str(tmp_path / "eval"), "--pulse-lag-ms", "3"]) == 2
     assert "--pulse-lag-ms applies to --pages" in capsys.readouterr().err
+
+
+def test_segmenter_option_reaches_the_pipeline(tmp_path, monkeypatch, capsys):
+    import vaescan.digitize.pipeline as pipeline
+
+    calls = []
+
+    def veto(ink, px_per_mm, threshold=0.5):
+        calls.append(threshold)
+        return np.ones(ink.shape, bool)
+
+    monkeypatch.setattr(pipeline, "trace_mask_learned", veto)
+    png = _demo_png(tmp_path / "p.png")
+    assert main(["-q", "digitize", str(png), "-o", str(tmp_path / "out")]) == 0 and not calls
+    assert main(["-q", "digitize", str(png), "-o", str(tmp_path / "out"), "--force", "--segmenter", "learned"]) == 0
+    assert calls == [pipeline.LEARNED_KEEP]
+    with pytest.raises(SystemExit) as exc:
+        main(["digitize", str(png), "-o", str(tmp_path / "out"), "--segmenter", "unet"])
+    assert exc.value.code == 2

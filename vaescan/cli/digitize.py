@@ -59,6 +59,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gain", type=float, help="gain in mm/mV (default: read from the calibration pulse, else 10)")
     p.add_argument("--layout", help="force the layout (e.g. 3x4+II) instead of inferring it")
     add_pulse_lag(p)
+    add_segmenter(p)
     p.set_defaults(func=cmd_digitize)
 
     p = sub.add_parser(
@@ -85,6 +86,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep-pages", action="store_true", help="keep every page, its truth and its record")
     p.add_argument("--pages", type=Path, help="score a folder of pages with their truth instead of rendering")
     add_pulse_lag(p, " (with --pages)")
+    add_segmenter(p)
     add_jobs(p, "--pages")
     p.set_defaults(func=cmd_digitize_eval)
 
@@ -97,6 +99,16 @@ def add_pulse_lag(p: argparse.ArgumentParser, where: str = "") -> None:
                    help="where traces are drawn on from their calibration pulse: how long after the first sample "
                         f"the pulse's falling stroke stands (default 0; ECG-Image-Kit's pages, as in the PhysioNet "
                         f"Challenge 2024: {ECG_IMAGE_KIT_PULSE_LAG_MS:g}){where}")
+
+
+def add_segmenter(p: argparse.ArgumentParser) -> None:
+    """The ``--segmenter`` option: how the trace mask is made."""
+    from vaescan.digitize.pipeline import SEGMENTERS
+
+    p.add_argument("--segmenter", default="classical", choices=SEGMENTERS,
+                   help="trace mask: classical (thresholds on the ink map; default) or learned (the classical mask "
+                        "less the pixels a small network shipped with vaescan finds unlike a trace; measured no "
+                        "better on outside pages: docs/digitize.md)")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -124,7 +136,7 @@ def cmd_digitize(args: argparse.Namespace) -> int:
     from vaescan.digitize.pipeline import DigitizeConfig, image_digitize_to
 
     config = DigitizeConfig(speed_mm_s=args.speed, gain_mm_mv=args.gain, layout=args.layout,
-                            pulse_lag_ms=args.pulse_lag_ms)
+                            pulse_lag_ms=args.pulse_lag_ms, segmenter=args.segmenter)
     check_output_folder(args.output)
     images = expand_images(args.images)
     todo, done, failed = [], [], []
@@ -268,7 +280,8 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
     records = eval_records(args.n, args.seed, args.data, noiseless=args.noiseless)
     underlying = records if args.noiseless else eval_underlying(args.n, args.seed, args.data)
     table, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
-                                       keep_pages=args.keep_pages, progress=not args.quiet, underlying=underlying)
+                                       keep_pages=args.keep_pages, progress=not args.quiet, underlying=underlying,
+                                       segmenter=args.segmenter)
     # what was run, beside the numbers: the summary is the record the docs' numbers are taken from
     targets = summary["targets_db"]
     distorted = table.category != "clean"
@@ -277,7 +290,8 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
         command="vaescan digitize-eval " + " ".join(
             [f"--n {args.n}", f"--seed {args.seed}"] + (["--noiseless"] if args.noiseless else [])
             + ([f"--data {args.data}"] if args.data else [])
-            + ([f"--families {','.join(families)}"] if families != tuple(STYLE_FAMILIES) else [])),
+            + ([f"--families {','.join(families)}"] if families != tuple(STYLE_FAMILIES) else [])
+            + ([f"--segmenter {args.segmenter}"] if args.segmenter != "classical" else [])),
         pages_at_target={"clean": int((table.snr_db[~distorted] >= targets["clean"]).sum()),
                          "distorted": int((table.snr_db[distorted] >= targets["distorted"]).sum())})
     write_json(args.output / "summary.json", summary)
@@ -302,9 +316,10 @@ def _digitize_eval_folder(args: argparse.Namespace) -> int:
 
     check_output_folder(args.output)
     table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet,
-                                     pulse_lag_ms=args.pulse_lag_ms)
+                                     pulse_lag_ms=args.pulse_lag_ms, segmenter=args.segmenter)
     summary["command"] = f"vaescan digitize-eval --pages {args.pages} --jobs {args.jobs}" + (
-        f" --pulse-lag-ms {args.pulse_lag_ms:g}" if args.pulse_lag_ms else "")
+        f" --pulse-lag-ms {args.pulse_lag_ms:g}" if args.pulse_lag_ms else "") + (
+        f" --segmenter {args.segmenter}" if args.segmenter != "classical" else "")
     write_json(args.output / "summary.json", summary)
     for cat, s in [("overall", summary["overall"]), *summary["by_category"].items()]:
         print(f"{cat:12s} {s['pages']:3d} pages  SNR {s['snr_db']:6.2f} dB  (best shift {s['snr_shift_db']:6.2f})  "

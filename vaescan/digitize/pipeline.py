@@ -47,6 +47,7 @@ from vaescan.digitize.page import (
 from vaescan.digitize.polyline import path_polyline, polyline_refine, polyline_sample
 from vaescan.digitize.rectify import page_outside, page_rectify
 from vaescan.digitize.runs import Path, column_runs, paths_unshare, pen_width, trace_follow
+from vaescan.digitize.segment import LEARNED_KEEP, trace_mask_learned
 from vaescan.digitize.strips import StripMatch, strip_matches
 from vaescan.errors import VaescanInputError
 from vaescan.pages.image import image_read
@@ -64,6 +65,13 @@ ECG_IMAGE_KIT_PULSE_LAG_MS = 3.0
 """ECG-Image-Kit draws the calibration pulse over 0.2 s plus four samples at 500 Hz, falling between its
 0.202 and 0.204 s points, and the trace from 0.2 s: the stroke's centre stands 3 ms after the first sample.
 Measured on its 8 clean outside pages: every lead read 2.5-3 ms early with the stroke taken as t = 0."""
+
+SEGMENTERS = ("classical", "learned")
+"""How the trace mask is made: ``classical`` (:func:`~vaescan.digitize.ink.trace_mask`, thresholds on the ink map)
+or ``learned``: the classical mask where a small network shipped with the package
+(:func:`~vaescan.digitize.segment.trace_probability`) gives the pixel a trace probability above
+:data:`~vaescan.digitize.segment.LEARNED_KEEP`. Used alone, or joined to the classical mask, the network's mask
+read the outside pages worse (docs/digitize.md, "A learned trace mask")."""
 
 MAX_PULSE_LAG_MS = 40.0
 """The largest |pulse_lag_ms| accepted: 1 mm of paper at 25 mm/s."""
@@ -83,6 +91,7 @@ class DigitizeConfig:
     after the trace's first sample the pulse's falling stroke stands. It cannot be seen on the page: 0 (the
     stroke is the first sample) unless the printer is known; ECG-Image-Kit's pages (the PhysioNet Challenge
     2024 images) draw it 3 ms late (:data:`ECG_IMAGE_KIT_PULSE_LAG_MS`).
+    segmenter: how the trace mask is made, one of :data:`SEGMENTERS` (``classical`` by default).
     """
 
     speed_mm_s: float = 25.0
@@ -93,8 +102,12 @@ class DigitizeConfig:
     max_px_per_mm: float = 12.0
     read_labels: bool = True
     pulse_lag_ms: float = 0.0
+    segmenter: str = "classical"
 
     def __post_init__(self) -> None:
+        if self.segmenter not in SEGMENTERS:
+            raise VaescanInputError(None, f"segmenter must be one of {', '.join(SEGMENTERS)} "
+                                    f"(got {self.segmenter!r})")
         if self.speed_mm_s <= 0 or (self.gain_mm_mv is not None and self.gain_mm_mv <= 0):
             raise VaescanInputError(None, "speed_mm_s and gain_mm_mv must be positive")
         if not -MAX_PULSE_LAG_MS <= self.pulse_lag_ms <= MAX_PULSE_LAG_MS:
@@ -261,9 +274,12 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     r = lattice.px_per_mm
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
-    ink[page_outside(image, rect, lattice)] = 0.0
+    outside = page_outside(image, rect, lattice)
+    ink[outside] = 0.0
     level = stroke_level(ink)
     mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
+    if config.segmenter == "learned":  # the network vetoes what it finds unlike a trace (text, grid, marks)
+        mask &= trace_mask_learned(ink, r, threshold=LEARNED_KEEP)
     mask &= ~straight_lines(mask, r)
     mask &= ~shadow_blobs(mask, ink, r, level=level)
     runs = column_runs(mask, ink)
