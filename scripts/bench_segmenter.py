@@ -31,6 +31,7 @@ from vaescan.digitize.grid_lattice import grid_detect  # noqa: E402
 from vaescan.digitize.ink import grid_darkness_map, ink_map, stroke_level, trace_mask  # noqa: E402
 from vaescan.digitize.rectify import page_rectify  # noqa: E402
 from vaescan.digitize.segment import LEARNED_KEEP, trace_probability  # noqa: E402
+from vaescan.io import write_json  # noqa: E402
 from vaescan.pages.image import image_read  # noqa: E402
 
 
@@ -78,7 +79,7 @@ def main() -> None:
         out["outside_pages_timed"] = len(times)
     print(json.dumps(out, indent=2))
     if args.output:
-        args.output.write_text(json.dumps(out, indent=2) + "\n")
+        write_json(args.output, out)
 
 
 if __name__ == "__main__":

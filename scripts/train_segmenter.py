@@ -40,6 +40,7 @@ from vaescan.data.records import Record
 from vaescan.digitize.evaluate import eval_records
 from vaescan.digitize.ink import ink_map
 from vaescan.digitize.segment import WEIGHTS, WORK_PX_PER_MM, page_features, segmenter_net
+from vaescan.io import atomic_path, write_json
 from vaescan.pages.render import ecg_render, random_style
 
 
@@ -156,8 +157,9 @@ def main() -> None:
     for f in dataclasses.fields(TrainConfig):
         ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
     ap.add_argument("--out", type=Path, default=WEIGHTS)
-    cfg = TrainConfig(**{k: v for k, v in vars(ap.parse_args()).items() if k != "out"})
-    out = ap.parse_args().out
+    args = vars(ap.parse_args())
+    out = args.pop("out")
+    cfg = TrainConfig(**args)
     torch.set_num_threads(1)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -199,13 +201,14 @@ def main() -> None:
             if step % 200 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}", val_iou=f"{iou(net, x_val, y_val):.3f}")
     val_iou = iou(net, x_val, y_val)
-    torch.save(net.state_dict(), out)
+    with atomic_path(out) as tmp:
+        torch.save(net.state_dict(), tmp)
     info = {"config": dataclasses.asdict(cfg), "steps": step, "val_iou": round(val_iou, 4),
             "data_minutes": round(data_s / 60, 2), "train_minutes": round((time.time() - t0) / 60, 2),
             "work_px_per_mm": WORK_PX_PER_MM, "torch": torch.__version__,
             "data": "vaescan's own renderer (random_style, all development families), synthetic records "
                     f"eval_records(seed={1000 + cfg.seed}); no outside pages"}
-    out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    write_json(out.with_suffix(".json"), info)
     print(json.dumps(info, indent=2))
 
 

@@ -274,8 +274,7 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     r = lattice.px_per_mm
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
-    outside = page_outside(image, rect, lattice)
-    ink[outside] = 0.0
+    ink[page_outside(image, rect, lattice)] = 0.0
     level = stroke_level(ink)
     mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
     if config.segmenter == "learned":  # the network vetoes what it finds unlike a trace (text, grid, marks)

@@ -8,8 +8,8 @@ floor. :func:`trace_probability` instead runs a seven-layer network (8 channels,
 :data:`WORK_PX_PER_MM`, and returns the probability at the page's own
 resolution. :func:`trace_mask_learned` thresholds it. The pipeline (``segmenter="learned"``)
 uses it as a veto on the classical mask (:data:`LEARNED_KEEP`): alone, or joined to the
-classical mask, it read the outside pages worse; as a veto, no better either (docs/digitize.md,
-"A learned trace mask").
+classical mask, it read the outside pages worse; as a veto, within what two training runs differ by, and
+worse on own pages (docs/digitize.md, "A learned trace mask").
 
 The weights (``segmenter.pt``, a torch ``state_dict`` of 17 KB) and their training
 settings (``segmenter.json``) ship in the package; ``scripts/train_segmenter.py`` makes
@@ -40,7 +40,8 @@ THRESHOLD = 0.5
 LEARNED_KEEP = 0.1
 """The pipeline's ``segmenter="learned"`` keeps the classical mask's pixels whose probability exceeds this. Mean
 SNR on the 36 outside pages, classical mask alone 11.99 dB: with an earlier training run 0.5 11.74, 0.2 12.03,
-0.1 12.29 dB (chosen there, so optimistic); with the shipped weights at 0.1: 11.75 dB (docs/digitize.md)."""
+0.1 12.29 dB (chosen there, so optimistic); with the shipped weights at 0.1: 11.75 dB. On the digitiser after
+issue 16's seventh round: classical 12.64, shipped weights at 0.1 12.82 dB (docs/digitize.md)."""
 
 
 def segmenter_net():
