@@ -84,6 +84,19 @@ def test_damaged_files_name_the_file(tmp_path, damage, message):
     assert "bad" in str(info.value)
 
 
+def test_extra_leads_round_trip_after_the_twelve(tmp_path):
+    """A 15-lead record (a 3x5 page digitised): written with V4R, V8, V9; read back with them on request, else
+    the twelve alone (the models take the twelve)."""
+    signal = np.tile(np.arange(15, dtype=float), (50, 1)) / 10.0       # column k holds k / 10 mV
+    write_record(Record(signal, 500.0, list(LEADS) + ["V4R", "V8", "V9"]), tmp_path / "r")
+    back = read_record(tmp_path / "r", extra_leads=True)
+    assert back.sig_name == list(LEADS) + ["V4R", "V8", "V9"] and back.lead("V8")[0] == pytest.approx(1.3)
+    assert read_record(tmp_path / "r").sig_name == list(LEADS)
+    path = _write_raw(tmp_path / "s", signal[:, :13], ["v4r"] + list(LEADS))                 # any case, any place
+    assert read_record(path, extra_leads=True).sig_name[-1] == "V4R"
+    assert read_record(path, extra_leads=True).lead("V4R")[0] == pytest.approx(0.0)
+
+
 def test_header_naming_unknown_lead(tmp_path):
     path = _write_raw(tmp_path / "r", np.zeros((10, 2)), ["I", "EEG"])
     with pytest.raises(VaescanInputError, match="'EEG', which is not a 12-lead ECG lead"):

@@ -8,8 +8,10 @@ import pytest
 
 from vaescan.data.leads import LEADS
 from vaescan.data.records import Record
-from vaescan.digitize.labels import LABEL_NAMES, lead_name_parse, page_text_read
+from vaescan.digitize.label_layout import labels_place, panel_names
+from vaescan.digitize.labels import LABEL_NAMES, LeadLabel, lead_name_parse, page_text_read
 from vaescan.pages.image import image_read
+from vaescan.pages.layout import layout_panels
 from vaescan.pages.render import PageStyle, ecg_render
 
 
@@ -124,3 +126,35 @@ def test_outside_pages(shared_data):
         read += len(labels)
         printed += len(true_names)
     assert read >= 50, (read, printed)      # measured 53 of 78
+
+
+def _labels_at(names_rows_t: list[tuple[str, int, float]], x0: float = 100.0, px_per_s: float = 100.0):
+    return [LeadLabel(n, (x0 + t * px_per_s + 5, 100 * (r + 1) + 10, x0 + t * px_per_s + 35, 100 * (r + 1) + 30),
+                      0.9, n) for n, r, t in names_rows_t]
+
+
+def test_labels_standing_at_2s_columns_make_a_3x5_page():
+    """One label read where a 3x4 page would also have it (aVR): where it stands says 3x5 (2 s columns) or 3x4
+    (2.5 s); ecg00020, a real 15-lead page, gives only this."""
+    from vaescan.digitize.label_layout import layout_from_labels
+
+    ys, x0 = [100.0, 200.0, 300.0], [100.0] * 3
+    assert layout_from_labels(_labels_at([("aVR", 0, 2.0)]), ys, x0, 100.0, "3x4", 10.0)[0] == "3x5"
+    assert layout_from_labels(_labels_at([("aVR", 0, 2.5)]), ys, x0, 100.0, "3x4", 10.0) == ("3x4", "")
+    # rows whose ink ends at 8.1 s have no fifth column: a 3x4 page read at a wrong time scale, its labels where a
+    # 3x5 page's columns start (seed 1, page033), stays 3x4
+    fours = [("aVR", 0, 2.0), ("V1", 0, 4.0), ("V4", 0, 6.0), ("aVL", 1, 2.0), ("V2", 1, 4.0)]
+    assert layout_from_labels(_labels_at(fours), ys, x0, 100.0, "3x4", 10.0)[0] == "3x5"
+    assert layout_from_labels(_labels_at(fours), ys, x0, 100.0, "3x4", 10.0, shown_s=8.1) == ("3x4", "")
+    assert layout_from_labels(_labels_at(fours), ys, x0, 100.0, "3x4", 10.0, shown_s=9.6)[0] == "3x5"
+    # a 3x4 page's own labels never make it 3x5, nor do column-0 labels alone (they fit both)
+    threes = [("aVR", 0, 2.5), ("V1", 0, 5.0), ("aVL", 1, 2.5), ("V5", 1, 7.5), ("II", 1, 0.0)]
+    assert layout_from_labels(_labels_at(threes), ys, x0, 100.0, "3x4", 10.0) == ("3x4", "")
+    assert layout_from_labels(_labels_at([("I", 0, 0.0), ("II", 1, 0.0)]), ys, x0, 100.0, "3x4", 10.0)[0] == "3x4"
+    # the fifth column's labels name its extra leads, whichever the page prints
+    fives = [("V1", 0, 4.0), ("V7", 0, 8.0), ("V8", 1, 8.0), ("V9", 2, 8.0)]
+    best, why = layout_from_labels(_labels_at(fives), ys, x0, 100.0, "3x4", 10.0)
+    assert best == "3x5" and why.startswith("printed labels (4 agree; 0 with 3x4)")
+    placed = labels_place(_labels_at(fives), ys, x0, 100.0, "3x5", 10.0)
+    names = panel_names(placed, layout_panels("3x5"))
+    assert names[(0, 4)] == ("V7", "label") and names[(1, 4)] == ("V8", "label") and names[(0, 0)] == ("I", "layout")

@@ -160,3 +160,51 @@ def test_a_lead_named_by_a_label_against_the_layout_is_flagged():
     out = _flag_labels(checks, ["row 1 column 4: label (layout: V4)"], panels)
     assert out["verdict"] == "check leads" and out["leads"]["V1"]["confidence"] <= 0.25
     assert "where the layout puts V4" in out["leads"]["V1"]["reason"] and out["leads"]["I"]["confidence"] == 0.9
+
+
+def _page_of_15_leads(label_position: str) -> tuple:
+    """A 3x5 page (the 15-lead ECG: V4R, V8, V9 in a fifth column) at 150 dpi, and its record."""
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import Record
+    from vaescan.digitize.evaluate import eval_records
+    from vaescan.pages.render import PageStyle, ecg_render
+
+    rec = eval_records(1, seed=3, noiseless=True)[0]
+    extra = np.stack([-0.5 * rec.lead("V4"), 0.7 * rec.lead("V6"), 0.4 * rec.lead("V5")], axis=1)
+    r15 = Record(np.hstack([rec.signal, extra]), rec.fs, list(LEADS) + ["V4R", "V8", "V9"], name="r15")
+    return ecg_render(r15, PageStyle(layout="3x5", dpi=150, label_position=label_position))[0], r15
+
+
+def _snr(x: np.ndarray, y: np.ndarray) -> float:
+    ok = np.isfinite(y)
+    return float(10 * np.log10(np.sum(x[ok] ** 2) / np.sum((x[ok] - y[ok]) ** 2)))
+
+
+def test_a_3x5_page_keeps_its_extra_leads_under_their_own_names():
+    """Layout from where its labels stand; V4R, V8, V9 written after the twelve, under the names their labels give."""
+    from vaescan.digitize.pipeline import image_digitize
+
+    page, truth = _page_of_15_leads("below")
+    record, report = image_digitize(page)
+    assert report["layout"] == "3x5" and report["layout_from"].startswith("printed labels")
+    assert record.sig_name[12:] == ["V4R", "V8", "V9"] and report["leads_found"][12:] == ["V4R", "V8", "V9"]
+    for lead in ("V4R", "V8", "V9", "V4", "I"):           # measured 14.1, 20.2, 19.0, 18.9, 29.3 dB
+        assert _snr(truth.lead(lead), record.lead(lead)) > 12.0, lead
+    named = {p["lead"]: p["name_from"] for p in report["panels"] if p["column"] == 4}
+    assert named == {"V4R": "label", "V8": "label", "V9": "label"}
+
+
+def test_a_3x5_page_without_labels_is_never_silently_misnamed():
+    """Nothing says 5 columns without labels: read as 3x4 its leads fail their relations, and every one is flagged;
+    given as 3x5, the extra leads named by the layout's default are flagged."""
+    from vaescan.digitize.pipeline import DigitizeConfig, image_digitize
+
+    page, truth = _page_of_15_leads("none")
+    _, report = image_digitize(page)
+    checks = report["lead_checks"]
+    assert report["layout"] == "3x4" and checks["verdict"] == "check leads"
+    assert all((v["confidence"] or 0) <= 0.25 for v in checks["leads"].values())    # measured: 0.0 for all
+    record, report = image_digitize(page, DigitizeConfig(layout="3x5"))
+    leads = report["lead_checks"]["leads"]
+    assert all(leads[x]["confidence"] <= 0.25 and "default" in leads[x]["reason"] for x in ("V4R", "V8", "V9"))
+    assert leads["I"]["confidence"] > 0.5 and _snr(truth.lead("V8"), record.lead("V8")) > 12.0

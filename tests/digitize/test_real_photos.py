@@ -7,9 +7,15 @@ from vaescan.digitize.pipeline import HR_TOLERANCE, _heart_rate, image_digitize
 from vaescan.errors import VaescanInputError
 from vaescan.pages.layout import layout_panels
 
-PRINTED_LAYOUTS = {"ecg00003.png": "3x4+II", "ecg00026.jpg": "3x4+II", "ecg00053.png": "3x4+V1,II,V5"}
-"""Layouts read by eye from the printed lead labels; before the labels were read, ecg00026 was taken for 3x4+aVF
-(its strip matched aVF best) and ecg00053 for 6x2 (its three strips did not repeat grid panels closely enough)."""
+PRINTED_LAYOUTS = {"ecg00001.png": "3x4+II", "ecg00003.png": "3x4+II", "ecg00006.png": "3x4+V1,II,V5",
+                   "ecg00013.jpg": "3x4", "ecg00016.jpg": "3x4+II", "ecg00020.jpg": "3x5", "ecg00026.jpg": "3x4+II",
+                   "ecg00030.jpg": "3x4+II", "ecg00040.jpg": "3x4+II", "ecg00045.jpg": "3x4+II",
+                   "ecg00053.png": "3x4+V1,II,V5"}
+"""Layouts read by eye from the printed lead labels (and the panels' places), for every photo that is read: they
+fix every lead's name. Before the labels were read, ecg00026 was taken for 3x4+aVF (its strip matched aVF best)
+and ecg00053 for 6x2 (its three strips did not repeat grid panels closely enough); before the 3x5 layout,
+ecg00020 (I aVR V1 V4 V4R / II aVL V2 V5 V8 / III aVF V3 V6 V9, 2 s columns) was forced into 3x4. ecg00013's fourth
+row is cut off below its label; ecg00016 is cropped through its strip (read as 3x4+II: 9 leads)."""
 
 
 def test_real_photos(shared_data):
@@ -23,9 +29,14 @@ def test_real_photos(shared_data):
             assert str(exc).startswith(str(photo)) and ("row" in str(exc) or "grid" in str(exc)), str(exc)
             continue
         read += 1
-        assert report["layout"] == PRINTED_LAYOUTS.get(photo.name, report["layout"]), (photo.name, report["layout"])
+        assert report["layout"] == PRINTED_LAYOUTS[photo.name], (photo.name, report["layout"])
         found = [lead for k, lead in enumerate(LEADS) if np.isfinite(record.signal[:, k]).any()]
-        assert found == report["leads_found"] and len(found) >= 8, (photo.name, found)   # measured: 8 or 12
+        assert found == report["leads_found"][:len(found)] and len(found) >= 8, (photo.name, found)  # 8, 11 or 12
+        extra = report["leads_found"][len(found):]
+        # ecg00020's fifth column, V4R V8 V9 by the 15-lead default (its labels there are not read): flagged, as is
+        # its time axis (the rows' ends are hidden: where the ink begins)
+        assert extra == (["V4R", "V8", "V9"] if photo.name == "ecg00020.jpg" else []), (photo.name, extra)
+        assert all(report["lead_checks"]["leads"][x]["confidence"] <= 0.25 for x in extra)
         leads += len(found)
         # all leads are recorded at once: each printed row (its panels put back together from the record)
         # should show the same heart rate (a 2.5 s panel alone holds too few beats to tell); a row that does
@@ -36,7 +47,7 @@ def test_real_photos(shared_data):
         for p in layout_panels(report["layout"], 10.0):
             i0, i1 = p.sample_range(500.0)
             x = rows.setdefault(p.row, np.full(record.signal.shape[0], np.nan))
-            x[i0:i1] = record.signal[i0:i1, LEADS.index(p.lead)]
+            x[i0:i1] = record.lead(p.lead)[i0:i1]
             segments.setdefault(p.row, []).append((i0, i1))
             leads_of.setdefault(p.row, set()).add(p.lead)
         rates = {i: _heart_rate(x, 500.0, segments[i]) for i, x in rows.items() if np.isfinite(x).any()}
@@ -60,7 +71,7 @@ def test_real_photos(shared_data):
         assert all((checks["leads"][lead]["confidence"] or 0) <= 0.25 for lead in found if lead not in full), photo
         shown = record.signal[:, [LEADS.index(lead) for lead in full]]
         swing = np.nanmax(shown, axis=0) - np.nanmin(shown, axis=0)
-        assert swing.min() >= 0.3, (photo.name, swing)          # mV: measured 0.40 at least (ecg00053)
+        assert swing.min() >= 0.25, (photo.name, swing)   # mV: measured 0.28 at least (ecg00020's V6, 2 s shown)
         partial += len(found) - len(full)
         assert np.nanmax(np.abs(record.signal)) < 10.0           # mV: no runaway trace
     assert read >= 11 and leads >= 124                          # measured: 11 of 12 read (ecg00008 refused), 124 leads

@@ -34,3 +34,18 @@ def test_sample_lands_at_stated_pixel():
         lo, hi = int(y_true) - 15, int(y_true) + 15
         y_ink = lo + np.sum(np.arange(hi - lo) * col[lo:hi]) / np.sum(col[lo:hi])
         assert abs(y_ink - y_true) < 0.5, (i, y_ink, y_true)
+
+
+def test_3x5_shows_five_2s_columns_and_draws_its_extra_leads():
+    from vaescan.pages.layout import layout_panels
+
+    panels = layout_panels("3x5")
+    assert [(p.lead, p.t0_s, p.t1_s) for p in panels if p.row == 0] == [
+        ("I", 0.0, 2.0), ("aVR", 2.0, 4.0), ("V1", 4.0, 6.0), ("V4", 6.0, 8.0), ("V4R", 8.0, 10.0)]
+    m = layout_shown_mask("3x5")                           # the twelve only: extra leads are not among them
+    assert m.shape == (5000, 12) and m[3000:4000, LEADS.index("V4")].all() and m.sum() == 12 * 1000
+    sig = np.zeros((5000, 15))
+    rec = Record(sig, 500.0, list(LEADS) + ["V4R", "V8", "V9"], name="t")
+    _, truth = ecg_render(rec, PageStyle(layout="3x5", dpi=100))
+    drawn = {p["lead"]: p["samples"] for p in truth["panels"]}
+    assert len(drawn) == 15 and drawn["V8"] == [4000, 5000] and drawn["V1"] == [2000, 3000]

@@ -8,6 +8,9 @@ LEADS: tuple[str, ...] = (
 )
 """Standard lead order used everywhere in vaescan."""
 
+EXTRA_LEADS: tuple[str, ...] = ("V3R", "V4R", "V5R", "V7", "V8", "V9")
+"""Leads some pages print beyond the twelve (right-sided and posterior chest leads); kept under their own names."""
+
 LIMB_LEADS: tuple[str, ...] = LEADS[:6]
 PRECORDIAL_LEADS: tuple[str, ...] = LEADS[6:]
 
@@ -37,3 +40,17 @@ def normalise_lead_name(name: str) -> str | None:
     if key.startswith("LEAD"):
         key = key[4:]
     return _ALIASES.get(key)
+
+
+_EXTRA_ALIASES = {name.upper(): name for name in EXTRA_LEADS}
+
+
+def normalise_extra_lead_name(name: str) -> str | None:
+    """Return the spelling of an extra lead (:data:`EXTRA_LEADS`) in :data:`EXTRA_LEADS`, else ``None``.
+
+    Example
+    -------
+    >>> normalise_extra_lead_name("v4r"), normalise_extra_lead_name("V8"), normalise_extra_lead_name("V4")
+    ('V4R', 'V8', None)
+    """
+    return _EXTRA_ALIASES.get(name.strip().upper().replace(" ", ""))

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from vaescan.data.leads import LEADS, normalise_lead_name
+from vaescan.data.leads import EXTRA_LEADS, LEADS, normalise_extra_lead_name, normalise_lead_name
 from vaescan.errors import VaescanInputError
 
 _TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3}
@@ -179,8 +179,13 @@ def read_record(
     *,
     expected_fs: float | None = None,
     require_all_leads: bool = True,
+    extra_leads: bool = False,
 ) -> Record:
     """Read a WFDB record into a :class:`Record` in mV with standard lead names and order.
+
+    Extra leads (V3R-V5R, V7-V9: a 15-lead page's fifth column) are recognised and, with
+    ``extra_leads``, kept after the twelve (:data:`~vaescan.data.leads.EXTRA_LEADS` order);
+    without it they are left out (the models take the twelve).
 
     ``path`` may name the record with or without ``.hea``. Raises
     :class:`~vaescan.errors.VaescanInputError` naming the file when the header or
@@ -199,10 +204,11 @@ def read_record(
     if not header.is_file():
         raise VaescanInputError(header, "WFDB header file not found")
     with _folder_lock(base.parent, exclusive=False):
-        return _read_locked(base, header, expected_fs, require_all_leads)
+        return _read_locked(base, header, expected_fs, require_all_leads, extra_leads)
 
 
-def _read_locked(base: Path, header: Path, expected_fs: float | None, require_all_leads: bool) -> Record:
+def _read_locked(base: Path, header: Path, expected_fs: float | None, require_all_leads: bool,
+                 extra_leads: bool) -> Record:
     try:
         meta = wfdb.rdheader(str(base))
     except Exception as exc:  # wfdb raises a zoo of types for malformed headers
@@ -217,9 +223,10 @@ def _read_locked(base: Path, header: Path, expected_fs: float | None, require_al
         raise VaescanInputError(header, f"sampling rate is {meta.fs:g} Hz, expected {expected_fs:g} Hz")
     leads, scales = [], []
     for i, (name, unit) in enumerate(zip(meta.sig_name, meta.units)):
-        lead = normalise_lead_name(name)
+        lead = normalise_lead_name(name) or normalise_extra_lead_name(name)
         if lead is None:
-            raise VaescanInputError(header, f"signal {i} is named {name!r}, which is not a 12-lead ECG lead")
+            raise VaescanInputError(header, f"signal {i} is named {name!r}, which is not a 12-lead ECG lead "
+                                    f"(nor one of {', '.join(EXTRA_LEADS)})")
         if lead in leads:
             raise VaescanInputError(header, f"lead {lead} appears twice")
         scale = _TO_MV.get(str(unit).strip().lower())
@@ -243,7 +250,9 @@ def _read_locked(base: Path, header: Path, expected_fs: float | None, require_al
             raise VaescanInputError(
                 header, f"lead {lead} reaches {peak:.3g} mV, beyond the {MAX_ABS_MV:g} mV of any ECG "
                         "(wrong ADC gain or units?)")
-    names = [lead for lead in LEADS if lead in columns]
+    names = [lead for lead in LEADS + (EXTRA_LEADS if extra_leads else ()) if lead in columns]
+    if not names:
+        raise VaescanInputError(header, "holds none of the 12 ECG leads")
     signal = np.column_stack([columns[lead] for lead in names])
     return Record(signal, fs=float(raw.fs), sig_name=names, name=base.name, comments=list(raw.comments or []))
 

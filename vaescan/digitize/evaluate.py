@@ -250,6 +250,8 @@ def truth_signals(record: Record, truth: dict, fs: float = 500.0,
     shown = np.zeros((n, len(LEADS)), bool)
     scale = fs / float(truth["fs"])
     for p in truth["panels"]:
+        if p["lead"] not in LEADS:   # an extra lead (a 3x5 page's V4R...): the twelve are scored
+            continue
         i0, i1 = (int(round(v * scale)) for v in p["samples"])
         shown[max(i0, 0):min(i1, n), LEADS.index(p["lead"])] = True
     return x, shown

@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaescan.data.leads import LEADS
+from vaescan.data.leads import EXTRA_LEADS, LEADS
 from vaescan.digitize.labels import LeadLabel
 from vaescan.pages.layout import GRIDS, Panel, layout_name, layout_panels
+
+MISFIT_MARGIN = 0.1
+"""How much closer (in panel widths) the labels must stand to one grid's panel starts than to the inferred grid's
+for the labels, agreeing equally with both, to choose it."""
 
 
 @dataclass(frozen=True)
@@ -72,17 +76,25 @@ def label_agreement(placed: Sequence[PlacedLabel], layout: str, duration_s: floa
     ((1, 0), (1, 0))
     """
     lead_at = {(p.row, p.column): p.lead for p in layout_panels(layout, duration_s)}
-    agree = sum(1 for p in placed if p.panel in lead_at and lead_at[p.panel] == p.label.name)
-    disagree = sum(1 for p in placed if p.panel in lead_at and lead_at[p.panel] != p.label.name)
+    agree = sum(1 for p in placed if p.panel in lead_at and _names(p.label.name, lead_at[p.panel]))
+    disagree = sum(1 for p in placed if p.panel in lead_at and not _names(p.label.name, lead_at[p.panel]))
     return agree, disagree
+
+
+def _names(label: str, lead: str) -> bool:
+    """Whether a label can name a panel the layout gives to ``lead``: the same lead, or any extra lead in a place
+    for extra leads (a 3x5 page prints the ones of its choice)."""
+    return label == lead or (lead in EXTRA_LEADS and label in EXTRA_LEADS)
 
 
 def layout_from_labels(labels: Sequence[LeadLabel], rows_y: Sequence[float], rows_x0: Sequence[float],
                        px_per_s: float, inferred: str, duration_s: float,
-                       strips_guess: Callable[[str], Sequence[str]] | None = None) -> tuple[str, str]:
+                       strips_guess: Callable[[str], Sequence[str]] | None = None,
+                       shown_s: float = float("inf")) -> tuple[str, str]:
     """The layout the labels support best among those with as many rows as ``inferred``, and why.
 
-    Every base grid that leaves 0-3 rows for rhythm strips is tried; a strip's lead is its
+    Every base grid that leaves 0-3 rows for rhythm strips, and whose last column the rows show over half its
+    width at least (``shown_s``: the seconds the rows' ink spans from t = 0), is tried; a strip's lead is its
     label's where one is read (a standard lead), else ``strips_guess(base)``'s (e.g. the grid
     panel each strip repeats, :func:`~vaescan.digitize.page.rhythm_leads`), else II. The inferred
     layout is kept unless another scores strictly higher (agreeing less contradicting labels).
@@ -101,7 +113,9 @@ def layout_from_labels(labels: Sequence[LeadLabel], rows_y: Sequence[float], row
     candidates = [inferred]
     for base, grid in GRIDS.items():
         n_strips = n_rows - len(grid)
-        if not 0 <= n_strips <= 3:
+        # a page read at a wrong time scale puts a 3x4 page's labels where a 3x5 page has its columns (seed 1,
+        # page033, its rows ending at 8.1 s): a grid's last column must hold trace
+        if not 0 <= n_strips <= 3 or duration_s * (1.0 - 0.5 / len(grid[0])) > shown_s:
             continue
         strip_rows = range(len(grid), n_rows)
         placed = labels_place(labels, rows_y, rows_x0, px_per_s, layout_name(base, ["II"] * n_strips), duration_s)
@@ -109,24 +123,41 @@ def layout_from_labels(labels: Sequence[LeadLabel], rows_y: Sequence[float], row
         strips = []
         for k, row in enumerate(strip_rows):
             read = [p.label.name for p in placed if p.panel == (row, 0) and p.label.name in LEADS]
-            strips.append(read[0] if read else guess[k] if k < len(guess) else "II")
+            strips.append(read[0] if read else guess[k] if k < len(guess) and guess[k] in LEADS else "II")
         candidates.append(layout_name(base, strips))
     scored = []
     for name in dict.fromkeys(candidates):
         placed = labels_place(labels, rows_y, rows_x0, px_per_s, name, duration_s)
         agree, disagree = label_agreement(placed, name, duration_s)
-        scored.append((agree - disagree, agree, name))
-    best = max(scored, key=lambda s: (s[0], s[2] == inferred))
+        scored.append((agree - disagree, agree, name, _label_misfit(placed, rows_x0, px_per_s, name, duration_s)))
+    best = max(scored, key=lambda s: (s[0], s[2] == inferred, -s[3]))
     inferred_score = next(s for s in scored if s[2] == inferred)
     if best[2] != inferred and best[0] > inferred_score[0]:
         return best[2], f"printed labels ({best[1]} agree; {inferred_score[1]} with {inferred})"
+    # as many agree (a 3x5 page whose labels read are those a 3x4 grid has too): the grid whose panels start where
+    # the labels stand, by a tenth of a panel's width or more (labels are printed at their panel's start)
+    level = [s for s in scored if s[:2] == inferred_score[:2] and s[1] > 0]
+    closest = min(level, key=lambda s: s[3], default=inferred_score)
+    if closest[2] != inferred and closest[3] + MISFIT_MARGIN <= inferred_score[3]:
+        return closest[2], (f"printed labels ({closest[1]} agree, at {closest[3]:.0%} of a panel's width from "
+                            f"their panels' starts; {inferred_score[3]:.0%} with {inferred})")
     return inferred, ""
+
+
+def _label_misfit(placed: Sequence[PlacedLabel], rows_x0: Sequence[float], px_per_s: float, layout: str,
+                  duration_s: float) -> float:
+    """Mean distance of the agreeing labels' left edges from their panels' starts, in panel widths (inf: none)."""
+    panel_at = {(p.row, p.column): p for p in layout_panels(layout, duration_s)}
+    off = [abs(pl.label.box[0] - rows_x0[q.row] - q.t0_s * px_per_s) / ((q.t1_s - q.t0_s) * px_per_s)
+           for pl in placed if pl.panel in panel_at and _names(pl.label.name, (q := panel_at[pl.panel]).lead)]
+    return float(np.mean(off)) if off else float("inf")
 
 
 def panel_names(placed: Sequence[PlacedLabel], panels: Sequence[Panel]) -> dict[tuple[int, int], tuple[str, str]]:
     """Per panel (row, column): the name it is written under and where the name came from.
 
-    ``"label"`` where a label agrees with the layout, ``"layout"`` where none was read,
+    ``"label"`` where a label agrees with the layout (or names any extra lead in a 3x5 page's fifth column),
+    ``"layout"`` where none was read,
     ``"label (layout: X)"`` where a label names another standard lead that no other panel
     shows at the same time (the trace is written under the label's name), and
     ``"not written: label reads X"`` where the label names an extra lead (V4R, V7-V9...)
@@ -149,8 +180,8 @@ def panel_names(placed: Sequence[PlacedLabel], panels: Sequence[Panel]) -> dict[
         name = read.get(key)
         if name is None:
             out[key] = (panel.lead, "layout")
-        elif name == panel.lead:
-            out[key] = (panel.lead, "label")
+        elif _names(name, panel.lead):
+            out[key] = (name, "label")
         elif name in LEADS and not any(q.lead == name and q.t0_s < panel.t1_s and panel.t0_s < q.t1_s
                                        for q in panels if (q.row, q.column) != key):
             out[key] = (name, f"label (layout: {panel.lead})")

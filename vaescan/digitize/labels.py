@@ -50,10 +50,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from vaescan.data.leads import LEADS
-
-EXTRA_LEADS: tuple[str, ...] = ("V3R", "V4R", "V5R", "V7", "V8", "V9")
-"""Leads beyond the standard twelve that pages print under their own names (right-sided and posterior)."""
+from vaescan.data.leads import EXTRA_LEADS, LEADS
 
 LABEL_NAMES: tuple[str, ...] = LEADS + EXTRA_LEADS
 """Every name :func:`labels_read` can return."""

@@ -59,6 +59,10 @@ STRETCH_MAX = 0.006
 (0.3-0.45 % on the rotated outside pages, whose generator crops and resizes them)."""
 HR_TOLERANCE = 0.1
 """A row whose heart rate differs from the median over rows by more than this share is flagged (kept)."""
+EXTRA_DEFAULT = tuple(row[-1] for row in GRIDS["3x5"])
+"""The extra leads a 15-lead (3x5) page is taken to print where their labels are not read (V4R, V8, V9)."""
+INKED_ORIGIN = "where the rows' ink begins"
+"""``time_origin_from`` when no trace end could be read (a mark drawn on at the start, a photo cropped at the end)."""
 
 
 ECG_IMAGE_KIT_PULSE_LAG_MS = 3.0
@@ -274,7 +278,8 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
     r = lattice.px_per_mm
     rect = page_rectify(image, lattice)
     ink = ink_map(rect, r, lattice.phase_px)
-    ink[page_outside(image, rect, lattice)] = 0.0
+    outside = page_outside(image, rect, lattice)
+    ink[outside] = 0.0
     level = stroke_level(ink)
     mask = trace_mask(ink, level=level, floor=grid_darkness_map(ink, r, lattice.phase_px))
     if config.segmenter == "learned":  # the network vetoes what it finds unlike a trace (text, grid, marks)
@@ -316,9 +321,9 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         for side, x in row.ends.items():
             if x is not None and side in row.pulses:
                 anchored.append(x if side == "left" else row.end_undrifted(x, span) - span)
-        if row.ends.get("left") is not None and "left" not in row.pulses and xa > 2:
+        if row.ends.get("left") is not None and "left" not in row.pulses and not _cut(outside, row, xa, r, span):
             starts.append(row.ends["left"])
-        if row.ends.get("right") is not None and "right" not in row.pulses and xb < w - 3:
+        if row.ends.get("right") is not None and "right" not in row.pulses and not _cut(outside, row, xb, r, span):
             ends.append(row.end_undrifted(row.ends["right"], span))
     width = float(np.median([row.width_px for row in rows])) if rows else 1.0
     tol = max(3.0, 0.6 * width)  # the row ends' cap error (px)
@@ -356,12 +361,19 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             row.ends = {side: x for side, x in row.ends.items() if side not in row.pulses}
     if x0 is None:
         pulse_ends = [row.pulses["left"].x_fall for row in rows if "left" in row.pulses]
-        if not pulse_ends:
+        inked = [row.extent[0] for row in rows if not _cut(outside, row, row.extent[0], r, span)]
+        if pulse_ends:
+            x0 = float(np.median(pulse_ends)) + 1.0 * r
+            x0_from = "calibration pulse end"
+            warnings.append("time origin taken 1 mm after the calibration pulses (rows cut at both ends)")
+        elif inked:
+            # no end to read (a mark drawn on at the start, the photo's edge through the end): where the ink begins
+            x0, x0_from = float(np.median(inked)), INKED_ORIGIN
+            warnings.append("time origin taken where the rows' ink begins (no trace end could be read): check "
+                            "the time axis")
+        else:
             raise VaescanInputError(where, "cannot tell where the traces start (both ends of every row are "
                                     "hidden or carry a pulse)")
-        x0 = float(np.median(pulse_ends)) + 1.0 * r
-        x0_from = "calibration pulse end"
-        warnings.append("time origin taken 1 mm after the calibration pulses (rows cut at both ends)")
     elif "rows are" in x0_from:
         warnings.append(f"rows do not span {duration:g} s at {config.speed_mm_s:g} mm/s; check the paper speed")
     for row in rows:
@@ -393,9 +405,10 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         labels = labels_read(rect, r)
         rows_y, rows_x0 = [row.baseline_px for row in rows], [row.x0_px for row in rows]
         if config.layout is None:
+            shown_s = float(np.median([(row.extent[1] - row.x0_px) / px_per_s for row in rows]))
             better, why = layout_from_labels(labels, rows_y, rows_x0, px_per_s, layout, duration,
                                              lambda base: rhythm_leads(base, rows_signal, config.fs, duration,
-                                                                       matches_of(base)))
+                                                                       matches_of(base)), shown_s)
             if why:
                 warnings.append(f"layout {better} from the {why}, not {layout} ({layout_from})")
                 layout, layout_from = better, why
@@ -415,6 +428,18 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             row.baseline_from += " + lead relations"
     return _PageReading(rows, r, px_per_mv, gain, gain_from, x0, x0_from, layout, layout_from, (w, h), px_per_s,
                         placed, strips, column_shift)
+
+
+def _cut(outside: np.ndarray, row: RowReading, x: float, r: float, span: float) -> bool:
+    """Whether a row's trace, ending at column ``x`` (px), is cut there: at the image's border, or within 1 mm of
+    what is not paper while the row is shorter than the layout's ``span`` (px) by 2 mm or more (a photo cropped
+    through the last column, ecg00020); its end then says nothing about where its time ends."""
+    h, w = outside.shape
+    if x <= 2 or x >= w - 3:
+        return True
+    y = int(round(row.baseline_guess))
+    band = outside[max(0, y - int(2 * r)):y + int(2 * r) + 1, max(0, int(x - r)):int(x + r) + 2]
+    return bool(band.any()) and row.along(*row.extent) < span - 2.0 * r
 
 
 def _drift_rows(rows: list[RowReading], grid: np.ndarray, baselines: list[float], r: float) -> None:
@@ -634,8 +659,8 @@ def baseline_from_leads(layout: str, rows_signal: list[np.ndarray], from_pulse: 
     >>> [round(abs(float(v)), 1) for v in c]
     [0.2, 0.0, 0.0]
     """
-    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal)
-              and (p.column == 0 or not first_column_only)]
+    panels = [p for p in layout_panels(layout, duration_s) if p.row < len(rows_signal) and p.lead in LEADS
+              and (p.column == 0 or not first_column_only)]   # an extra lead (V4R...) is in no relation
     n_rows = len(rows_signal)
     cuts = sorted({p.t0_s for p in panels} | {p.t1_s for p in panels})
     eqs, rhs = [], []
@@ -729,13 +754,16 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
               warnings: list[str], where=None) -> tuple[Record, dict]:
     n = int(round(config.duration_s * config.fs))
     duration = shown_duration_s(config.speed_mm_s)
-    signal = np.full((n, len(LEADS)), np.nan)
-    best_quality = np.full(len(LEADS), -1.0)
-    quality: dict[str, float] = {}
-    panels_out = []
     r = reading.px_per_mm
     px_per_s = reading.px_per_s
     panels = [p for p in layout_panels(reading.layout, duration) if p.row < len(reading.rows)]
+    names = panel_names(reading.labels, panels)
+    # the twelve leads, then any extra lead the page prints (a 3x5 page's V4R, V8, V9), under its own name
+    sig_name = list(LEADS) + list(dict.fromkeys(lead for lead, _ in names.values() if lead not in LEADS))
+    signal = np.full((n, len(sig_name)), np.nan)
+    best_quality = np.full(len(sig_name), -1.0)
+    quality: dict[str, float] = {}
+    panels_out = []
     used_rows = sorted({p.row for p in panels})
     n_grid = len(GRIDS[parse_layout(reading.layout)[0]])         # the rows below the grid are rhythm strips
     shift_of = {(p.row, p.column): reading.column_shift.get(p.column, 0.0) if p.row < n_grid else 0.0
@@ -773,7 +801,6 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         warnings.append(f"row(s) {', '.join(str(i + 1) for i in odd_rows)} ({', '.join(odd_leads)}): heart rate "
                         f"differs from the other rows' {consensus:.0f} bpm by more than {HR_TOLERANCE:.0%}: kept; "
                         "check them (a misread trace, or a rhythm that changed)")
-    names = panel_names(reading.labels, panels)
     contradicted = []
     for p, seg in zip(panels, segs):
         row = reading.rows[p.row]
@@ -787,7 +814,7 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
                            "shift_s": sh, "quality": round(q, 3), "name_from": name_from, "written": written})
         if name_from not in ("label", "layout"):
             contradicted.append(f"row {p.row + 1} column {p.column + 1}: {name_from}")
-        k = LEADS.index(lead)
+        k = sig_name.index(lead)
         if not written or np.isfinite(seg).sum() == 0:
             continue
         # the panel's samples hold the record's time t + shift (s)
@@ -802,17 +829,22 @@ def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, n
         signal[i0:i1, k] = np.where(take, seg, current)
         best_quality[k] = max(best_quality[k], q)
         quality[lead] = round(max(quality.get(lead, 0.0), q), 3)
-    found = [lead for k, lead in enumerate(LEADS) if np.isfinite(signal[:, k]).any()]
-    rates = {lead: _heart_rate(signal[:, LEADS.index(lead)], config.fs) for lead in found}
+    found = [lead for k, lead in enumerate(sig_name) if np.isfinite(signal[:, k]).any()]
+    rates = {lead: _heart_rate(signal[:, sig_name.index(lead)], config.fs) for lead in found}
     if not found:
         raise VaescanInputError(where if where is not None else name,
                                 "no trace row could be read consistently (the rows disagree on heart rate)")
     low = [lead for lead, q in quality.items() if q < 0.6]
     if low:
         warnings.append(f"low quality in {', '.join(low)}")
-    checks = _flag_labels(_flag_rows(lead_checks(signal, config.fs), odd_leads, consensus), contradicted, panels_out)
+    checks = _flag_labels(_flag_rows(lead_checks(signal, config.fs, sig_name), odd_leads, consensus), contradicted,
+                          panels_out)
     checks = _flag_precordial(_flag_strips(checks, panels_out, reading.strips, n_grid), panels_out)
-    record = Record(signal, config.fs, list(LEADS), name=name,
+    checks = _flag_extra(checks, panels_out)
+    if reading.x0_from == INKED_ORIGIN:
+        _check_leads(checks, "time origin taken where the rows' ink begins (no trace end read): panels' times "
+                     "unchecked")
+    record = Record(signal, config.fs, sig_name, name=name,
                     comments=[f"digitised by vaescan from a {reading.layout} page"])
     report = {
         "name": name,
@@ -923,6 +955,17 @@ def _flag_precordial(checks: dict, panels: list[dict]) -> dict:
                 continue
             _doubt_lead(checks, lead, f"the limb leads printed in its row ({limb_names}) fail their relations: the "
                         "row may be misread or shifted in time", cap=round(float(max(limb)), 3))
+    return checks
+
+
+def _flag_extra(checks: dict, panels: list[dict]) -> dict:
+    """An extra lead (V4R, V7-V9...) named by the layout's default, not by its printed label: confidence <= 0.25
+    with the reason (a 3x5 page may print any extra chest leads in its fifth column)."""
+    for p in panels:
+        if p["written"] and p["lead"] not in LEADS and p["name_from"] == "layout":
+            _doubt_lead(checks, p["lead"], f"extra lead in row {p['row'] + 1} column {p['column'] + 1} named by the "
+                        f"{'/'.join(EXTRA_DEFAULT)} default of a 15-lead page: its printed label was not read")
+            _check_leads(checks, f"extra lead {p['lead']} named by the layout only")
     return checks
 
 

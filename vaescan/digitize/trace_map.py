@@ -52,7 +52,7 @@ def digitized_trace_map(image: str | os.PathLike[str] | np.ndarray, config: Page
     n = record.n_samples
     lines = []
     for p in report["panels"]:
-        if not p.get("written", True):
+        if not p.get("written", True) or p["lead"] not in LEADS:   # the map holds the twelve leads
             continue
         i0, i1 = int(round(p["t0_s"] * record.fs)), min(int(round(p["t1_s"] * record.fs)), n)
         j = int(round(p.get("shift_s", 0.0) * record.fs))  # the panel shows the record's time t + shift

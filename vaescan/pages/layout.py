@@ -10,6 +10,9 @@ the leads are recorded simultaneously and the page has room for 10 s in one row:
 - ``6x2``: rows ``I V1 / II V2 / III V3 / aVR V4 / aVL V5 / aVF V6``; column k shows
   seconds ``5 k .. 5 (k + 1)``.
 - ``12x1``: one lead per row, each showing the whole 10 s.
+- ``3x5``: the 15-lead page, ``3x4`` with a fifth column of extra chest leads
+  (``V4R / V8 / V9`` by default; pages printing others there are named by their
+  labels); column k shows seconds ``2 k .. 2 (k + 1)``.
 
 Any layout may add full-length rhythm strips below it (usually lead II, or
 ``V1, II, V5``). A layout is named ``"3x4"``, ``"3x4+II"`` or ``"3x4+V1,II,V5"``.
@@ -32,6 +35,7 @@ GRIDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "3x4": (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6")),
     "6x2": (("I", "V1"), ("II", "V2"), ("III", "V3"), ("aVR", "V4"), ("aVL", "V5"), ("aVF", "V6")),
     "12x1": tuple((lead,) for lead in LEADS),
+    "3x5": (("I", "aVR", "V1", "V4", "V4R"), ("II", "aVL", "V2", "V5", "V8"), ("III", "aVF", "V3", "V6", "V9")),
 }
 """Lead grid of each base layout, row by row (top to bottom), column by column (left to right)."""
 
@@ -142,7 +146,8 @@ def layout_shown_mask(name: str, fs: float = 500.0, n_samples: int = 5000,
                       duration_s: float | None = None) -> np.ndarray:
     """Boolean (samples, 12 leads) mask of which samples a page with this layout shows.
 
-    ``duration_s`` defaults to ``n_samples / fs`` (the whole record on one row).
+    ``duration_s`` defaults to ``n_samples / fs`` (the whole record on one row). Extra leads
+    (a ``3x5`` page's fifth column) are not among the twelve and are left out.
 
     Example
     -------
@@ -155,6 +160,8 @@ def layout_shown_mask(name: str, fs: float = 500.0, n_samples: int = 5000,
     duration_s = n_samples / fs if duration_s is None else duration_s
     mask = np.zeros((n_samples, len(LEADS)), dtype=bool)
     for p in layout_panels(name, duration_s):
+        if p.lead not in LEADS:
+            continue
         i0, i1 = p.sample_range(fs)
         mask[max(i0, 0):min(i1, n_samples), LEADS.index(p.lead)] = True
     return mask

@@ -242,6 +242,8 @@ def _render_polylines(record: Record, truth: dict) -> list[tuple[np.ndarray, np.
     out = []
     n = record.n_samples
     for p in truth["panels"]:
+        if p["lead"] not in LEADS:   # the map holds the twelve leads; a 3x5 page's extra leads are not in it
+            continue
         i0, i1 = p["samples"]
         i = np.arange(i0, i1)
         v = record.signal[i0:i1, record.sig_name.index(p["lead"])]
