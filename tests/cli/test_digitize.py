@@ -151,3 +151,35 @@ def test_segmenter_option_reaches_the_pipeline(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["digitize", str(png), "-o", str(tmp_path / "out"), "--segmenter", "unet"])
     assert exc.value.code == 2
+
+
+def test_settings_of_a_pages_folder_evaluation_reach_every_page(tmp_path, monkeypatch):
+    """``digitize-eval --pages DIR --pulse-lag-ms 3 --segmenter learned``: one DigitizeConfig carries both to each
+    page's digitiser, and the summary says what was run."""
+    import vaescan.digitize.pipeline as pipeline
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import write_record
+    from vaescan.digitize.evaluate import eval_records
+    from vaescan.pages.image import image_write
+    from vaescan.pages.render import PageStyle, ecg_render
+
+    seen = []
+    digitize = pipeline.image_digitize
+
+    def spy(image, config=None, **kw):
+        seen.append((config.pulse_lag_ms, config.segmenter))
+        return digitize(image, config, **kw)
+
+    monkeypatch.setattr(pipeline, "image_digitize", spy)
+    record = eval_records(1, seed=1, noiseless=True)[0]
+    image, truth = ecg_render(record, PageStyle(dpi=100))
+    x, shown = truth_signals(record, truth)
+    (tmp_path / "pages" / "a_01").mkdir(parents=True)
+    image_write(tmp_path / "pages" / "a_01" / "page.png", image)
+    write_record(type(record)(np.where(shown, x, np.nan), 500.0, list(LEADS)), tmp_path / "pages" / "a_01" / "truth")
+    out = tmp_path / "eval"
+    assert main(["-q", "digitize-eval", "--pages", str(tmp_path / "pages"), "-o", str(out), "--jobs", "1",
+                 "--pulse-lag-ms", "3", "--segmenter", "learned"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert seen == [(3.0, "learned")] and summary["pulse_lag_ms"] == 3.0 and summary["segmenter"] == "learned"
+    assert summary["command"].endswith("--pulse-lag-ms 3 --segmenter learned")

@@ -94,7 +94,7 @@ def test_time_origin_to_a_tenth_of_a_pixel(outside, page):
 
 def test_pulse_lag_of_the_generator_gains_snr_on_its_pages(outside):
     plain = folder_page_evaluate(outside["clean_01"])
-    known = folder_page_evaluate(outside["clean_01"], pulse_lag_ms=ECG_IMAGE_KIT_PULSE_LAG_MS)
+    known = folder_page_evaluate(outside["clean_01"], DigitizeConfig(pulse_lag_ms=ECG_IMAGE_KIT_PULSE_LAG_MS))
     assert known["snr_db"] >= 18.0 and known["snr_db"] - plain["snr_db"] >= 2.0, (plain["snr_db"], known["snr_db"])
 
 

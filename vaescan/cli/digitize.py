@@ -262,6 +262,7 @@ def _write_failures(path: Path, failed: list[tuple[Path, str]]) -> None:
 def cmd_digitize_eval(args: argparse.Namespace) -> int:
     """``vaescan digitize-eval --n 60 --seed S -o DIR``."""
     from vaescan.digitize.evaluate import digitize_evaluate, eval_records, eval_underlying
+    from vaescan.digitize.pipeline import DigitizeConfig
     from vaescan.io import write_json
     from vaescan.pages.render import STYLE_FAMILIES
 
@@ -281,7 +282,7 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
     underlying = records if args.noiseless else eval_underlying(args.n, args.seed, args.data)
     table, summary = digitize_evaluate(records, n=args.n, seed=args.seed, out_dir=args.output, families=families,
                                        keep_pages=args.keep_pages, progress=not args.quiet, underlying=underlying,
-                                       segmenter=args.segmenter)
+                                       config=DigitizeConfig(segmenter=args.segmenter))
     # what was run, beside the numbers: the summary is the record the docs' numbers are taken from
     targets = summary["targets_db"]
     distorted = table.category != "clean"
@@ -312,11 +313,12 @@ def cmd_digitize_eval(args: argparse.Namespace) -> int:
 def _digitize_eval_folder(args: argparse.Namespace) -> int:
     """``vaescan digitize-eval --pages FOLDER -o DIR [--jobs N]``."""
     from vaescan.digitize.evaluate import evaluate_folder
+    from vaescan.digitize.pipeline import DigitizeConfig
     from vaescan.io import write_json
 
     check_output_folder(args.output)
-    table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet,
-                                     pulse_lag_ms=args.pulse_lag_ms, segmenter=args.segmenter)
+    config = DigitizeConfig(pulse_lag_ms=args.pulse_lag_ms, segmenter=args.segmenter)
+    table, summary = evaluate_folder(args.pages, args.output, jobs=args.jobs, progress=not args.quiet, config=config)
     summary["command"] = f"vaescan digitize-eval --pages {args.pages} --jobs {args.jobs}" + (
         f" --pulse-lag-ms {args.pulse_lag_ms:g}" if args.pulse_lag_ms else "") + (
         f" --segmenter {args.segmenter}" if args.segmenter != "classical" else "")

@@ -29,9 +29,10 @@ from vaescan.errors import VaescanError, VaescanInputError
 from vaescan.pages.distort import Distortion, image_distort
 from vaescan.pages.render import STYLE_FAMILIES, PageStyle, ecg_render, random_style
 
-if TYPE_CHECKING:  # annotations only: the cohort and simulator are imported where they are used
+if TYPE_CHECKING:  # annotations only: the cohort, simulator and digitiser are imported where they are used
     from vaescan.data.cohort import Cohort
     from vaescan.data.synth import SynthConfig
+    from vaescan.digitize.pipeline import DigitizeConfig
 
 MAX_SHIFT_S = 0.2
 
@@ -263,12 +264,12 @@ def _page_db(per_lead: np.ndarray) -> float:
 
 
 def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None,
-                  segmenter: str = "classical") -> dict:
+                  config: DigitizeConfig | None = None) -> dict:
     """Render, distort and digitise one page; score it. Returns one row of the evaluation table.
 
     A page the digitiser rejects scores as all-missing (NaN output counts as 0: 0 dB)
     and carries the error. With ``out_dir`` the page image, its truth and the
-    digitised record are kept. ``segmenter``: the trace mask (:class:`~vaescan.digitize.pipeline.DigitizeConfig`).
+    digitised record are kept. ``config``: the digitiser's settings (its paper speed is the page's).
     """
     from vaescan.digitize.pipeline import DigitizeConfig
 
@@ -284,8 +285,8 @@ def page_evaluate(case: EvalCase, out_dir: str | os.PathLike[str] | None = None,
     row["ceiling_db"] = np.nan
     if case.underlying is not None:
         row["ceiling_db"] = _page_db(ceiling_snr(x, truth_signals(case.underlying, truth)[0], shown))
-    record = _digitize_score(image, DigitizeConfig(speed_mm_s=case.style.speed_mm_s, segmenter=segmenter),
-                             case.page, x, shown, row)
+    config = dataclasses.replace(config or DigitizeConfig(), speed_mm_s=case.style.speed_mm_s)
+    record = _digitize_score(image, config, case.page, x, shown, row)
     if out_dir is not None:
         from vaescan.data.records import write_record
         from vaescan.io import write_json
@@ -416,13 +417,13 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0,
                       families: Sequence[str] = STYLE_FAMILIES, keep_pages: bool = False,
                       progress: bool = True,
                       underlying: Sequence[Record | None] | None = None,
-                      segmenter: str = "classical") -> tuple[pd.DataFrame, dict]:
+                      config: DigitizeConfig | None = None) -> tuple[pd.DataFrame, dict]:
     """Evaluate the digitiser on ``n`` rendered pages: per-page table and a summary by category and family.
 
     ``underlying`` (from :func:`eval_underlying`): the records without hum and muscle
     noise; each page then also gets ``ceiling_db``, the SNR of a perfect reader
-    (:func:`ceiling_snr`), NaN where unknown. ``segmenter``: the trace mask
-    (:class:`~vaescan.digitize.pipeline.DigitizeConfig`).
+    (:func:`ceiling_snr`), NaN where unknown. ``config``: the digitiser's settings (each page's paper speed
+    is its own); the summary records its trace mask (``segmenter``).
 
     With ``out_dir``: writes ``pages.csv``, ``summary.json``, ``snr_by_category.png`` and
     (``keep_pages``) every page, its truth and its digitised record under ``pages/``.
@@ -442,10 +443,10 @@ def digitize_evaluate(records: Iterable[Record], n: int = 60, seed: int = 0,
     pages_dir = Path(out_dir) / "pages" if (out_dir is not None and keep_pages) else None
     rows = []
     for case in tqdm(cases, desc="digitize-eval", unit="page", disable=not progress, dynamic_ncols=True):
-        rows.append(page_evaluate(case, pages_dir, segmenter))
+        rows.append(page_evaluate(case, pages_dir, config))
     table = pd.DataFrame(rows)
     summary = evaluation_summary(table)
-    summary.update(n=n, seed=seed, families=list(families), segmenter=segmenter)
+    summary.update(n=n, seed=seed, families=list(families), segmenter=config.segmenter if config else "classical")
     if out_dir is not None:
         _write_evaluation(table, summary, out_dir, f"render -> digitise, {len(table)} pages")
     return table, summary
@@ -506,14 +507,12 @@ def folder_pages(root: str | os.PathLike[str]) -> list[FolderPage]:
     return pages
 
 
-def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0, pulse_lag_ms: float = 0.0,
-                         segmenter: str = "classical") -> dict:
+def folder_page_evaluate(page: FolderPage, config: DigitizeConfig | None = None) -> dict:
     """Digitise one page of a folder and score it against its WFDB truth (NaN where the page shows no trace).
 
     Returns one row of the evaluation table (as :func:`page_evaluate`); the digitiser's output
-    has the truth's rate and length. ``pulse_lag_ms``: the printer's pulse convention, ``segmenter``: the
-    trace mask (:class:`~vaescan.digitize.pipeline.DigitizeConfig`). An unreadable truth raises
-    :class:`VaescanInputError`.
+    has the truth's rate and length. ``config``: the digitiser's settings (e.g. the printer's pulse
+    convention, ``pulse_lag_ms``, where it is known). An unreadable truth raises :class:`VaescanInputError`.
     """
     from vaescan.data.leads import LEADS
     from vaescan.data.records import read_record
@@ -526,22 +525,19 @@ def folder_page_evaluate(page: FolderPage, speed_mm_s: float = 25.0, pulse_lag_m
             x[:, k] = truth.signal[:, truth.sig_name.index(lead)]
     shown = np.isfinite(x)
     row = {"page": page.page, "category": page.category, "image": page.image.name}
-    config = DigitizeConfig(speed_mm_s=speed_mm_s, fs=truth.fs, duration_s=len(x) / truth.fs,
-                            pulse_lag_ms=pulse_lag_ms, segmenter=segmenter)
+    config = dataclasses.replace(config or DigitizeConfig(), fs=truth.fs, duration_s=len(x) / truth.fs)
     _digitize_score(page.image, config, page.page, np.nan_to_num(x), shown, row)
     return row
 
 
 def evaluate_folder(root: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None, jobs: int = 1,
-                    progress: bool = True, pulse_lag_ms: float = 0.0,
-                    segmenter: str = "classical") -> tuple[pd.DataFrame, dict]:
+                    progress: bool = True, config: DigitizeConfig | None = None) -> tuple[pd.DataFrame, dict]:
     """Digitise and score every page of a folder in the outside-pages layout (:func:`folder_pages`).
 
     Same scores and outputs as :func:`digitize_evaluate` (``pages.csv``, ``summary.json``,
     ``snr_by_category.png`` in ``out_dir``), by the folder's categories; the summary also
-    lists the rejected pages with their reasons. ``jobs``: worker processes; ``pulse_lag_ms``: the
-    printer's pulse convention, where it is known; ``segmenter``: the trace mask
-    (:class:`~vaescan.digitize.pipeline.DigitizeConfig`).
+    lists the rejected pages with their reasons and the settings' ``pulse_lag_ms`` and ``segmenter``.
+    ``jobs``: worker processes; ``config``: the digitiser's settings (:func:`folder_page_evaluate`).
 
     Example
     -------
@@ -549,15 +545,17 @@ def evaluate_folder(root: str | os.PathLike[str], out_dir: str | os.PathLike[str
     >>> summary["overall"]["snr_db"], summary["rejected"]  # doctest: +SKIP
     """
     from vaescan.batch import run_batch
+    from vaescan.digitize.pipeline import DigitizeConfig
 
+    config = config or DigitizeConfig()
     pages = folder_pages(root)
-    score = functools.partial(folder_page_evaluate, pulse_lag_ms=pulse_lag_ms, segmenter=segmenter)
+    score = functools.partial(folder_page_evaluate, config=config)
     result = run_batch(pages, score, desc="digitize-eval", jobs=jobs, progress=progress)
     if result.skipped:
         raise VaescanInputError(root, "; ".join(reason for _, reason in result.skipped))
     table = pd.DataFrame([row for _, row in result.done])
     summary = evaluation_summary(table)
-    summary.update(pages_folder=str(root), n=len(table), pulse_lag_ms=pulse_lag_ms, segmenter=segmenter,
+    summary.update(pages_folder=str(root), n=len(table), pulse_lag_ms=config.pulse_lag_ms, segmenter=config.segmenter,
                    rejected={r.page: r.error for r in table.itertuples() if r.error},
                    misnamed={r.page: r.misnamed_leads for r in table.itertuples() if r.misnamed})
     if out_dir is not None:
