@@ -151,6 +151,11 @@ def test_labels_standing_at_2s_columns_make_a_3x5_page():
     threes = [("aVR", 0, 2.5), ("V1", 0, 5.0), ("aVL", 1, 2.5), ("V5", 1, 7.5), ("II", 1, 0.0)]
     assert layout_from_labels(_labels_at(threes), ys, x0, 100.0, "3x4", 10.0) == ("3x4", "")
     assert layout_from_labels(_labels_at([("I", 0, 0.0), ("II", 1, 0.0)]), ys, x0, 100.0, "3x4", 10.0)[0] == "3x4"
+    # a label that contradicts the layout read does not make one it says nothing about: no label agrees with the
+    # 3x5 grid here (the II sits at none of its panels' starts), so a 6-row page stays 6x2 (it was taken for
+    # 3x5+II,II,II on a page read at twice its scale, before its scale was mended)
+    six = [100.0 * (k + 1) for k in range(6)]
+    assert layout_from_labels(_labels_at([("II", 0, 5.0)]), six, [100.0] * 6, 100.0, "6x2", 10.0) == ("6x2", "")
     # the fifth column's labels name its extra leads, whichever the page prints
     fives = [("V1", 0, 4.0), ("V7", 0, 8.0), ("V8", 1, 8.0), ("V9", 2, 8.0)]
     best, why = layout_from_labels(_labels_at(fives), ys, x0, 100.0, "3x4", 10.0)

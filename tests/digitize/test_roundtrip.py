@@ -41,6 +41,24 @@ def test_round_trip_snr(record, distortion):
     assert np.nanmean(snr) >= 16.0, snr                      # measured 18.60 dB clean, 18.49 dB shadowed
 
 
+@pytest.mark.parametrize("dpi, floor, unit", [(50, 9.0, "taken as 5 mm, not 1 mm"),
+                                              (64, 15.0, "taken as 10 mm, not 5 mm")], ids=["1.97px/mm", "2.52px/mm"])
+def test_small_scans_showing_one_line_spacing_are_read_at_the_right_scale(dpi, floor, unit):
+    """Scans of 2-2.5 px per mm show only their 5 mm lines; at 50 dpi they are 10 px apart and pass for 1 mm lines
+    (nothing was read: "found 0 trace rows"), at 64 dpi every other one comes out lighter and the lattice took
+    10 mm for 5 (read at twice the scale: -0.7 dB). Each is read at the size that reads, or that the pulse and the
+    rows' 250 mm fit."""
+    from vaescan.digitize.evaluate import eval_records
+
+    rec = eval_records(1, seed=5, noiseless=True)[0]
+    image, truth = ecg_render(rec, PageStyle(dpi=dpi))
+    out, report = image_digitize(image)
+    assert abs(report["px_per_mm"] / truth["px_per_mm"] - 1) < 0.01 and any(unit in w for w in report["warnings"])
+    x, shown = truth_signals(rec, truth)
+    snr = record_snr(x, out.signal, shown, 500.0)["snr_db"]
+    assert report["layout"] == "3x4+II" and np.nanmean(snr) >= floor, snr    # measured 10.76 and 17.79 dB
+
+
 def test_two_lead_page_is_rejected(record, tmp_path):
     image, truth = ecg_render(record, PageStyle(dpi=100, layout="12x1", calibration="none"))
     rows = [p for p in truth["panels"] if p["row"] < 2]

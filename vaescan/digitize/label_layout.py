@@ -132,7 +132,7 @@ def layout_from_labels(labels: Sequence[LeadLabel], rows_y: Sequence[float], row
         scored.append((agree - disagree, agree, name, _label_misfit(placed, rows_x0, px_per_s, name, duration_s)))
     best = max(scored, key=lambda s: (s[0], s[2] == inferred, -s[3]))
     inferred_score = next(s for s in scored if s[2] == inferred)
-    if best[2] != inferred and best[0] > inferred_score[0]:
+    if best[2] != inferred and best[0] > inferred_score[0] and best[1] > 0:   # labels support what they name
         return best[2], f"printed labels ({best[1]} agree; {inferred_score[1]} with {inferred})"
     # as many agree (a 3x5 page whose labels read are those a 3x4 grid has too): the grid whose panels start where
     # the labels stand, by a tenth of a panel's width or more (labels are printed at their panel's start)

@@ -61,6 +61,8 @@ HR_TOLERANCE = 0.1
 """A row whose heart rate differs from the median over rows by more than this share is flagged (kept)."""
 EXTRA_DEFAULT = tuple(row[-1] for row in GRIDS["3x5"])
 """The extra leads a 15-lead (3x5) page is taken to print where their labels are not read (V4R, V8, V9)."""
+UNIT_ALTERNATIVES = {1.0: (5.0,), 5.0: (1.0, 10.0)}
+"""Where only one line spacing is seen, the sizes (mm) it may have besides the one taken."""
 INKED_ORIGIN = "where the rows' ink begins"
 """``time_origin_from`` when no trace end could be read (a mark drawn on at the start, a photo cropped at the end)."""
 
@@ -206,16 +208,45 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         warnings.append("the grid was found only after the paper's colour was evened out (tinted or unevenly "
                         "lit paper)")
     warnings.extend(lattice.notes)
-    reading = _read_page(image, lattice, config, where, warnings)
-    if lattice.unit_ambiguous and _other_unit_fits_better(reading, lattice, config):
-        lattice = grid_detect(image, max_px_per_mm=config.max_px_per_mm,
-                              unit_mm=5.0 if lattice.unit_mm == 1.0 else 1.0)
-        warnings.append("grid showed one line spacing only; its size was taken from the calibration "
-                        "pulse / row length")
-        reading = _read_page(image, lattice, config, where, warnings)
-    elif lattice.unit_ambiguous:
-        warnings.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
-    record, report = _assemble(reading, lattice, config, name, warnings, where)
+
+    def read(lat: Lattice) -> tuple[_PageReading, list[str]]:
+        notes = list(warnings)
+        return _read_page(image, lat, config, where, notes), notes
+
+    try:
+        reading, notes = read(lattice)
+        failed = None
+    except VaescanInputError as exc:
+        if not lattice.unit_ambiguous:
+            raise
+        # one line spacing seen, and nothing read at that size: a scan under about 2 px per mm shows only its
+        # 5 mm lines (10 px), which pass for 1 mm lines; it is read at another size before it is given up
+        reading, notes, failed = None, [], exc
+    taken = lattice.unit_mm
+    if reading is None:
+        others: tuple[float, ...] = UNIT_ALTERNATIVES[taken]
+    else:
+        better = _better_unit(reading, lattice, config) if lattice.unit_ambiguous else None
+        others = () if better is None else (better,)
+    for unit in others:
+        other = grid_detect(image, max_px_per_mm=config.max_px_per_mm, unit_mm=unit)
+        if other is None:
+            continue
+        try:
+            reading, notes = read(other)
+        except VaescanInputError:
+            continue
+        lattice = other
+        notes.append(f"grid showed one line spacing only; taken as {unit:g} mm, not {taken:g} mm: " + (
+            "nothing was read at that size" if failed is not None else
+            "the calibration pulse and the rows' length fit it"))
+        break
+    else:
+        if reading is None:
+            raise failed
+        if lattice.unit_ambiguous:
+            notes.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
+    record, report = _assemble(reading, lattice, config, name, notes, where)
     return record, report
 
 
@@ -735,19 +766,26 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
     return (row.baseline_px + row.level(x_at) - y) / px_per_mv
 
 
-def _other_unit_fits_better(reading: _PageReading, lattice: Lattice, config: DigitizeConfig) -> bool:
-    """With one visible line spacing, would the other (1 vs 5 mm) explain pulses or row length better?"""
-    factor = 5.0 if lattice.unit_mm == 1.0 else 0.2  # mm per unit changes by this factor
-    if reading.gain_from.startswith("calibration"):
-        mm = reading.px_per_mv / reading.px_per_mm
-        def off(g):  # noqa: E306
-            return min(abs(np.log(g / s)) for s in STANDARD_GAINS)
-        return off(mm / factor) + 0.05 < off(mm)
-    lengths = [(row.extent[1] - row.extent[0]) / reading.px_per_mm for row in reading.rows]
+def _better_unit(reading: _PageReading, lattice: Lattice, config: DigitizeConfig) -> float | None:
+    """With one visible line spacing, the size (mm) of that spacing that explains the page better than the one
+    taken (``lattice.unit_mm``), or None: the calibration pulse's height nearer a standard gain, or, where the
+    pulse fits both as well (5 and 10 mm/mV are both standard), the rows' length nearer the layout's 250 mm.
+    10 mm: a scan of about 2.5 px per mm, whose 5 mm lines come out lighter and darker in turn."""
+    lengths = float(np.median([(row.extent[1] - row.extent[0]) / reading.px_per_mm for row in reading.rows]))
     expected = shown_duration_s(config.speed_mm_s) * config.speed_mm_s
-    now = abs(np.log(np.median(lengths) / expected))
-    other = abs(np.log(np.median(lengths) / factor / expected))
-    return other + 0.1 < now
+    pulse = reading.gain_from.startswith("calibration")
+
+    def off(scale: float) -> tuple[float, float]:  # mm on the page grow by ``scale`` with the spacing's size
+        gain = min(abs(np.log(reading.px_per_mv / reading.px_per_mm * scale / g)) for g in STANDARD_GAINS)
+        return (gain if pulse else 0.0), abs(np.log(lengths * scale / expected))
+
+    now = off(1.0)
+    fits = []
+    for unit in UNIT_ALTERNATIVES[lattice.unit_mm]:
+        gain, length = off(unit / lattice.unit_mm)
+        if gain + 0.05 < now[0] or (gain <= now[0] + 0.05 and length + 0.1 < now[1]):
+            fits.append((gain, length, unit))
+    return min(fits)[2] if fits else None
 
 
 def _assemble(reading: _PageReading, lattice: Lattice, config: DigitizeConfig, name: str,
