@@ -208,3 +208,30 @@ def test_a_3x5_page_without_labels_is_never_silently_misnamed():
     leads = report["lead_checks"]["leads"]
     assert all(leads[x]["confidence"] <= 0.25 and "default" in leads[x]["reason"] for x in ("V4R", "V8", "V9"))
     assert leads["I"]["confidence"] > 0.5 and _snr(truth.lead("V8"), record.lead("V8")) > 12.0
+
+
+def test_a_page_read_at_another_line_spacing_must_have_rows_of_a_page(monkeypatch):
+    """Where nothing was read at the size a single line spacing suggested, a reading at another size is kept only
+    if its rows are about 250 mm long: a 150 dpi page with 5 mm lines only, read as if they were 10 mm apart, has
+    rows of 125 mm (a shadowed quickstart page was read so, at 2.95 px/mm, instead of being refused)."""
+    import pytest
+
+    import vaescan.digitize.pipeline as pipeline
+    from vaescan.digitize.evaluate import eval_records
+    from vaescan.errors import VaescanInputError
+    from vaescan.pages.render import PageStyle, ecg_render
+
+    page, _ = ecg_render(eval_records(1, seed=5, noiseless=True)[0], PageStyle(dpi=150, minor_grid="none"))
+    read_page = pipeline._read_page
+
+    def first_fails(image, lattice, *args):
+        if lattice.unit_mm == 5.0:             # what a shadow's false rows do to the first reading
+            raise VaescanInputError("page", "found 9 trace rows")
+        return read_page(image, lattice, *args)
+
+    monkeypatch.setattr(pipeline, "_read_page", first_fails)
+    with pytest.raises(VaescanInputError, match="found 9 trace rows"):
+        pipeline.image_digitize(page)
+    monkeypatch.setattr(pipeline, "ROW_LENGTH_MISFIT", 10.0)    # without the check: read at half its scale
+    _, report = pipeline.image_digitize(page)
+    assert report["px_per_mm"] < 0.6 * 150 / 25.4

@@ -63,6 +63,10 @@ EXTRA_DEFAULT = tuple(row[-1] for row in GRIDS["3x5"])
 """The extra leads a 15-lead (3x5) page is taken to print where their labels are not read (V4R, V8, V9)."""
 UNIT_ALTERNATIVES = {1.0: (5.0,), 5.0: (1.0, 10.0)}
 """Where only one line spacing is seen, the sizes (mm) it may have besides the one taken."""
+ROW_LENGTH_MISFIT = 0.35
+"""A page that read nothing at the size its one line spacing suggested is taken at another size only where its rows'
+median length is within this |log| of the layout's (x 0.7 to 1.4 of 250 mm): read at half or twice its scale, a
+page's rows measure 125 or 500 mm (a shadowed 150 dpi page, its 5 mm lines taken for 10 mm, read at 2.95 px/mm)."""
 INKED_ORIGIN = "where the rows' ink begins"
 """``time_origin_from`` when no trace end could be read (a mark drawn on at the start, a photo cropped at the end)."""
 
@@ -233,10 +237,12 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         if other is None:
             continue
         try:
-            reading, notes = read(other)
+            again, again_notes = read(other)
         except VaescanInputError:
             continue
-        lattice = other
+        if failed is not None and _length_misfit(again, config) > ROW_LENGTH_MISFIT:
+            continue    # read, but its rows are not a page's length at that size: a misreading, not a page
+        reading, notes, lattice = again, again_notes, other
         notes.append(f"grid showed one line spacing only; taken as {unit:g} mm, not {taken:g} mm: " + (
             "nothing was read at that size" if failed is not None else
             "the calibration pulse and the rows' length fit it"))
@@ -766,18 +772,22 @@ def _row_signal(row: RowReading, x0: float, px_per_s: float, px_per_mv: float, f
     return (row.baseline_px + row.level(x_at) - y) / px_per_mv
 
 
+def _length_misfit(reading: _PageReading, config: DigitizeConfig, scale: float = 1.0) -> float:
+    """|log| of the rows' median length (mm, times ``scale``) over the layout's: 0 for rows of 250 mm."""
+    lengths = float(np.median([(row.extent[1] - row.extent[0]) / reading.px_per_mm for row in reading.rows]))
+    return abs(float(np.log(lengths * scale / (shown_duration_s(config.speed_mm_s) * config.speed_mm_s))))
+
+
 def _better_unit(reading: _PageReading, lattice: Lattice, config: DigitizeConfig) -> float | None:
     """With one visible line spacing, the size (mm) of that spacing that explains the page better than the one
     taken (``lattice.unit_mm``), or None: the calibration pulse's height nearer a standard gain, or, where the
     pulse fits both as well (5 and 10 mm/mV are both standard), the rows' length nearer the layout's 250 mm.
     10 mm: a scan of about 2.5 px per mm, whose 5 mm lines come out lighter and darker in turn."""
-    lengths = float(np.median([(row.extent[1] - row.extent[0]) / reading.px_per_mm for row in reading.rows]))
-    expected = shown_duration_s(config.speed_mm_s) * config.speed_mm_s
     pulse = reading.gain_from.startswith("calibration")
 
     def off(scale: float) -> tuple[float, float]:  # mm on the page grow by ``scale`` with the spacing's size
         gain = min(abs(np.log(reading.px_per_mv / reading.px_per_mm * scale / g)) for g in STANDARD_GAINS)
-        return (gain if pulse else 0.0), abs(np.log(lengths * scale / expected))
+        return (gain if pulse else 0.0), _length_misfit(reading, config, scale)
 
     now = off(1.0)
     fits = []
