@@ -24,33 +24,23 @@ the synthetic cohort's truth alike)."""
 
 _ALIASES = {name.upper(): name for name in LEADS}
 _ALIASES.update({"D1": "I", "D2": "II", "D3": "III", "MLII": "II"})
+_EXTRA_ALIASES = {name.upper(): name for name in EXTRA_LEADS}
 
 
-def normalise_lead_name(name: str) -> str | None:
+def normalise_lead_name(name: str, extra: bool = False) -> str | None:
     """Return the standard spelling of a lead name, or ``None`` if it is not a 12-lead ECG lead.
 
     PTB-XL writes ``AVR``/``AVL``/``AVF``; other sources write ``avr``, ``Lead II`` or ``D2``.
+    With ``extra``, the leads of :data:`EXTRA_LEADS` (``v4r`` -> ``V4R``) are recognised too.
 
     Example
     -------
     >>> normalise_lead_name("AVR"), normalise_lead_name("lead v1"), normalise_lead_name("EEG")
     ('aVR', 'V1', None)
+    >>> normalise_lead_name("v4r"), normalise_lead_name("v4r", extra=True)
+    (None, 'V4R')
     """
     key = name.strip().upper().replace(" ", "")
     if key.startswith("LEAD"):
         key = key[4:]
-    return _ALIASES.get(key)
-
-
-_EXTRA_ALIASES = {name.upper(): name for name in EXTRA_LEADS}
-
-
-def normalise_extra_lead_name(name: str) -> str | None:
-    """Return the spelling of an extra lead (:data:`EXTRA_LEADS`) in :data:`EXTRA_LEADS`, else ``None``.
-
-    Example
-    -------
-    >>> normalise_extra_lead_name("v4r"), normalise_extra_lead_name("V8"), normalise_extra_lead_name("V4")
-    ('V4R', 'V8', None)
-    """
-    return _EXTRA_ALIASES.get(name.strip().upper().replace(" ", ""))
+    return _ALIASES.get(key) or (_EXTRA_ALIASES.get(key) if extra else None)

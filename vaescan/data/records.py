@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from vaescan.data.leads import EXTRA_LEADS, LEADS, normalise_extra_lead_name, normalise_lead_name
+from vaescan.data.leads import EXTRA_LEADS, LEADS, normalise_lead_name
 from vaescan.errors import VaescanInputError
 
 _TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3}
@@ -223,7 +223,7 @@ def _read_locked(base: Path, header: Path, expected_fs: float | None, require_al
         raise VaescanInputError(header, f"sampling rate is {meta.fs:g} Hz, expected {expected_fs:g} Hz")
     leads, scales = [], []
     for i, (name, unit) in enumerate(zip(meta.sig_name, meta.units)):
-        lead = normalise_lead_name(name) or normalise_extra_lead_name(name)
+        lead = normalise_lead_name(name, extra=True)
         if lead is None:
             raise VaescanInputError(header, f"signal {i} is named {name!r}, which is not a 12-lead ECG lead "
                                     f"(nor one of {', '.join(EXTRA_LEADS)})")
