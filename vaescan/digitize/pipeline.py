@@ -212,7 +212,21 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
         warnings.append("the grid was found only after the paper's colour was evened out (tinted or unevenly "
                         "lit paper)")
     warnings.extend(lattice.notes)
+    reading, lattice, notes = _read_at_its_scale(image, lattice, config, where, warnings)
+    record, report = _assemble(reading, lattice, config, name, notes, where)
+    return record, report
 
+
+def _read_at_its_scale(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, where,
+                       warnings: list[str]) -> tuple[_PageReading, Lattice, list[str]]:
+    """Read the page; where the grid shows one line spacing only, at the size of it (1, 5 or 10 mm) that reads.
+
+    The size the spacing suggests is read first. Where nothing is read there, the other sizes are tried (a scan
+    under about 2 px per mm shows only its 5 mm lines, 10 px apart, which pass for 1 mm lines), and one is taken
+    only where its rows are then a page's length (:data:`ROW_LENGTH_MISFIT`). Where something is read, another
+    size replaces it where the pulse and the rows' length fit it better (:func:`_better_unit`). Returns the
+    reading, the lattice it was read at, and the warnings with what was decided.
+    """
     def read(lat: Lattice) -> tuple[_PageReading, list[str]]:
         notes = list(warnings)
         return _read_page(image, lat, config, where, notes), notes
@@ -223,8 +237,6 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
     except VaescanInputError as exc:
         if not lattice.unit_ambiguous:
             raise
-        # one line spacing seen, and nothing read at that size: a scan under about 2 px per mm shows only its
-        # 5 mm lines (10 px), which pass for 1 mm lines; it is read at another size before it is given up
         reading, notes, failed = None, [], exc
     taken = lattice.unit_mm
     if reading is None:
@@ -242,18 +254,15 @@ def image_digitize(image: str | os.PathLike[str] | np.ndarray, config: DigitizeC
             continue
         if failed is not None and _length_misfit(again, config) > ROW_LENGTH_MISFIT:
             continue    # read, but its rows are not a page's length at that size: a misreading, not a page
-        reading, notes, lattice = again, again_notes, other
-        notes.append(f"grid showed one line spacing only; taken as {unit:g} mm, not {taken:g} mm: " + (
+        notes = again_notes + [f"grid showed one line spacing only; taken as {unit:g} mm, not {taken:g} mm: " + (
             "nothing was read at that size" if failed is not None else
-            "the calibration pulse and the rows' length fit it"))
-        break
-    else:
-        if reading is None:
-            raise failed
-        if lattice.unit_ambiguous:
-            notes.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
-    record, report = _assemble(reading, lattice, config, name, notes, where)
-    return record, report
+            "the calibration pulse and the rows' length fit it")]
+        return again, other, notes
+    if reading is None:
+        raise failed
+    if lattice.unit_ambiguous:
+        notes.append(f"grid showed one line spacing only; taken as {lattice.unit_mm:g} mm")
+    return reading, lattice, notes
 
 
 def image_digitize_to(image: str | os.PathLike[str], out_dir: str | os.PathLike[str],
