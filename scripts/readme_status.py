@@ -216,10 +216,10 @@ def status_rows(results: Path) -> tuple[list[tuple[str, str, str, list[str]]], l
         (g,) = got
         rows.append((
             f"digitisation speed ({g['dpi']} dpi page, one thread, {g['pages']} pages)",
-            f"{g['seconds_per_page_mean']:.1f} s per page (max {g['seconds_per_page_max']:.1f} s), "
+            f"{g['seconds_per_page_mean']:.1f} s per page ({_page_times(g)}), "
             f"peak {g['peak_rss_mb']:.0f} MB" + _load(g),
             f"<= {g['targets']['seconds_per_page']:g} s: "
-            f"{timing_verdict(g['seconds_per_page_mean'] <= g['targets']['seconds_per_page'], g)}; "
+            f"{timing_verdict(_time_ok(g), g)}; "
             f"<= {g['targets']['peak_rss_mb'] / 1024:g} GB: {verdict(g['peak_rss_mb'] <= g['targets']['peak_rss_mb'])}",
             ["bench_digitize.json"]))
     rows += explain_rows(need)
@@ -558,14 +558,27 @@ def budget_block(results: Path) -> list[str]:
                                                        ("raw", "fill", "shift", "offset", "scale")) + " |")
     g = read("bench_digitize.json", results)
     if g is not None:
-        time_ok = g["seconds_per_page_mean"] <= g["targets"]["seconds_per_page"]
         memory_ok = g["peak_rss_mb"] <= g["targets"]["peak_rss_mb"]
         lines += ["", f"Speed (`{WRITTEN_BY['bench_digitize.json']}`): {g['seconds_per_page_mean']:.2f} s per "
-                  f"{g['dpi']} dpi page on {g['threads']} thread (max {g['seconds_per_page_max']:.2f} s over "
-                  f"{g['pages']} pages), peak RSS {g['peak_rss_mb']:.0f} MB{_load(g)}. Targets: <= "
-                  f"{g['targets']['seconds_per_page']:g} s per page, {timing_verdict(time_ok, g)}; <= "
+                  f"{g['dpi']} dpi page on {g['threads']} thread over {g['pages']} pages ({_page_times(g)}), "
+                  f"peak RSS {g['peak_rss_mb']:.0f} MB{_load(g)}. Targets: <= "
+                  f"{g['targets']['seconds_per_page']:g} s per page, {timing_verdict(_time_ok(g), g)}; <= "
                   f"{g['targets']['peak_rss_mb'] / 1024:g} GB, {verdict(memory_ok)}."]
     return lines
+
+
+def _page_times(g: dict) -> str:
+    """The slowest page, and apart from the first (which loads the OCR models) where the benchmark says."""
+    warm = g.get("seconds_per_page_max_after_first")
+    if warm is None:
+        return f"max {g['seconds_per_page_max']:.2f} s"
+    return f"first page {g['seconds_per_page'][0]:.2f} s with loading the OCR models, the others at most {warm:.2f} s"
+
+
+def _time_ok(g: dict) -> bool:
+    """Mean and every page after the first within the target (the first loads the OCR models once)."""
+    limit = g["targets"]["seconds_per_page"]
+    return g["seconds_per_page_mean"] <= limit and g.get("seconds_per_page_max_after_first", 0.0) <= limit
 
 
 def replace_block(text: str, name: str, body: str, path: str) -> str:
