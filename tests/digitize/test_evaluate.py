@@ -162,3 +162,19 @@ def test_evaluate_folder_scores_pages_in_the_outside_layout(tmp_path):
     assert (check["I"]["status"], check["I"]["best"]) == ("misnamed", "III")
     assert (check["III"]["status"], check["III"]["best"]) == ("misnamed", "I")
     assert all(check[lead]["status"] == "right" for lead in LEADS if lead not in ("I", "III"))
+
+
+def test_every_distortion_category_meets_every_style_family():
+    # with 8 categories and 4 families a family that moved with its category gave each category one family
+    # only (crease and phone pages were all held-out style), so per-family and per-category scores were confounded
+    from collections import Counter
+
+    from vaescan.data.leads import LEADS
+    from vaescan.data.records import Record
+    from vaescan.digitize.evaluate import DISTORTION_CATEGORIES, STYLE_FAMILIES, eval_cases
+
+    records = [Record(np.zeros((10, 12)), 500.0, list(LEADS), name=f"r{i}") for i in range(60)]
+    cases = eval_cases(records, 60, seed=0)
+    pairs = Counter((c.category, c.family) for c in cases)
+    assert set(pairs) == {(cat, fam) for cat in DISTORTION_CATEGORIES for fam in STYLE_FAMILIES}
+    assert set(Counter(c.family for c in cases).values()) == {15}

@@ -190,8 +190,11 @@ def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[
                clean_share: float = 1 / 3, underlying: Sequence[Record | None] | None = None) -> list[EvalCase]:
     """``n`` evaluation pages: a third clean, the rest spread over the distortion categories.
 
-    Style families and categories cycle so that every combination appears; styles and
-    distortion strengths are drawn from ``seed``. ``underlying``: per record, the same
+    Clean pages cycle through the style families; distorted pages cycle through the categories,
+    and their family moves on by one after each round of categories, so that every category meets
+    every family (with 8 categories and 4 families, a family that moved with its category would give
+    each category one family only: crease and phone pages were all held-out style until this was
+    fixed). Styles and distortion strengths are drawn from ``seed``. ``underlying``: per record, the same
     record without hum and muscle noise (or None), carried to score the ceiling.
 
     Example
@@ -209,7 +212,8 @@ def eval_cases(records: Iterable[Record], n: int, seed: int, families: Sequence[
     underlying = list(underlying) if underlying is not None else []
     cases = []
     for i, (record, category) in enumerate(zip(records, categories)):
-        family = families[i % len(families)]
+        j = i - n_clean  # the distorted page's number
+        family = families[i % len(families)] if j < 0 else families[(j + j // len(distorted)) % len(families)]
         style = random_style(rng, family)
         ranges = DISTORTION_CATEGORIES[category]
         distortion = Distortion(seed=int(rng.integers(2**31)),
