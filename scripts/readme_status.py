@@ -578,7 +578,7 @@ def _page_times(g: dict) -> str:
 def _time_ok(g: dict) -> bool:
     """Mean and every page after the first within the target (the first loads the OCR models once)."""
     limit = g["targets"]["seconds_per_page"]
-    return g["seconds_per_page_mean"] <= limit and g.get("seconds_per_page_max_after_first", 0.0) <= limit
+    return g["seconds_per_page_mean"] <= limit and (g.get("seconds_per_page_max_after_first") or 0.0) <= limit
 
 
 def replace_block(text: str, name: str, body: str, path: str) -> str:

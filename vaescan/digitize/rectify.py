@@ -22,8 +22,8 @@ PAPER_EDGE = 0.75
 meets the page at a sharp edge, a shadow on a blank margin fades into the paper."""
 
 
-def _against_paper(areas: np.ndarray, paper: np.ndarray, px_per_mm: float) -> np.ndarray:
-    """The connected parts of ``areas`` that meet bright ``paper`` at a sharp edge (:data:`PAPER_EDGE`)."""
+def _against_paper(areas: np.ndarray, bright_paper: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """The connected parts of ``areas`` that meet ``bright_paper`` (a mask) at a sharp edge (:data:`PAPER_EDGE`)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(areas.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
     reach = max(1, int(round(px_per_mm)))
@@ -34,7 +34,7 @@ def _against_paper(areas: np.ndarray, paper: np.ndarray, px_per_mm: float) -> np
         y0, y1, x0, x1 = max(0, y - reach), min(h, y + bh + reach), max(0, x - reach), min(w, x + bw + reach)
         part = labels[y0:y1, x0:x1] == k
         ring = (cv2.dilate(part.astype(np.uint8), disk) > 0) & ~part
-        keep[k] = ring.any() and paper[y0:y1, x0:x1][ring].mean() >= 1 / 3
+        keep[k] = ring.any() and bright_paper[y0:y1, x0:x1][ring].mean() >= 1 / 3
     return keep[labels] & areas
 
 
@@ -128,8 +128,10 @@ def page_outside(image: np.ndarray, rectified: np.ndarray, lattice: Lattice) -> 
     valid = cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     dark = bright < SURROUND_DARK * paper
     grey = ~dark & (bright < SURROUND_GREY * paper)
-    grey_flat = _against_paper(grey & page_flat(bright, lattice.px_per_mm, valid), bright > PAPER_EDGE * paper,
-                       lattice.px_per_mm) if grey.any() else grey
+    grey_flat = grey
+    if grey.any():
+        grey_flat = _against_paper(grey & page_flat(bright, lattice.px_per_mm, valid), bright > PAPER_EDGE * paper,
+                                   lattice.px_per_mm)
     dark = (dark | grey_flat).astype(np.uint8)
     k = max(3, int(round(1.0 * lattice.px_per_mm)) | 1)
     dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
@@ -144,10 +146,12 @@ def page_outside(image: np.ndarray, rectified: np.ndarray, lattice: Lattice) -> 
         return outside
     if (outside & grey_flat).any():  # a grey surround is not flat within 1 mm of the page (the 2 mm square
         # holds paper): its rim is taken with it
-        rim = max(3, int(round(3 * lattice.px_per_mm)) | 1)
-        near = cv2.dilate((outside & grey_flat).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                                                             (rim, rim))) > 0
-        outside |= near & grey
-    grow = max(3, int(round(2 * lattice.px_per_mm)) | 1)
-    return cv2.dilate(outside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
+        outside |= _grown(outside & grey_flat, 3.0 * lattice.px_per_mm) & grey
+    return _grown(outside, 2.0 * lattice.px_per_mm)
+
+
+def _grown(mask: np.ndarray, diameter_px: float) -> np.ndarray:
+    """``mask`` dilated by a disk of about ``diameter_px`` (odd, at least 3 px)."""
+    d = max(3, int(round(diameter_px)) | 1)
+    return cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))) > 0
 
