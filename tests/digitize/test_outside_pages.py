@@ -159,6 +159,16 @@ def test_pulses_that_agree_are_not_outvoted_by_row_ends_that_do_not(outside):
     assert max(x0) - min(x0) <= 3.0 and max(x0) < 175.0, x0                     # measured 165.5-167.5 (247 before)
 
 
+def test_a_first_beat_against_the_pulse_does_not_move_its_rows_start(outside):
+    """photo_02's rows 2 and 4 start with a beat lying against the pulse's falling stroke along its whole middle;
+    read alone, those strokes put the rows' t = 0 1 px (7 ms) after the others' (the page's truth maps every row's
+    first sample to within 0.1 px of one x); with the pen's core over the page's pulses, the rows agree."""
+    _, report = image_digitize(outside["photo_02"].image)
+    x0 = [row["time_origin_px"] for row in report["rows"]]
+    assert len(x0) == 4 and max(x0) - min(x0) <= 0.6, x0                          # measured 0.43 (1.26 before)
+    assert folder_page_evaluate(outside["photo_02"])["snr_db"] >= 3.2                # measured 3.52 (2.82 before)
+
+
 def test_no_lead_silently_misnamed(outside):
     """ECG-Image-Kit prints both columns of a 6x2 page over the first 5 s; read at 5-10 s, layout_6x2_02's V2
     correlated best with the strip's II there and passed for II with no flag (8.1 dB; V1-V6 about 0 dB). The

@@ -4,7 +4,7 @@ all read at the drawn height and foot."""
 
 import numpy as np
 
-from vaescan.digitize.page import Pulse, find_pulse, pulse_edge
+from vaescan.digitize.page import Pulse, find_pulse, pulse_core_width, pulse_edge
 from vaescan.digitize.runs import Path
 
 R = 8.0  # px per mm
@@ -83,3 +83,27 @@ def test_a_trace_leaving_the_pulse_steeply_does_not_move_its_stroke():
         pulse = Pulse(side, 20.5, 40.5, 50.0, 10.0) if edge == "fall" else Pulse(side, 40.5, 60.5, 50.0, 10.0)
         got = pulse_edge(ink, pulse, edge, 2.5)
         assert abs(got - 40.3) <= 0.1, (edge, got)
+
+
+def test_a_trace_against_the_whole_stroke_is_told_by_the_pages_other_pulses():
+    """A first beat lying against the falling stroke over all of the rows it is read in (photo_02 of the outside
+    pages, rows 2 and 4) widens the stroke from 2.5 to 4.3 px: alone it reads 1.0 px late, with the pen's core
+    over the page's strokes (:func:`pulse_core_width`: a second row's clean pulse) within a quarter of a pixel
+    (a core's width read at a threshold depends on where the stroke lies within its pixel: 1.86 and 2.13 px for
+    these strokes). A stroke only 0.2 px wider than the others keeps its own core."""
+    ink = np.zeros((120, 80))
+    for rows in (slice(10, 51), slice(70, 111)):
+        _stroke(ink, 20.0, 2.5, rows)
+        _stroke(ink, 40.3, 2.5, rows)
+    _stroke(ink, 42.1, 2.5, slice(10, 51))           # the trace beside the first pulse's falling stroke
+    pulses = [Pulse("left", 20.5, 40.5, base_px=y + 40.0, top_px=y) for y in (10.0, 70.0)]
+    core = pulse_core_width(ink, pulses, 2.5)
+    alone = pulse_edge(ink, pulses[0], "fall", 2.5)
+    told = pulse_edge(ink, pulses[0], "fall", 2.5, core)
+    assert alone - 40.3 > 0.8 and abs(told - 40.3) <= 0.25, (alone, told)
+    ink = np.zeros((120, 80))
+    for rows, width in ((slice(10, 51), 2.7), (slice(70, 111), 2.5)):
+        _stroke(ink, 20.0, 2.5, rows)
+        _stroke(ink, 40.3, width, rows)
+    core = pulse_core_width(ink, pulses, 2.5)
+    assert pulse_edge(ink, pulses[0], "fall", 2.5, core) == pulse_edge(ink, pulses[0], "fall", 2.5)

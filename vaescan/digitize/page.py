@@ -219,7 +219,15 @@ def find_pulse(path: Path, side: str, extent: tuple[int, int], px_per_mm: float,
     return best
 
 
-def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> float | None:
+WIDENED = 1.5
+"""A pulse stroke's core wider than this many times the page's pen core (and by 0.5 px) is widened by a trace
+lying against it. On the outside pages strokes differ by up to 0.15 px from the page's median (clean_07: its
+falling strokes 2.43-2.48 px, rising 2.14-2.19), and the strokes that a first beat lay against were 2.7 px
+against a core of 1.0 (photo_02, rows 2 and 4: their t = 0 read 1 px late)."""
+
+
+def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float,
+               core_px: float | None = None) -> float | None:
     """Sub-pixel x (px) of the centre of a calibration pulse's ``rise`` or ``fall`` stroke.
 
     Read in the rows of the middle half of the pulse's height, where only the vertical stroke is drawn, from
@@ -242,6 +250,44 @@ def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> flo
     >>> pulse_edge(ink, p, "fall", 3.0)
     41.0
     """
+    own = _stroke_core(ink, pulse, edge, width_px)
+    if own is None:
+        return None
+    x0, side, width = own
+    # a trace that lies against the stroke along its whole middle (a steep first beat) widens it well beyond
+    # the pen's core over the page's pulse strokes (:func:`pulse_core_width`): the core is taken instead
+    if core_px is not None and width > max(WIDENED * core_px, core_px + 0.5):
+        width = core_px
+    centre = side + width / 2
+    return x0 + centre if edge == "fall" else x0 - centre
+
+
+def pulse_core_width(ink: np.ndarray, pulses: list[Pulse], width_px: float) -> float | None:
+    """The pen's core width (px) on a page: the median over its calibration pulses' strokes, both edges of each.
+
+    Every pulse on a page is drawn by one pen; a stroke widened by a trace lying against it is one of
+    several. None where no stroke's core could be read.
+
+    Example
+    -------
+    >>> ink = np.zeros((120, 80), np.float32)
+    >>> ink[10:50, [20, 21, 22, 40, 41, 42]] = 1.0           # two rows' pulses, strokes 3 px wide
+    >>> ink[70:110, [20, 21, 22, 40, 41, 42]] = 1.0
+    >>> ink[10:50, 43:46] = 1.0                              # a trace lying against the first falling stroke
+    >>> ps = [Pulse("left", 20.5, 40.5, base_px=y + 40.0, top_px=y) for y in (10.0, 70.0)]
+    >>> core = pulse_core_width(ink, ps, 3.0)
+    >>> round(core, 2), pulse_edge(ink, ps[0], "fall", 3.0), pulse_edge(ink, ps[0], "fall", 3.0, core)
+    (2.6, 42.5, 41.0)
+    """
+    widths = [core[2] for p in pulses for edge in ("rise", "fall")
+              if (core := _stroke_core(ink, p, edge, width_px)) is not None]
+    return float(np.median(widths)) if widths else None
+
+
+def _stroke_core(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> tuple[float, float, float] | None:
+    """(origin, side, width) of a pulse stroke's core: the stroke's own side lies at origin + side (fall) or
+    origin - side (rise), px; width is the core's 20th-percentile width over the middle half of the pulse's
+    height (see :func:`pulse_edge`). None where fewer than half of those rows hold the core."""
     x = pulse.x_fall if edge == "fall" else pulse.x_rise
     h = pulse.base_px - pulse.top_px
     y0, y1 = int(np.ceil(pulse.top_px + 0.25 * h)), int(np.floor(pulse.base_px - 0.25 * h))
@@ -269,8 +315,7 @@ def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float) -> flo
         widths.append(far - side)
     if 2 * len(sides) < y1 - y0:
         return None
-    centre = float(np.median(sides) + np.percentile(widths, 20) / 2)
-    return x0 + centre if edge == "fall" else x1 - 1 - centre
+    return (float(x0) if edge == "fall" else float(x1 - 1)), float(np.median(sides)), float(np.percentile(widths, 20))
 
 
 def trace_extent(path: Path, px_per_mm: float, gap_mm: float = 2.0, attach_mm: float = 6.0) -> tuple[int, int] | None:

@@ -38,6 +38,7 @@ from vaescan.digitize.page import (
     find_pulse,
     find_rows,
     infer_layout,
+    pulse_core_width,
     pulse_edge,
     rhythm_leads,
     time_origin,
@@ -350,12 +351,14 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if moved:
             warnings.append(what.format(", ".join(f"{np.ptp(m):.1f}" for m in moved)))
     px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
+    pulses = [pulse for row in rows for pulse in row.pulses.values()]
+    core = pulse_core_width(ink, pulses, float(np.median([row.width_px for row in rows]))) if pulses else None
     for row in rows:
         for side in ("left", "right"):
             if side not in row.pulses:
                 row.ends[side] = trace_end(ink, row.path, row.extent, side, r, row.width_px)
             else:
-                row.ends[side] = _attached_end(ink, row, side, r)
+                row.ends[side] = _attached_end(ink, row, side, r, core)
                 if row.ends[side] is not None and side == "left":
                     row.ends[side] -= config.pulse_lag_ms / 1000.0 * config.speed_mm_s * r
     duration = shown_duration_s(config.speed_mm_s)
@@ -581,11 +584,12 @@ def _time_scale(rows: list[RowReading], px_per_s: float, span: float, width_px: 
     return px_per_s
 
 
-def _attached_end(ink: np.ndarray, row: RowReading, side: str, r: float) -> float | None:
+def _attached_end(ink: np.ndarray, row: RowReading, side: str, r: float, core_px: float | None) -> float | None:
     """x (px) of the trace's first (left) or last (right) sample where it is drawn on from the calibration
     pulse's stroke (ECG-Image-Kit, many carts): that stroke's centre, which is exact whatever the pen's caps.
     None where the trace stands apart from the pulse (more than 0.3 mm away), or is joined to it by a flat line
-    at the pulse's foot (a lead-in, as on vaescan's own pages)."""
+    at the pulse's foot (a lead-in, as on vaescan's own pages). ``core_px``: the pen's core width over the page's
+    pulses (:func:`~vaescan.digitize.page.pulse_core_width`)."""
     pulse = row.pulses[side]
     gap = (row.extent[0] - pulse.x_fall) if side == "left" else (pulse.x_rise - row.extent[1])
     if gap > max(2.0, 0.3 * r):
@@ -603,7 +607,7 @@ def _attached_end(ink: np.ndarray, row: RowReading, side: str, r: float) -> floa
     after = after[np.isfinite(after)]
     if after.size == 0 or np.sum(np.abs(after - pulse.base_px) <= max(1.0, 0.15 * r)) >= 2:
         return None
-    return pulse_edge(ink, pulse, "fall" if side == "left" else "rise", row.width_px)
+    return pulse_edge(ink, pulse, "fall" if side == "left" else "rise", row.width_px, core_px)
 
 
 def _sub(path: Path, extent: tuple[int, int]) -> Path:
