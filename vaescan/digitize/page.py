@@ -237,7 +237,9 @@ def pulse_edge(ink: np.ndarray, pulse: Pulse, edge: str, width_px: float,
     stroke's other side and, where it starts steeply, lies against the stroke: it widens those rows without
     moving the pulse's side, as long as a fifth of the rows are clear of it. The centre does not depend on how
     the pen's ends are drawn (round or square caps), unlike the end of a trace, nor on which whole columns the
-    stroke darkens most. None where fewer than half of the band's rows hold the core.
+    stroke darkens most. None where fewer than half of the band's rows hold the core. A trace lying against the
+    stroke in all of those rows widens every one of them; with ``core_px`` (the page's pen core,
+    :func:`pulse_core_width`) a core wider than :data:`WIDENED` times that is read at the page's core.
 
     Example
     -------
