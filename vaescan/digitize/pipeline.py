@@ -351,8 +351,9 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
         if moved:
             warnings.append(what.format(", ".join(f"{np.ptp(m):.1f}" for m in moved)))
     px_per_mv, gain, gain_from = _gain(rows, r, config, warnings)
+    width = float(np.median([row.width_px for row in rows])) if rows else 1.0  # the pen (px)
     pulses = [pulse for row in rows for pulse in row.pulses.values()]
-    core = pulse_core_width(ink, pulses, float(np.median([row.width_px for row in rows]))) if pulses else None
+    core = pulse_core_width(ink, pulses, width) if pulses else None
     for row in rows:
         for side in ("left", "right"):
             if side not in row.pulses:
@@ -374,7 +375,6 @@ def _read_page(image: np.ndarray, lattice: Lattice, config: DigitizeConfig, wher
             starts.append(row.ends["left"])
         if row.ends.get("right") is not None and "right" not in row.pulses and not _cut(outside, row, xb, r, span):
             ends.append(row.end_undrifted(row.ends["right"], span))
-    width = float(np.median([row.width_px for row in rows])) if rows else 1.0
     tol = max(3.0, 0.6 * width)  # the row ends' cap error (px)
     # rows whose ends put t = 0 before the calibration pulses come down, where other rows' do not, were cut short
     # (a faint or hidden end) and are left out; where every row says so, the pulses are drawn over the traces'
